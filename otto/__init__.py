@@ -1,0 +1,69 @@
+"""OTTO field inspections: the Flask application factory."""
+
+from pathlib import Path
+
+from flask import Flask
+
+from otto import errors
+from otto.api import api
+from otto.config import INSTANCE_DIR, load_config
+from otto.extensions import configure_sqlite, csrf, db, login_manager, migrate
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Create the app from the environment's configuration, with `config` overriding it."""
+    app = Flask(__name__, instance_path=str(INSTANCE_DIR))
+    app.config.update(load_config())
+    app.config.update(config or {})
+    _init_extensions(app)
+    _register_blueprints(app)
+    errors.init_app(app)
+    # A request's unfinished work is rolled back at its end, also when the app context
+    # outlives the request (CLI, tests), so a failed request never leaks into the next.
+    app.teardown_request(lambda _exc: db.session.remove())
+    _register_cli(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from otto import models  # noqa: F401  (every model registered before migrations look)
+
+    db.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            configure_sqlite(db.engine)
+    migrate.init_app(
+        app, db, directory=str(Path(app.root_path).parent / "migrations"), render_as_batch=True
+    )
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = "Logga in för att se sidan."
+    login_manager.login_message_category = "info"
+
+    @login_manager.user_loader
+    def _load_user(user_id: str):
+        from otto.accounts.models import User
+
+        user = db.session.get(User, int(user_id))
+        return user if user and user.active else None
+
+
+def _register_blueprints(app: Flask) -> None:
+    from otto.accounts import routes as accounts
+    from otto.inspections import routes as inspections
+    from otto.sync import routes as sync
+    from otto.web import routes as web
+
+    api.init_app(app)
+    for blueprint in (accounts.api_blp, inspections.blp, sync.blp):
+        api.register_blueprint(blueprint)
+        csrf.exempt(blueprint)  # the API authenticates with bearer tokens, not cookies
+    app.register_blueprint(accounts.pages)
+    app.register_blueprint(web.pages)
+
+
+def _register_cli(app: Flask) -> None:
+    from otto import cli
+
+    cli.register(app)

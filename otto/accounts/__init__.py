@@ -1,0 +1,1 @@
+"""Accounts: agencies, users, passwords, login throttling and the web login pages."""

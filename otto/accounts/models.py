@@ -1,0 +1,74 @@
+"""Agencies, users and the login-failure record used to slow down password guessing."""
+
+import datetime as dt
+import enum
+
+from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from otto.dbtypes import UTCDateTime
+from otto.extensions import db
+from otto.timeutil import utcnow
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"
+    COORDINATOR = "coordinator"
+    INSPECTOR = "inspector"
+
+
+class Agency(db.Model):
+    __tablename__ = "agency"
+
+    code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    # Visibility given to this agency's answers and findings unless the inspector chooses;
+    # agencies under strict secrecy (police, tax) default to "agency".
+    default_visibility: Mapped[str] = mapped_column(String(10), default="joint")
+
+
+class User(db.Model):
+    __tablename__ = "user"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    email: Mapped[str] = mapped_column(String(254))
+    role: Mapped[str] = mapped_column(String(20))
+    agency_code: Mapped[str | None] = mapped_column(ForeignKey("agency.code"))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    agency: Mapped[Agency | None] = relationship()
+
+    # Flask-Login protocol
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+    @property
+    def is_coordinator(self) -> bool:
+        """Coordinators and admins see every agency's items."""
+        return self.role in (Role.COORDINATOR, Role.ADMIN)
+
+
+class LoginFailure(db.Model):
+    """Recent failed logins per username, to lock out guessing for a while."""
+
+    __tablename__ = "login_failure"
+
+    username: Mapped[str] = mapped_column(String(80), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

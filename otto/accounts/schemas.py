@@ -1,0 +1,33 @@
+"""Marshmallow schemas of the accounts API."""
+
+from marshmallow import Schema, fields, validate
+
+from otto.schemas import UUIDString
+
+
+class AgencySchema(Schema):
+    code = fields.String()
+    name = fields.String()
+
+
+class UserSchema(Schema):
+    id = fields.Integer()
+    username = fields.String()
+    name = fields.String()
+    email = fields.String()
+    role = fields.String()
+    agency = fields.String(attribute="agency_code", allow_none=True)
+    active = fields.Boolean()
+
+
+class DeviceRegistrationSchema(Schema):
+    username = fields.String(required=True)
+    password = fields.String(required=True, load_only=True)
+    device_id = UUIDString(required=True)
+    device_name = fields.String(required=True, validate=validate.Length(min=1, max=120))
+
+
+class DeviceTokenSchema(Schema):
+    token = fields.String()
+    device_id = fields.String()
+    user = fields.Nested(UserSchema)

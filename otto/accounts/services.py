@@ -1,0 +1,141 @@
+"""Users, passwords and login throttling."""
+
+import datetime as dt
+import re
+
+from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from otto import audit
+from otto.accounts.models import Agency, LoginFailure, Role, User
+from otto.errors import Conflict, Invalid, NotFound, TooManyRequests, Unauthorized
+from otto.extensions import db
+from otto.timeutil import utcnow
+
+MIN_PASSWORD_LENGTH = 10
+USERNAME_RE = re.compile(r"^[a-z0-9._-]{2,80}$")
+# Compared against when the username is unknown, so timing does not reveal which users exist.
+_DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+AGENCIES = {
+    "miljo": ("Miljö- och hälsoskydd", "joint"),
+    "brand": ("Räddningstjänsten", "joint"),
+    "livsmedel": ("Livsmedelskontrollen", "joint"),
+    "polis": ("Polismyndigheten", "agency"),
+    "skatt": ("Skatteverket", "agency"),
+    "arbetsmiljo": ("Arbetsmiljöverket", "joint"),
+    "migration": ("Migrationsverket", "agency"),
+}
+
+
+def ensure_agencies() -> list[Agency]:
+    """Create the known agencies that do not exist yet; return all of them."""
+    existing = {a.code: a for a in db.session.scalars(select(Agency))}
+    for code, (name, visibility) in AGENCIES.items():
+        if code not in existing:
+            existing[code] = Agency(code=code, name=name, default_visibility=visibility)
+            db.session.add(existing[code])
+    db.session.flush()
+    return list(existing.values())
+
+
+def user_snapshot(user: User) -> dict:
+    """The audited fields of a user (never the password hash)."""
+    return {
+        "username": user.username,
+        "name": user.name,
+        "email": user.email,
+        "role": user.role,
+        "agency": user.agency_code,
+        "active": user.active,
+    }
+
+
+def create_user(
+    actor,
+    *,
+    username: str,
+    name: str,
+    email: str,
+    role: str,
+    password: str,
+    agency: str | None = None,
+) -> User:
+    """Create a user with a hashed password; audited. Raises Invalid or Conflict."""
+    errors = {}
+    username = username.strip().lower()
+    if not USERNAME_RE.match(username):
+        errors["username"] = ["Use 2–80 characters: a–z, 0–9, '.', '_' or '-'."]
+    if role not in set(Role):
+        errors["role"] = [f"Must be one of {', '.join(Role)}."]
+    if role == Role.INSPECTOR and not agency:
+        errors["agency"] = ["An inspector must belong to an agency."]
+    if agency and db.session.get(Agency, agency) is None:
+        errors["agency"] = [f"Unknown agency '{agency}'."]
+    if len(password) < MIN_PASSWORD_LENGTH:
+        errors["password"] = [f"At least {MIN_PASSWORD_LENGTH} characters."]
+    if errors:
+        raise Invalid("The user could not be created.", errors)
+    if db.session.scalar(select(User).where(User.username == username)):
+        raise Conflict(f"The username '{username}' is taken.", {"username": ["Taken."]})
+    user = User(
+        username=username,
+        name=name.strip(),
+        email=email.strip(),
+        role=role,
+        agency_code=agency,
+        password_hash=generate_password_hash(password),
+    )
+    db.session.add(user)
+    db.session.flush()
+    audit.record(actor, "create", "user", user.id, after=user_snapshot(user))
+    return user
+
+
+def set_user_active(actor, user_id: int, active: bool) -> User:
+    """Activate or deactivate a user; audited."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"No user with id {user_id}.")
+    before = user_snapshot(user)
+    user.active = active
+    db.session.flush()
+    audit.record(actor, "update", "user", user.id, before=before, after=user_snapshot(user))
+    return user
+
+
+def authenticate(
+    username: str, password: str, *, max_failures: int, lock_seconds: int, now=None
+) -> User:
+    """Return the active user with these credentials, or raise.
+
+    After `max_failures` failed attempts for a username, further attempts are refused with
+    TooManyRequests for `lock_seconds` from the last failure, even with the right password.
+    The caller must commit even when this raises, so failures are counted.
+    """
+    now = now or utcnow()
+    username = (username or "").strip().lower()
+    failure = db.session.get(LoginFailure, username) if username else None
+    if failure and now - failure.last_failure_at > dt.timedelta(seconds=lock_seconds):
+        failure.failures = 0
+    if failure and failure.failures >= max_failures:
+        retry_after = lock_seconds - int((now - failure.last_failure_at).total_seconds())
+        raise TooManyRequests(
+            "Too many failed logins; try again later.",
+            {"retry_after": max(retry_after, 1)},
+            code="login_locked",
+        )
+    user = db.session.scalar(select(User).where(User.username == username))
+    valid = check_password_hash(user.password_hash if user else _DUMMY_HASH, password or "")
+    if user and valid and user.active:
+        if failure:
+            db.session.delete(failure)
+        db.session.flush()
+        return user
+    if failure is None:
+        failure = LoginFailure(username=username, failures=0)
+        db.session.add(failure)
+    failure.failures += 1
+    failure.last_failure_at = now
+    db.session.flush()
+    raise Unauthorized("Wrong username or password.", code="invalid_credentials")

@@ -1,0 +1,64 @@
+"""Configuration read from the environment, with safe defaults for a development machine.
+
+Every setting has one name here; tests pass an override dict to `create_app(config)`.
+"""
+
+import os
+import secrets
+from pathlib import Path
+
+INSTANCE_DIR = Path(os.environ.get("OTTO_INSTANCE_DIR", Path.cwd() / "instance")).resolve()
+
+
+def _secret_key(instance_dir: Path) -> str:
+    """Return SECRET_KEY from the environment, or one generated once into instance/."""
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    key_file = instance_dir / "secret_key"
+    if not key_file.exists():
+        instance_dir.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def database_url(url: str) -> str:
+    """Normalise a database URL so PostgreSQL always uses the psycopg (v3) driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def load_config() -> dict:
+    """Build the configuration dict from environment variables."""
+    env = os.environ.get
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    return {
+        "SECRET_KEY": _secret_key(INSTANCE_DIR),
+        "SQLALCHEMY_DATABASE_URI": database_url(
+            env("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'otto.sqlite3'}")
+        ),
+        "PHOTO_DIR": env("OTTO_PHOTO_DIR", str(INSTANCE_DIR / "photos")),
+        "MAX_PHOTO_BYTES": int(env("OTTO_MAX_PHOTO_BYTES", 25 * 1024 * 1024)),
+        # JSON bodies are small; photos have their own limit (MAX_PHOTO_BYTES).
+        "MAX_CONTENT_LENGTH": int(env("OTTO_MAX_CONTENT_LENGTH", 26 * 1024 * 1024)),
+        "SMTP_HOST": env("SMTP_HOST", "127.0.0.1"),
+        "SMTP_PORT": int(env("SMTP_PORT", 25)),
+        "SMTP_USER": env("SMTP_USER", ""),
+        "SMTP_PASSWORD": env("SMTP_PASSWORD", ""),
+        "SMTP_STARTTLS": env("SMTP_STARTTLS", "0") == "1",
+        "MAIL_FROM": env("MAIL_FROM", "otto@kommun.example"),
+        "LOGIN_MAX_FAILURES": int(env("OTTO_LOGIN_MAX_FAILURES", 5)),
+        "LOGIN_LOCK_SECONDS": int(env("OTTO_LOGIN_LOCK_SECONDS", 900)),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": env("OTTO_SECURE_COOKIES", "0") == "1",
+        "RUN_SCHEDULER": env("OTTO_RUN_SCHEDULER", "0") == "1",
+        # OpenAPI document (flask-smorest)
+        "API_TITLE": "OTTO fältinspektioner API",
+        "API_VERSION": "1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api",
+        "OPENAPI_JSON_PATH": "openapi.json",
+    }

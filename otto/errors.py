@@ -1,0 +1,136 @@
+"""Domain exceptions and the one error shape.
+
+Services raise the exceptions below; this module turns them, and every HTTP error, into
+`{"code", "message", "details"}` JSON under /api/ and into an error page elsewhere.
+Unexpected errors are logged with a request id and answered with a generic 500.
+"""
+
+import logging
+import uuid
+
+from flask import Flask, g, jsonify, render_template, request
+from webargs.flaskparser import FlaskParser
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+
+class DomainError(Exception):
+    """Base of the errors services raise; each carries an HTTP status and a machine code."""
+
+    status = 400
+    code = "invalid"
+
+    def __init__(self, message: str, details: dict | None = None, code: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.details = details or {}
+        if code:
+            self.code = code
+
+
+class Invalid(DomainError):
+    status, code = 400, "invalid"
+
+
+class Unauthorized(DomainError):
+    status, code = 401, "unauthorized"
+
+
+class Forbidden(DomainError):
+    status, code = 403, "forbidden"
+
+
+class NotFound(DomainError):
+    status, code = 404, "not_found"
+
+
+class Conflict(DomainError):
+    status, code = 409, "conflict"
+
+
+class TooManyRequests(DomainError):
+    status, code = 429, "too_many_requests"
+
+
+# Swedish texts for the error page shown outside /api/.
+_PAGE_TITLES = {
+    400: "Felaktig begäran",
+    401: "Inloggning krävs",
+    403: "Åtkomst nekad",
+    404: "Sidan finns inte",
+    405: "Metoden stöds inte",
+    409: "Konflikt",
+    413: "För stor fil",
+    429: "För många försök",
+    500: "Ett oväntat fel inträffade",
+}
+
+
+def error_response(status: int, code: str, message: str, details: dict | None = None):
+    """The single place that shapes an error, as JSON under /api/ and as a page elsewhere."""
+    if request.path.startswith("/api/"):
+        body = {"code": code, "message": message, "details": details or {}}
+        return jsonify(body), status
+    title = _PAGE_TITLES.get(status, "Fel")
+    return render_template("error.html", status=status, title=title, message=message), status
+
+
+def _http_code(error: HTTPException) -> str:
+    """A snake_case machine code from a werkzeug exception, e.g. 'method_not_allowed'."""
+    return (error.name or "error").lower().replace(" ", "_").replace("'", "")
+
+
+def _handle_domain_error(error: DomainError):
+    return error_response(error.status, error.code, error.message, error.details)
+
+
+def _handle_http_exception(error: HTTPException):
+    data = getattr(error, "data", None) or {}
+    if "messages" in data:  # a marshmallow validation error raised through webargs
+        return error_response(
+            400, "validation_error", "The request failed validation.", data["messages"]
+        )
+    response = error_response(error.code or 500, _http_code(error), error.description or "")
+    if error.code == 405 and error.valid_methods:
+        response[0].headers["Allow"] = ", ".join(error.valid_methods)
+    return response
+
+
+def _handle_unexpected(error: Exception):
+    if isinstance(error, HTTPException):
+        return _handle_http_exception(error)
+    request_id = g.get("request_id", "-")
+    log.exception("Unhandled error (request %s)", request_id)
+    return error_response(
+        500, "internal_error", f"Internal error; quote request id {request_id}.", {}
+    )
+
+
+class ApiParser(FlaskParser):
+    """webargs parser answering bad input with 400 and the one error shape."""
+
+    DEFAULT_VALIDATION_STATUS = 400
+
+    def _handle_invalid_json_error(self, error, req, *args, **kwargs):
+        raise Invalid("The request body is not valid JSON.", code="malformed_json")
+
+    def _raw_load_json(self, req):
+        if req.get_data(cache=True) and not req.is_json:
+            raise Invalid(
+                "The request body must be JSON (Content-Type: application/json).",
+                code="json_required",
+            )
+        return super()._raw_load_json(req)
+
+
+def init_app(app: Flask) -> None:
+    """Register the request id and the error handlers."""
+
+    @app.before_request
+    def _assign_request_id():
+        g.request_id = request.headers.get("X-Request-Id") or uuid.uuid4().hex[:12]
+
+    app.register_error_handler(DomainError, _handle_domain_error)
+    app.register_error_handler(HTTPException, _handle_http_exception)
+    app.register_error_handler(Exception, _handle_unexpected)

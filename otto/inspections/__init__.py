@@ -1,0 +1,2 @@
+"""Inspections: businesses, visits (dossiers), assignments, answers, findings, photos,
+signatures and follow-ups."""

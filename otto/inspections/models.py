@@ -1,0 +1,242 @@
+"""The dossier: businesses, visits and everything inspectors record during a visit.
+
+Client-creatable rows (visits, findings, photo links, signatures) have UUID keys so a tablet
+can create them offline. Rows that sync carry a `version` that increases on every change.
+"""
+
+import datetime as dt
+import enum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from otto.accounts.models import User
+from otto.checklists.models import TemplateVersion
+from otto.dbtypes import UUID, UTCDateTime, new_uuid
+from otto.extensions import db
+from otto.timeutil import utcnow
+
+
+class VisitStatus(enum.StrEnum):
+    PLANNED = "planned"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    CLOSED = "closed"
+
+
+class VisitReason(enum.StrEnum):
+    PLANNED = "planned"
+    EVENT = "event"
+    FOLLOW_UP = "follow_up"
+
+
+class Severity(enum.StrEnum):
+    INFO = "info"
+    MINOR = "minor"
+    MAJOR = "major"
+    CRITICAL = "critical"
+
+
+class Visibility(enum.StrEnum):
+    JOINT = "joint"
+    AGENCY = "agency"
+
+
+class FindingStatus(enum.StrEnum):
+    OPEN = "open"
+    CORRECTED = "corrected"
+    CLOSED = "closed"
+
+
+class FollowUpKind(enum.StrEnum):
+    DOCUMENT = "document"
+    REVISIT = "revisit"
+
+
+class FollowUpStatus(enum.StrEnum):
+    OPEN = "open"
+    RECEIVED = "received"
+    APPROVED = "approved"
+    CLOSED = "closed"
+
+
+class Business(db.Model):
+    __tablename__ = "business"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    # Not unique: one company (organisationsnummer) may run several premises.
+    org_number: Mapped[str] = mapped_column(String(11), index=True)
+    address: Mapped[str] = mapped_column(String(200))
+    postal_code: Mapped[str] = mapped_column(String(6), default="")
+    city: Mapped[str] = mapped_column(String(80), default="")
+    category: Mapped[str] = mapped_column(String(40), index=True)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Visit(db.Model):
+    """One joint visit: the dossier that every participant's work merges into."""
+
+    __tablename__ = "visit"
+
+    id: Mapped[str] = mapped_column(UUID, primary_key=True, default=new_uuid)
+    business_id: Mapped[int] = mapped_column(ForeignKey("business.id"), index=True)
+    planned_start: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    planned_end: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(12), default=VisitStatus.PLANNED)
+    case_number: Mapped[str] = mapped_column(String(40), default="")  # diarienummer
+    coordinator_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    announced: Mapped[bool] = mapped_column(Boolean, default=False)
+    reason: Mapped[str] = mapped_column(String(12), default=VisitReason.PLANNED)
+    follows_up_visit_id: Mapped[str | None] = mapped_column(ForeignKey("visit.id"))
+    briefing: Mapped[str] = mapped_column(Text, default="")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    business: Mapped[Business] = relationship()
+    assignments: Mapped[list["Assignment"]] = relationship(back_populates="visit")
+
+
+class Assignment(db.Model):
+    """Who takes part in a visit, for which agency, with which pinned checklist version."""
+
+    __tablename__ = "assignment"
+    __table_args__ = (UniqueConstraint("visit_id", "user_id", "template_version_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    visit_id: Mapped[str] = mapped_column(ForeignKey("visit.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    agency_code: Mapped[str] = mapped_column(ForeignKey("agency.code"))
+    template_version_id: Mapped[int | None] = mapped_column(ForeignKey("template_version.id"))
+
+    visit: Mapped[Visit] = relationship(back_populates="assignments")
+    user: Mapped[User] = relationship()
+    template_version: Mapped[TemplateVersion | None] = relationship()
+
+
+class Answer(db.Model):
+    """One answer to one question: the unit of sync and of conflict."""
+
+    __tablename__ = "answer"
+    __table_args__ = (UniqueConstraint("visit_id", "template_version_id", "question_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    visit_id: Mapped[str] = mapped_column(ForeignKey("visit.id"), index=True)
+    agency_code: Mapped[str] = mapped_column(ForeignKey("agency.code"))
+    template_version_id: Mapped[int] = mapped_column(ForeignKey("template_version.id"))
+    question_id: Mapped[str] = mapped_column(String(80))
+    value: Mapped[Any] = mapped_column(JSON)
+    note: Mapped[str] = mapped_column(Text, default="")
+    visibility: Mapped[str] = mapped_column(String(10), default=Visibility.JOINT)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    device_id: Mapped[str | None] = mapped_column(UUID)
+    # The sync mutation that wrote the current value (the protocol's prev_id chain).
+    mutation_id: Mapped[str | None] = mapped_column(UUID)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    client_time: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class Finding(db.Model):
+    """A deviation (avvikelse) recorded by one agency; deleting leaves a tombstone."""
+
+    __tablename__ = "finding"
+
+    id: Mapped[str] = mapped_column(UUID, primary_key=True, default=new_uuid)
+    visit_id: Mapped[str] = mapped_column(ForeignKey("visit.id"), index=True)
+    agency_code: Mapped[str] = mapped_column(ForeignKey("agency.code"))
+    question_id: Mapped[str | None] = mapped_column(String(80))
+    severity: Mapped[str] = mapped_column(String(10))
+    legal_ref: Mapped[str] = mapped_column(String(200), default="")
+    description: Mapped[str] = mapped_column(Text)
+    visibility: Mapped[str] = mapped_column(String(10), default=Visibility.JOINT)
+    follow_up_due: Mapped[dt.date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(10), default=FindingStatus.OPEN)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    device_id: Mapped[str | None] = mapped_column(UUID)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    deleted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class Photo(db.Model):
+    """Photo bytes are content-addressed; the files live in photo storage."""
+
+    __tablename__ = "photo"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    media_type: Mapped[str] = mapped_column(String(40))
+    byte_size: Mapped[int] = mapped_column(Integer)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    taken_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # GPS position from EXIF: kept as evidence, stripped from derived copies.
+    location: Mapped[Any | None] = mapped_column(JSON)
+    uploaded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PhotoLink(db.Model):
+    """A photo attached to a finding or an answer; may arrive before the photo's bytes."""
+
+    __tablename__ = "photo_link"
+
+    id: Mapped[str] = mapped_column(UUID, primary_key=True, default=new_uuid)
+    photo_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    visit_id: Mapped[str] = mapped_column(ForeignKey("visit.id"), index=True)
+    agency_code: Mapped[str] = mapped_column(ForeignKey("agency.code"))
+    finding_id: Mapped[str | None] = mapped_column(ForeignKey("finding.id"))
+    question_id: Mapped[str | None] = mapped_column(String(80))
+    caption: Mapped[str] = mapped_column(Text, default="")
+    visibility: Mapped[str] = mapped_column(String(10), default=Visibility.JOINT)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    deleted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class Signature(db.Model):
+    """The business representative's signature on a visit."""
+
+    __tablename__ = "signature"
+
+    id: Mapped[str] = mapped_column(UUID, primary_key=True, default=new_uuid)
+    visit_id: Mapped[str] = mapped_column(ForeignKey("visit.id"), index=True)
+    agency_code: Mapped[str | None] = mapped_column(ForeignKey("agency.code"))
+    signer_name: Mapped[str] = mapped_column(String(120))
+    signer_role: Mapped[str] = mapped_column(String(120), default="")
+    image_sha256: Mapped[str] = mapped_column(String(64))
+    signed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    device_id: Mapped[str | None] = mapped_column(UUID)
+
+
+class FollowUp(db.Model):
+    """What must happen after a finding: documents from the business or a re-visit."""
+
+    __tablename__ = "follow_up"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    visit_id: Mapped[str] = mapped_column(ForeignKey("visit.id"), index=True)
+    finding_id: Mapped[str | None] = mapped_column(ForeignKey("finding.id"), index=True)
+    agency_code: Mapped[str] = mapped_column(ForeignKey("agency.code"))
+    kind: Mapped[str] = mapped_column(String(10))
+    due_date: Mapped[dt.date] = mapped_column(Date, index=True)
+    status: Mapped[str] = mapped_column(String(10), default=FollowUpStatus.OPEN)
+    note: Mapped[str] = mapped_column(Text, default="")
+    reminders_sent: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

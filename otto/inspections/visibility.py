@@ -1,0 +1,53 @@
+"""The confidentiality rule, in one place.
+
+Coordinators and admins see everything. Inspectors see the visits they are assigned to;
+within them, `joint` items of every agency and all items of their own agency. API routes,
+sync pull, pages, reports and exports all filter through these functions.
+"""
+
+from sqlalchemy import and_, or_, select, true
+
+from otto.accounts.models import User
+from otto.extensions import db
+from otto.inspections.models import Assignment, Visibility, Visit
+
+
+def _assigned_visit_ids(user: User):
+    return select(Assignment.visit_id).where(Assignment.user_id == user.id)
+
+
+def visible_visits(user: User):
+    """A WHERE clause selecting the visits `user` may open."""
+    if user.is_coordinator:
+        return true()
+    return Visit.id.in_(_assigned_visit_ids(user))
+
+
+def visible_items(user: User, model):
+    """A WHERE clause on an agency-owned model (answer, finding, photo link, change).
+
+    The model must have `visit_id`, `agency_code` and `visibility` columns.
+    """
+    if user.is_coordinator:
+        return true()
+    return and_(
+        model.visit_id.in_(_assigned_visit_ids(user)),
+        or_(model.visibility == Visibility.JOINT, model.agency_code == user.agency_code),
+    )
+
+
+def get_visible(user: User, model, ident):
+    """Load one row of an agency-owned model by primary key, or None if `user` may not see it.
+
+    Uses `visible_items`, so a single-row read follows exactly the same rule as a list.
+    """
+    pk = model.__mapper__.primary_key[0]
+    return db.session.scalar(select(model).where(pk == ident, visible_items(user, model)))
+
+
+def is_participant(user: User, visit_id: str) -> bool:
+    """True when the user is assigned to the visit."""
+    query = select(Assignment.id).where(
+        Assignment.visit_id == visit_id, Assignment.user_id == user.id
+    )
+    return db.session.scalar(query.limit(1)) is not None

@@ -1,0 +1,17 @@
+"""Imports every model module, so metadata is complete for Alembic and for tests."""
+
+from otto.accounts.models import Agency, LoginFailure, User  # noqa: F401
+from otto.audit import AuditEvent  # noqa: F401
+from otto.checklists.models import Template, TemplateVersion  # noqa: F401
+from otto.inspections.models import (  # noqa: F401
+    Answer,
+    Assignment,
+    Business,
+    Finding,
+    FollowUp,
+    Photo,
+    PhotoLink,
+    Signature,
+    Visit,
+)
+from otto.sync.models import Change, Device, SyncMutation, SyncState  # noqa: F401

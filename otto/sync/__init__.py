@@ -1,0 +1,1 @@
+"""Sync: device registration and tokens, the push/pull protocol, idempotency, the change feed."""

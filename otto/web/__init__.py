@@ -1,0 +1,1 @@
+"""Server-rendered pages for coordinators and admins."""

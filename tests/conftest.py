@@ -1,0 +1,266 @@
+"""Shared fixtures: one app per database (SQLite always, PostgreSQL when reachable), the
+schema built by running the migrations, and each test rolled back in a transaction."""
+
+import os
+import uuid
+
+import psycopg
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy.engine import make_url
+
+from otto import create_app
+from otto.config import database_url
+from otto.extensions import db
+
+POSTGRES_URL = os.environ.get(
+    "OTTO_TEST_POSTGRES_URL",
+    "postgresql://postgres@127.0.0.1:5432/test" if os.environ.get("CI") else "",
+)
+
+
+def postgres_reachable() -> bool:
+    """True when the test PostgreSQL server answers. In CI it must: failing is louder."""
+    if not POSTGRES_URL:
+        return False
+    try:
+        psycopg.connect(POSTGRES_URL, connect_timeout=3).close()
+        return True
+    except psycopg.OperationalError:
+        if os.environ.get("CI"):
+            raise
+        return False
+
+
+DATABASES = ["sqlite"] + (["postgres"] if postgres_reachable() else [])
+
+
+def _admin_connection():
+    return psycopg.connect(POSTGRES_URL, autocommit=True)
+
+
+def create_postgres_database() -> str:
+    """Create an empty throwaway database on the test server and return its URL."""
+    name = f"otto_test_{uuid.uuid4().hex[:10]}"
+    with _admin_connection() as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return str(make_url(database_url(POSTGRES_URL)).set(database=name).render_as_string(False))
+
+
+def drop_postgres_database(url: str) -> None:
+    name = make_url(url).database
+    with _admin_connection() as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def empty_database(tmp_path_factory):
+    """A factory for empty databases of a kind ("sqlite" or "postgres"), dropped at the end."""
+    created = []
+
+    def make(kind: str) -> str:
+        if kind == "sqlite":
+            return f"sqlite:///{tmp_path_factory.mktemp('db') / 'otto.sqlite3'}"
+        url = create_postgres_database()
+        created.append(url)
+        return url
+
+    yield make
+    for url in created:
+        drop_postgres_database(url)
+
+
+def make_app(url: str, tmp_path_factory, **overrides):
+    config = {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": url,
+        "WTF_CSRF_ENABLED": False,
+        "PHOTO_DIR": str(tmp_path_factory.mktemp("photos")),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    }
+    config.update(overrides)
+    return create_app(config)
+
+
+@pytest.fixture(scope="session", params=DATABASES)
+def app(request, empty_database, tmp_path_factory):
+    """The application on a migrated database, once per database kind."""
+    url = empty_database(request.param)
+    app = make_app(url, tmp_path_factory)
+    app.config["DB_KIND"] = request.param
+    with app.app_context():
+        upgrade()
+        db.session.remove()
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _rollback(request, app):
+    """Run each test inside a transaction that is rolled back afterwards.
+
+    The session joins the outer transaction with savepoints, so the code under test may
+    commit as often as it likes.
+    """
+    if "no_rollback" in request.keywords:
+        yield
+        return
+    connection = db.engine.connect()
+    outer = connection.begin()
+    db.session.remove()
+    db.session.configure(bind=connection, join_transaction_mode="create_savepoint")
+    yield
+    db.session.remove()
+    db.session.configure(bind=None)
+    outer.rollback()
+    connection.close()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+# --- factories -------------------------------------------------------------------------
+
+PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture
+def make_user(app):
+    """Create a user; inspectors get an agency (default miljo)."""
+    from otto.accounts.services import create_user, ensure_agencies
+
+    ensure_agencies()
+    counter = iter(range(1, 10_000))
+
+    def make(role="inspector", agency=None, **overrides):
+        if role == "inspector" and agency is None:
+            agency = "miljo"
+        n = next(counter)
+        fields = {
+            "username": f"{role}{n}-{uuid.uuid4().hex[:6]}",
+            "name": f"Testperson {n}",
+            "email": f"test{n}@example.org",
+            "role": role,
+            "agency": agency,
+            "password": PASSWORD,
+        }
+        fields.update(overrides)
+        user = create_user(None, **fields)
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def token_for(client):
+    """Register a device for a user through the API and return its bearer headers."""
+
+    def register(user, password=PASSWORD, device_id=None):
+        response = client.post(
+            "/api/auth/device",
+            json={
+                "username": user.username,
+                "password": password,
+                "device_id": device_id or str(uuid.uuid4()),
+                "device_name": "Surfplatta",
+            },
+        )
+        assert response.status_code == 201, response.json
+        return {"Authorization": f"Bearer {response.json['token']}"}
+
+    return register
+
+
+@pytest.fixture
+def make_business(app):
+    """Create a business with a valid organisation number."""
+    from otto.inspections.businesses import create_business
+
+    def make(**overrides):
+        fields = {
+            "name": "Pizzeria Testa",
+            "org_number": "556677-8899",
+            "address": "Storgatan 1",
+            "category": "pizzeria",
+        }
+        fields.update(overrides)
+        business = create_business(None, **fields)
+        db.session.commit()
+        return business
+
+    return make
+
+
+@pytest.fixture
+def template_version(app):
+    """A published template version for an agency, from a small valid body."""
+    from otto.checklists import services
+
+    def make(agency="miljo", key=None):
+        body = {
+            "key": key or f"{agency}-test",
+            "agency": agency,
+            "title": "Testmall",
+            "sections": [
+                {
+                    "id": "allmant",
+                    "title": "Allmänt",
+                    "questions": [
+                        {
+                            "id": "ok",
+                            "type": "yesno",
+                            "text": "Är allt i ordning?",
+                            "required": True,
+                        },
+                        {"id": "antal", "type": "integer", "text": "Antal anställda", "min": 0},
+                    ],
+                }
+            ],
+        }
+        version = services.install_template(body)
+        db.session.commit()
+        return version
+
+    return make
+
+
+@pytest.fixture
+def make_visit(make_business, make_user, template_version):
+    """Plan a visit; `agencies` gives one inspector (with a checklist) per agency."""
+    import datetime as dt
+
+    from otto.auth import Actor
+    from otto.inspections.visits import plan_visit
+    from otto.timeutil import utcnow
+
+    def make(agencies=("miljo",), coordinator=None, inspectors=None, **overrides):
+        coordinator = coordinator or make_user(role="coordinator")
+        inspectors = inspectors or [make_user(agency=a) for a in agencies]
+        start = utcnow().replace(microsecond=0) + dt.timedelta(hours=1)
+        fields = {
+            "business_id": make_business().id,
+            "planned_start": start,
+            "planned_end": start + dt.timedelta(hours=2),
+            "participants": [
+                {
+                    "user_id": user.id,
+                    "template_version_ids": [template_version(user.agency_code).id],
+                }
+                for user in inspectors
+            ],
+        }
+        fields.update(overrides)
+        visit = plan_visit(Actor(coordinator), **fields)
+        db.session.commit()
+        return visit
+
+    return make
