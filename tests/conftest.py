@@ -13,16 +13,11 @@ from otto import create_app
 from otto.config import database_url
 from otto.extensions import db
 
-POSTGRES_URL = os.environ.get(
-    "OTTO_TEST_POSTGRES_URL",
-    "postgresql://postgres@127.0.0.1:5432/test" if os.environ.get("CI") else "",
-)
+POSTGRES_URL = os.environ.get("OTTO_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 
 def postgres_reachable() -> bool:
     """True when the test PostgreSQL server answers. In CI it must: failing is louder."""
-    if not POSTGRES_URL:
-        return False
     try:
         psycopg.connect(POSTGRES_URL, connect_timeout=3).close()
         return True

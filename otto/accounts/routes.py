@@ -6,8 +6,7 @@ from flask_login import login_user, logout_user
 
 from otto.accounts import services
 from otto.accounts.schemas import DeviceRegistrationSchema, DeviceTokenSchema, UserSchema
-from otto.api import BEARER, Blueprint
-from otto.auth import api_auth
+from otto.api import Blueprint
 from otto.errors import DomainError
 from otto.extensions import db
 from otto.sync import devices
@@ -41,9 +40,8 @@ def register_device(data):
 
 
 @api_blp.get("/me")
+@api_blp.auth()
 @api_blp.response(200, UserSchema)
-@api_blp.doc(security=BEARER)
-@api_auth()
 def me(actor):
     """The user the device token belongs to."""
     db.session.commit()  # last_seen

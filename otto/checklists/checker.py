@@ -51,7 +51,7 @@ class SuggestedFinding:
 
 @dataclass
 class CheckResult:
-    """What check_answers found; all three empty means the checklist is complete and clean."""
+    """What check_answers found; no missing and no invalid means complete and well-formed."""
 
     missing_required: list[str] = field(default_factory=list)
     invalid: dict[str, str] = field(default_factory=dict)

@@ -1,7 +1,7 @@
 """The checklist condition evaluator: the one definition of what a condition means.
 
 Conditions drive `show_if` (is a question visible?) and `deviation.when` (does an answer suggest
-a finding?). The field app carries a JavaScript twin of this module (`pwa/.../logic.js`); both
+a finding?). The field app carries a JavaScript twin of this module (`logic.js` in `pwa/`); both
 must pass the shared vectors in `condition_vectors.json`. The rules below are that contract.
 
 Shape

@@ -3,12 +3,8 @@
 Each view parses with a schema, calls one service, commits once and serialises.
 """
 
-from flask_smorest import Page
-from sqlalchemy import func, select
-
 from otto.accounts.models import Role
-from otto.api import BEARER, Blueprint
-from otto.auth import api_auth
+from otto.api import Blueprint, QueryPage
 from otto.extensions import db
 from otto.inspections import answers, businesses, findings, followups, visits
 from otto.inspections.schemas import (
@@ -36,196 +32,165 @@ blp = Blueprint("inspections", __name__, url_prefix="/api", description="Inspect
 COORDINATORS = (Role.COORDINATOR, Role.ADMIN)
 
 
-class QueryPage(Page):
-    """Paginate a SQLAlchemy select without loading every row."""
-
-    @property
-    def item_count(self):
-        return db.session.scalar(select(func.count()).select_from(self.collection.subquery()))
-
-    @property
-    def items(self):
-        query = self.collection.offset(self.first_item).limit(self.page_size)
-        return list(db.session.scalars(query))
-
-
 def _commit(result):
     db.session.commit()
     return result
 
 
 @blp.get("/businesses")
+@blp.auth(COORDINATORS)
 @blp.arguments(BusinessQuerySchema, location="query")
 @blp.response(200, BusinessSchema(many=True))
 @blp.paginate(QueryPage)
-@blp.doc(security=BEARER)
-@api_auth(COORDINATORS)
 def list_businesses(query, actor):
     """Search the business register (name, organisation number, address, category)."""
     return _commit(businesses.search_businesses(query["q"], query["category"]))
 
 
 @blp.post("/businesses")
+@blp.auth(COORDINATORS)
 @blp.arguments(NewBusinessSchema)
 @blp.response(201, BusinessSchema)
-@blp.doc(security=BEARER)
-@api_auth(COORDINATORS)
 def create_business(data, actor):
     """Register a business; the organisation number must pass the Luhn check."""
     return _commit(businesses.create_business(actor, **data))
 
 
 @blp.get("/businesses/<int:business_id>")
+@blp.auth(COORDINATORS)
 @blp.response(200, BusinessSchema)
-@blp.doc(security=BEARER)
-@api_auth(COORDINATORS)
 def get_business(business_id, actor):
     """One business of the register."""
     return _commit(businesses.get_business(business_id))
 
 
 @blp.patch("/businesses/<int:business_id>")
+@blp.auth(COORDINATORS)
 @blp.arguments(BusinessUpdateSchema)
 @blp.response(200, BusinessSchema)
-@blp.doc(security=BEARER)
-@api_auth(COORDINATORS)
 def update_business(data, business_id, actor):
     """Change a business's details."""
     return _commit(businesses.update_business(actor, business_id, **data))
 
 
 @blp.get("/visits")
+@blp.auth()
 @blp.arguments(VisitQuerySchema, location="query")
 @blp.response(200, VisitSchema(many=True))
 @blp.paginate(QueryPage)
-@blp.doc(security=BEARER)
-@api_auth()
 def list_visits(query, actor):
     """Visits you may see (assigned ones for inspectors), by planned start."""
     return _commit(visits.list_visits(actor.user, start=query["start"], end=query["end"]))
 
 
 @blp.post("/visits")
+@blp.auth(COORDINATORS)
 @blp.arguments(NewVisitSchema)
 @blp.response(201, VisitSchema)
-@blp.doc(security=BEARER)
-@api_auth(COORDINATORS)
 def plan_visit(data, actor):
     """Plan a joint visit with its participants and their checklist versions."""
     return _commit(visits.plan_visit(actor, **data))
 
 
 @blp.get("/visits/<visit_id>")
+@blp.auth()
 @blp.response(200, VisitSchema)
-@blp.doc(security=BEARER)
-@api_auth()
 def get_visit(visit_id, actor):
     """One visit with its participants."""
     return _commit(visits.get_visit(actor.user, visit_id))
 
 
 @blp.patch("/visits/<visit_id>")
+@blp.auth(COORDINATORS)
 @blp.arguments(VisitUpdateSchema)
 @blp.response(200, VisitSchema)
-@blp.doc(security=BEARER)
-@api_auth(COORDINATORS)
 def update_visit(data, visit_id, actor):
     """Change the plan of a visit that is not closed."""
     return _commit(visits.update_visit(actor, visit_id, **data))
 
 
 @blp.post("/visits/<visit_id>/status")
+@blp.auth()
 @blp.arguments(VisitStatusSchema)
 @blp.response(200, VisitSchema)
-@blp.doc(security=BEARER)
-@api_auth()
 def set_visit_status(data, visit_id, actor):
     """Move a visit to its next status (closing and reopening: coordinators)."""
     return _commit(visits.set_visit_status(actor, visit_id, data["status"]))
 
 
 @blp.get("/visits/<visit_id>/answers")
+@blp.auth()
 @blp.response(200, AnswerSchema(many=True))
-@blp.doc(security=BEARER)
-@api_auth()
 def list_answers(visit_id, actor):
     """The checklist answers of a visit that you may see."""
     return _commit(answers.list_answers(actor.user, visit_id))
 
 
 @blp.put("/visits/<visit_id>/answers")
+@blp.auth()
 @blp.arguments(AnswerInSchema)
 @blp.response(200, AnswerSchema)
-@blp.doc(security=BEARER)
-@api_auth()
 def set_answer(data, visit_id, actor):
     """Answer a question of a checklist assigned to you."""
     return _commit(answers.set_answer(actor, visit_id=visit_id, **data))
 
 
 @blp.get("/visits/<visit_id>/findings")
+@blp.auth()
 @blp.response(200, FindingSchema(many=True))
-@blp.doc(security=BEARER)
-@api_auth()
 def list_findings(visit_id, actor):
     """The findings of a visit that you may see."""
     return _commit(findings.list_findings(actor.user, visit_id))
 
 
 @blp.post("/visits/<visit_id>/findings")
+@blp.auth()
 @blp.arguments(NewFindingSchema)
 @blp.response(201, FindingSchema)
-@blp.doc(security=BEARER)
-@api_auth()
 def create_finding(data, visit_id, actor):
     """Record a finding for your agency."""
     return _commit(findings.create_finding(actor, visit_id=visit_id, **data))
 
 
 @blp.get("/findings/<finding_id>")
+@blp.auth()
 @blp.response(200, FindingSchema)
-@blp.doc(security=BEARER)
-@api_auth()
 def get_finding(finding_id, actor):
     """One finding."""
     return _commit(findings.get_finding(actor.user, finding_id))
 
 
 @blp.patch("/findings/<finding_id>")
+@blp.auth()
 @blp.arguments(FindingUpdateSchema)
 @blp.response(200, FindingSchema)
-@blp.doc(security=BEARER)
-@api_auth()
 def update_finding(data, finding_id, actor):
     """Change a finding of your agency."""
     return _commit(findings.update_finding(actor, finding_id, **data))
 
 
 @blp.delete("/findings/<finding_id>")
+@blp.auth()
 @blp.arguments(FindingDeleteSchema, location="query")
 @blp.response(200, FindingSchema)
-@blp.doc(security=BEARER)
-@api_auth()
 def delete_finding(query, finding_id, actor):
     """Delete a finding of your agency (a tombstone is kept)."""
     return _commit(findings.delete_finding(actor, finding_id, query["base_version"]))
 
 
 @blp.post("/follow-ups")
+@blp.auth()
 @blp.arguments(NewFollowUpSchema)
 @blp.response(201, FollowUpSchema)
-@blp.doc(security=BEARER)
-@api_auth()
 def create_follow_up(data, actor):
     """Plan a follow-up of a finding."""
     return _commit(followups.create_follow_up(actor, **data))
 
 
 @blp.patch("/follow-ups/<int:follow_up_id>")
+@blp.auth()
 @blp.arguments(FollowUpUpdateSchema)
 @blp.response(200, FollowUpSchema)
-@blp.doc(security=BEARER)
-@api_auth()
 def update_follow_up(data, follow_up_id, actor):
     """Change a follow-up's status, note or due date."""
     return _commit(followups.update_follow_up(actor, follow_up_id, **data))

@@ -1,0 +1,46 @@
+# Two commands for a new user:
+#   make run    install, build, migrate, seed the demo and serve on http://127.0.0.1:5000
+#   make test   install what the tests need and run the whole suite
+# Both are safe to repeat; installs happen only when their inputs changed.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMPS := .stamps
+export FLASK_APP := otto
+
+.PHONY: run test pwa lint
+
+$(STAMPS)/system-run:
+	@mkdir -p $(STAMPS)
+	scripts/system-deps.sh run
+	@touch $@
+
+$(STAMPS)/system-test:
+	@mkdir -p $(STAMPS)
+	scripts/system-deps.sh test
+	@touch $@
+
+$(STAMPS)/venv: pyproject.toml | $(STAMPS)/system-run
+	@mkdir -p $(STAMPS)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	@touch $@
+
+# The field app, once pwa/ exists.
+pwa:
+	@if [ -f pwa/package.json ]; then cd pwa && npm ci --no-audit --no-fund && npm run build; fi
+
+run: $(STAMPS)/venv pwa
+	$(BIN)/flask db upgrade
+	$(BIN)/flask seed-demo
+	@echo "Serving on http://127.0.0.1:5000 (log in as samordnare)"
+	OTTO_RUN_SCHEDULER=1 $(BIN)/flask run --host 127.0.0.1 --port 5000
+
+lint: $(STAMPS)/venv
+	$(BIN)/ruff check otto tests migrations bench
+	$(BIN)/ruff format --check otto tests migrations/env.py bench
+
+test: $(STAMPS)/venv $(STAMPS)/system-test pwa lint
+	$(BIN)/pytest

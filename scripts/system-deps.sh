@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Install the Debian packages the project needs, when they are missing.
+#   scripts/system-deps.sh run    python venv support, WeasyPrint's Pango, fonts
+#   scripts/system-deps.sh test   the above, plus Chromium for the browser tests
+# Safe to repeat: it only calls apt-get for packages that are not installed.
+set -euo pipefail
+
+need=()
+python3 -c "import ensurepip" 2>/dev/null || need+=(python3-venv)
+ldconfig -p 2>/dev/null | grep -q "libpango-1.0.so" || need+=(libpango-1.0-0 libpangoft2-1.0-0)
+[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
+if [ "${1:-run}" = "test" ] && [ ! -x /usr/bin/chromium ]; then
+  need+=(chromium)
+fi
+[ ${#need[@]} -eq 0 ] && exit 0
+
+echo "Installing system packages: ${need[*]}"
+if [ "$(id -u)" -eq 0 ]; then sudo=""; elif command -v sudo >/dev/null; then sudo="sudo"; else
+  echo "Please install as root: apt-get install ${need[*]}" >&2; exit 1
+fi
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}"
