@@ -86,30 +86,31 @@ def app(request, empty_database, tmp_path_factory):
     with app.app_context():
         upgrade()
         db.session.remove()
-        yield app
-        db.session.remove()
+    yield app
+    with app.app_context():
         db.engine.dispose()
 
 
 @pytest.fixture(autouse=True)
 def _rollback(request, app):
-    """Run each test inside a transaction that is rolled back afterwards.
+    """Run each test in its own app context, inside a transaction rolled back afterwards.
 
     The session joins the outer transaction with savepoints, so the code under test may
-    commit as often as it likes.
+    commit as often as it likes. (Requests made during the test share its app context.)
     """
-    if "no_rollback" in request.keywords:
+    with app.app_context():
+        if "no_rollback" in request.keywords:
+            yield
+            return
+        connection = db.engine.connect()
+        outer = connection.begin()
+        db.session.remove()
+        db.session.configure(bind=connection, join_transaction_mode="create_savepoint")
         yield
-        return
-    connection = db.engine.connect()
-    outer = connection.begin()
-    db.session.remove()
-    db.session.configure(bind=connection, join_transaction_mode="create_savepoint")
-    yield
-    db.session.remove()
-    db.session.configure(bind=None)
-    outer.rollback()
-    connection.close()
+        db.session.remove()
+        db.session.configure(bind=None)
+        outer.rollback()
+        connection.close()
 
 
 @pytest.fixture
