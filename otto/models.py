@@ -14,4 +14,4 @@ from otto.inspections.models import (  # noqa: F401
     Signature,
     Visit,
 )
-from otto.sync.models import Change, Device, SyncMutation, SyncState  # noqa: F401
+from otto.sync.models import Change, Conflict, Device, SyncMutation, SyncState  # noqa: F401

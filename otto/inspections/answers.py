@@ -106,7 +106,7 @@ def set_answer(
     answer.version += 1
     answer.updated_by_id = actor.user.id
     answer.device_id = actor.device_id
-    answer.mutation_id = mutation_id
+    answer.field_meta = {}
     answer.updated_at = utcnow()
     answer.client_time = client_time
     db.session.flush()

@@ -144,8 +144,9 @@ class Answer(db.Model):
     version: Mapped[int] = mapped_column(Integer, default=1)
     updated_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     device_id: Mapped[str | None] = mapped_column(UUID)
-    # The sync mutation that wrote the current value (the protocol's prev_id chain).
-    mutation_id: Mapped[str | None] = mapped_column(UUID)
+    # Per field: the row version, mutation, user, device and time of its last change
+    # (see otto.sync.merge): what per-field conflict detection compares against.
+    field_meta: Mapped[Any] = mapped_column(JSON, default=dict)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     client_time: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
@@ -171,6 +172,19 @@ class Finding(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     deleted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    field_meta: Mapped[Any] = mapped_column(JSON, default=dict)
+
+    @property
+    def deleted(self) -> bool:
+        """Deletion as a field, so delete-versus-edit is merged like any other field."""
+        return self.deleted_at is not None
+
+    @deleted.setter
+    def deleted(self, value: bool) -> None:
+        if value and self.deleted_at is None:
+            self.deleted_at = utcnow()
+        elif not value:
+            self.deleted_at = None
 
 
 class Photo(db.Model):
@@ -187,6 +201,7 @@ class Photo(db.Model):
     # GPS position from EXIF: kept as evidence, stripped from derived copies.
     location: Mapped[Any | None] = mapped_column(JSON)
     uploaded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
 
 
 class PhotoLink(db.Model):

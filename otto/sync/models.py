@@ -1,6 +1,7 @@
 """Devices, the idempotency record of pushed mutations, and the ordered change feed."""
 
 import datetime as dt
+import enum
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Integer, String, UniqueConstraint
@@ -70,3 +71,30 @@ class Change(db.Model):
     agency_code: Mapped[str | None] = mapped_column(String(20))
     visibility: Mapped[str] = mapped_column(String(10), default="joint")
     recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ConflictStatus(enum.StrEnum):
+    OPEN = "open"
+    RESOLVED = "resolved"
+
+
+class Conflict(db.Model):
+    """A hard conflict on one field: every candidate value is kept until a coordinator
+    resolves it. While any is open, the visit cannot be closed."""
+
+    __tablename__ = "conflict"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    visit_id: Mapped[str] = mapped_column(ForeignKey("visit.id"), index=True)
+    entity: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[str] = mapped_column(String(64))
+    field: Mapped[str] = mapped_column(String(40))
+    agency_code: Mapped[str] = mapped_column(ForeignKey("agency.code"))
+    visibility: Mapped[str] = mapped_column(String(10), default="joint")
+    # [{value, user_id, user_name, device_id, mutation_id, at, client_time}]
+    candidates: Mapped[Any] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(10), default=ConflictStatus.OPEN)
+    resolution: Mapped[Any | None] = mapped_column(JSON)
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
