@@ -48,8 +48,10 @@ def configure_sqlite(engine: Engine) -> None:
     """Make SQLite behave like a real transactional database.
 
     pysqlite's own transaction handling breaks SAVEPOINTs; we turn it off and emit BEGIN
-    ourselves (SQLAlchemy's documented recipe). Foreign keys are enforced, WAL lets readers
-    work beside a writer, and a busy timeout makes concurrent writers wait instead of fail.
+    ourselves (SQLAlchemy's documented recipe). BEGIN IMMEDIATE takes the write lock at the
+    start, so transactions are serialised (SQLite's stand-in for locking a device row) and
+    never fail half way on a stale snapshot; a busy timeout makes the next one wait. Foreign
+    keys are enforced.
     """
 
     @event.listens_for(engine, "connect")
@@ -63,4 +65,4 @@ def configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

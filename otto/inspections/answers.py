@@ -1,6 +1,5 @@
 """Checklist answers: one row per question of a pinned template version."""
 
-import datetime as dt
 from typing import Any
 
 from sqlalchemy import select
@@ -9,12 +8,13 @@ from otto import audit
 from otto.accounts.models import Agency
 from otto.checklists import services as checklists
 from otto.checklists.checker import check_answers
-from otto.errors import Conflict, Forbidden, Invalid
+from otto.errors import Forbidden, Invalid
 from otto.extensions import db
-from otto.inspections.models import Answer, Assignment, Visibility
-from otto.inspections.visibility import visible_items
+from otto.inspections.models import Answer, Visibility
+from otto.inspections.visibility import is_participant, visible_items
 from otto.inspections.visits import get_visit, require_open
 from otto.sync.feed import record_change
+from otto.sync.merge import MergeResult, Write, merge
 from otto.timeutil import utcnow
 
 
@@ -23,22 +23,21 @@ def answer_snapshot(answer: Answer) -> dict:
     return {"value": answer.value, "note": answer.note, "visibility": answer.visibility}
 
 
-def _check_assigned(actor, visit_id: str, template_version_id: int) -> None:
+def _check_assigned(actor, visit_id: str, agency_code: str) -> None:
+    """Participants answer their own agency's checklists on the visit.
+
+    Any version of the agency's checklist is accepted, not only the one pinned now: a
+    tablet that was offline while the plan changed still has its answers kept, each
+    against the version it was given for.
+    """
     if actor.is_coordinator:
         return
-    assigned = db.session.scalar(
-        select(Assignment.id).where(
-            Assignment.visit_id == visit_id,
-            Assignment.user_id == actor.user.id,
-            Assignment.template_version_id == template_version_id,
-        )
-    )
-    if assigned is None:
+    if actor.user.agency_code != agency_code or not is_participant(actor.user, visit_id):
         raise Forbidden("This checklist is not assigned to you on this visit.")
 
 
 def set_answer(
-    actor,
+    write: Write,
     *,
     visit_id: str,
     template_version_id: int,
@@ -46,20 +45,18 @@ def set_answer(
     value: Any,
     note: str | None = None,
     visibility: str | None = None,
-    base_version: int | None = None,
-    client_time: dt.datetime | None = None,
-    mutation_id: str | None = None,
-) -> Answer:
-    """Record an answer (or change it) for a question of an assigned checklist. Audited.
+) -> tuple[Answer, MergeResult]:
+    """Record or change the answer to a question of an assigned checklist. Audited.
 
-    The value must fit the question's type and bounds. When `base_version` is given and the
-    stored answer has moved on to a different value, Conflict is raised with the server's
-    value and version; an equal value is never a conflict.
+    The value must fit the question's type and bounds. Concurrent edits follow the
+    per-field rule of otto.sync.merge: refused with 409 for plain API calls, kept as a
+    hard conflict for synced mutations. An equal value is never a conflict.
     """
+    actor = write.actor
     visit = get_visit(actor.user, visit_id)
     require_open(visit)
     version = checklists.get_version(template_version_id)
-    _check_assigned(actor, visit.id, version.id)
+    _check_assigned(actor, visit.id, version.template.agency_code)
     question = checklists.question_index(version).get(question_id)
     if question is None:
         raise Invalid(
@@ -88,34 +85,37 @@ def set_answer(
             agency_code=agency,
             template_version_id=version.id,
             question_id=question_id,
-            visibility=visibility or _default_visibility(agency),
+            value=None,
+            note="",
+            visibility=visibility or db.session.get(Agency, agency).default_visibility,
             version=0,
+            field_meta={},
         )
         db.session.add(answer)
-    elif base_version is not None and base_version != answer.version and answer.value != value:
-        raise Conflict(
-            "The answer was changed by someone else.",
-            {"server_value": answer.value, "server_version": answer.version},
-            code="version_conflict",
-        )
-    answer.value = value
+    incoming = {"value": value}
     if note is not None:
-        answer.note = note
+        incoming["note"] = note
     if visibility is not None:
-        answer.visibility = Visibility(visibility)
-    answer.version += 1
+        incoming["visibility"] = Visibility(visibility).value
+    result = merge(
+        answer, incoming, write, entity="answer", entity_id=f"{visit.id}:{version.id}:{question_id}"
+    )
+    if not result.changed and before is not None:
+        return answer, result
     answer.updated_by_id = actor.user.id
     answer.device_id = actor.device_id
-    answer.field_meta = {}
     answer.updated_at = utcnow()
-    answer.client_time = client_time
+    answer.client_time = write.client_time
     db.session.flush()
     record_change(
         "answer",
         answer.id,
         visit_id=visit.id,
         agency_code=answer.agency_code,
-        visibility=answer.visibility,
+        # An answer made agency-only is announced to all, so pull can send others a tombstone.
+        visibility=Visibility.JOINT
+        if before and before["visibility"] == Visibility.JOINT
+        else answer.visibility,
     )
     audit.record(
         actor,
@@ -126,11 +126,7 @@ def set_answer(
         after=answer_snapshot(answer),
         visit_id=visit.id,
     )
-    return answer
-
-
-def _default_visibility(agency_code: str) -> str:
-    return db.session.get(Agency, agency_code).default_visibility
+    return answer, result
 
 
 def list_answers(user, visit_id: str) -> list[Answer]:

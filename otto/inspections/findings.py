@@ -6,12 +6,14 @@ import datetime as dt
 from sqlalchemy import select
 
 from otto import audit
+from otto.dbtypes import new_uuid
 from otto.errors import Conflict, Forbidden, Invalid, NotFound
 from otto.extensions import db
-from otto.inspections.models import Finding, Severity, Visibility
+from otto.inspections.models import Finding, FindingStatus, Severity, Visibility
 from otto.inspections.visibility import get_visible, is_participant, visible_items
 from otto.inspections.visits import get_visit, require_open
 from otto.sync.feed import record_change
+from otto.sync.merge import MergeResult, Write, merge
 from otto.timeutil import utcnow
 
 EDITABLE = (
@@ -32,15 +34,15 @@ def finding_snapshot(finding: Finding) -> dict:
     return snapshot
 
 
-def _changed(finding: Finding) -> None:
-    finding.version += 1
+def _changed(finding: Finding, was_joint: bool = False) -> None:
     finding.updated_at = utcnow()
     record_change(
         "finding",
         finding.id,
         visit_id=finding.visit_id,
         agency_code=finding.agency_code,
-        visibility=finding.visibility,
+        # A finding made agency-only is announced to all, so pull can send others a tombstone.
+        visibility=Visibility.JOINT if was_joint else finding.visibility,
     )
 
 
@@ -57,7 +59,7 @@ def _check_fields(fields: dict) -> None:
 
 
 def create_finding(
-    actor,
+    write: Write,
     *,
     visit_id: str,
     severity: str,
@@ -68,7 +70,8 @@ def create_finding(
     visibility: str | None = None,
     follow_up_due: dt.date | None = None,
 ) -> Finding:
-    """Record a finding for the actor's agency on a visit they take part in. Audited."""
+    """Record a finding for the writer's agency on a visit they take part in. Audited."""
+    actor = write.actor
     visit = get_visit(actor.user, visit_id)
     require_open(visit)
     if not is_participant(actor.user, visit.id):
@@ -82,19 +85,29 @@ def create_finding(
     finding = Finding(
         visit_id=visit.id,
         agency_code=actor.user.agency_code,
-        question_id=question_id,
-        severity=severity,
-        legal_ref=legal_ref,
-        description=description.strip(),
-        visibility=visibility or actor.user.agency.default_visibility,
-        follow_up_due=follow_up_due,
         created_by_id=actor.user.id,
         device_id=actor.device_id,
         version=0,
+        field_meta={},
+        **{name: None for name in EDITABLE},
     )
-    if finding_id:
-        finding.id = finding_id
-    db.session.add(finding)
+    finding.id = finding_id or new_uuid()
+    merge(
+        finding,
+        {
+            "question_id": question_id,
+            "severity": severity,
+            "legal_ref": legal_ref or "",
+            "description": description.strip(),
+            "visibility": visibility or actor.user.agency.default_visibility,
+            "follow_up_due": follow_up_due,
+            "status": FindingStatus.OPEN.value,
+        },
+        write,
+        entity="finding",
+        entity_id=finding.id,
+    )
+    db.session.add(finding)  # complete only now: adding earlier would autoflush a partial row
     _changed(finding)
     db.session.flush()
     audit.record(
@@ -111,61 +124,53 @@ def get_finding(user, finding_id: str) -> Finding:
     return finding
 
 
-def _editable(actor, finding_id: str, base_version: int | None) -> Finding:
+def _change(write: Write, finding_id: str, incoming: dict, action: str):
+    """Merge field changes into a finding of the writer's agency (or as coordinator)."""
+    actor = write.actor
     finding = get_finding(actor.user, finding_id)
-    if finding.deleted_at is not None:
-        raise Conflict("The finding has been deleted.", code="finding_deleted")
     if not actor.is_coordinator and finding.agency_code != actor.user.agency_code:
         raise Forbidden("Only the finding's own agency may change it.")
     require_open(get_visit(actor.user, finding.visit_id))
-    if base_version is not None and base_version != finding.version:
-        raise Conflict(
-            "The finding was changed by someone else.",
-            {"server_version": finding.version, "server": finding_snapshot(finding)},
-            code="version_conflict",
+    if finding.deleted and "deleted" not in incoming:
+        if write.strict:
+            raise Conflict("The finding has been deleted.", code="finding_deleted")
+        incoming = incoming | {"deleted": False}  # an offline edit of a deleted finding
+    before = finding_snapshot(finding)
+    result = merge(finding, incoming, write, entity="finding", entity_id=finding.id)
+    if result.changed:
+        _changed(finding, was_joint=before["visibility"] == Visibility.JOINT)
+        db.session.flush()
+        audit.record(
+            actor,
+            action,
+            "finding",
+            finding.id,
+            before=before,
+            after=finding_snapshot(finding),
+            visit_id=finding.visit_id,
         )
-    return finding
+    return finding, result
 
 
-def update_finding(actor, finding_id: str, base_version: int | None = None, **fields) -> Finding:
-    """Change a finding's fields (own agency or coordinator). Audited."""
-    finding = _editable(actor, finding_id, base_version)
+def update_finding(write: Write, finding_id: str, **fields) -> tuple[Finding, MergeResult]:
+    """Change a finding's fields (own agency or coordinator). Audited.
+
+    Edits of different fields merge silently; see otto.sync.merge for conflicts.
+    """
     _check_fields(fields)
-    before = finding_snapshot(finding)
-    for key in EDITABLE:
-        if key in fields:
-            setattr(finding, key, fields[key])
-    _changed(finding)
-    db.session.flush()
-    audit.record(
-        actor,
-        "update",
-        "finding",
-        finding.id,
-        before=before,
-        after=finding_snapshot(finding),
-        visit_id=finding.visit_id,
-    )
-    return finding
+    return _change(write, finding_id, {k: v for k, v in fields.items() if k in EDITABLE}, "update")
 
 
-def delete_finding(actor, finding_id: str, base_version: int | None = None) -> Finding:
+def delete_finding(write: Write, finding_id: str) -> tuple[Finding, MergeResult]:
     """Delete a finding, leaving a tombstone that reaches devices through pull. Audited."""
-    finding = _editable(actor, finding_id, base_version)
-    before = finding_snapshot(finding)
-    finding.deleted_at = utcnow()
-    _changed(finding)
-    db.session.flush()
-    audit.record(
-        actor,
-        "delete",
-        "finding",
-        finding.id,
-        before=before,
-        after=finding_snapshot(finding),
-        visit_id=finding.visit_id,
-    )
-    return finding
+    return _change(write, finding_id, {"deleted": True}, "delete")
+
+
+def set_finding_deleted(
+    write: Write, finding_id: str, deleted: bool
+) -> tuple[Finding, MergeResult]:
+    """Delete or restore a finding (a coordinator resolving delete-versus-edit). Audited."""
+    return _change(write, finding_id, {"deleted": deleted}, "delete" if deleted else "restore")
 
 
 def list_findings(user, visit_id: str, include_deleted: bool = False) -> list[Finding]:

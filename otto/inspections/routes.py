@@ -27,6 +27,7 @@ from otto.inspections.schemas import (
     VisitStatusSchema,
     VisitUpdateSchema,
 )
+from otto.sync.merge import Write
 
 blp = Blueprint("inspections", __name__, url_prefix="/api", description="Inspections")
 COORDINATORS = (Role.COORDINATOR, Role.ADMIN)
@@ -132,7 +133,9 @@ def list_answers(visit_id, actor):
 @blp.response(200, AnswerSchema)
 def set_answer(data, visit_id, actor):
     """Answer a question of a checklist assigned to you."""
-    return _commit(answers.set_answer(actor, visit_id=visit_id, **data))
+    write = Write(actor, base_version=data.pop("base_version"), client_time=data.pop("client_time"))
+    answer, _ = answers.set_answer(write, visit_id=visit_id, **data)
+    return _commit(answer)
 
 
 @blp.get("/visits/<visit_id>/findings")
@@ -149,7 +152,7 @@ def list_findings(visit_id, actor):
 @blp.response(201, FindingSchema)
 def create_finding(data, visit_id, actor):
     """Record a finding for your agency."""
-    return _commit(findings.create_finding(actor, visit_id=visit_id, **data))
+    return _commit(findings.create_finding(Write(actor), visit_id=visit_id, **data))
 
 
 @blp.get("/findings/<finding_id>")
@@ -166,7 +169,9 @@ def get_finding(finding_id, actor):
 @blp.response(200, FindingSchema)
 def update_finding(data, finding_id, actor):
     """Change a finding of your agency."""
-    return _commit(findings.update_finding(actor, finding_id, **data))
+    write = Write(actor, base_version=data.pop("base_version"))
+    finding, _ = findings.update_finding(write, finding_id, **data)
+    return _commit(finding)
 
 
 @blp.delete("/findings/<finding_id>")
@@ -175,7 +180,10 @@ def update_finding(data, finding_id, actor):
 @blp.response(200, FindingSchema)
 def delete_finding(query, finding_id, actor):
     """Delete a finding of your agency (a tombstone is kept)."""
-    return _commit(findings.delete_finding(actor, finding_id, query["base_version"]))
+    finding, _ = findings.delete_finding(
+        Write(actor, base_version=query["base_version"]), finding_id
+    )
+    return _commit(finding)
 
 
 @blp.post("/follow-ups")

@@ -198,3 +198,13 @@ class FollowUpSchema(Schema):
     due_date = fields.Date()
     status = fields.String()
     note = fields.String()
+
+
+class SignatureSchema(Schema):
+    id = fields.String()
+    visit_id = fields.String()
+    agency = fields.String(attribute="agency_code", allow_none=True)
+    signer_name = fields.String()
+    signer_role = fields.String()
+    image_sha256 = fields.String()
+    signed_at = fields.DateTime()

@@ -10,6 +10,7 @@ from sqlalchemy import and_, or_, select, true
 from otto.accounts.models import User
 from otto.extensions import db
 from otto.inspections.models import Assignment, Visibility, Visit
+from otto.sync.models import Change
 
 
 def _assigned_visit_ids(user: User):
@@ -34,6 +35,14 @@ def visible_items(user: User, model):
         model.visit_id.in_(_assigned_visit_ids(user)),
         or_(model.visibility == Visibility.JOINT, model.agency_code == user.agency_code),
     )
+
+
+def visible_changes(user: User):
+    """A WHERE clause on the change feed: entries without a visit (templates) reach everyone;
+    the rest follow `visible_items`. Pull re-checks each row's current visibility too."""
+    if user.is_coordinator:
+        return true()
+    return or_(Change.visit_id.is_(None), visible_items(user, Change))
 
 
 def get_visible(user: User, model, ident):

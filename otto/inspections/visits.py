@@ -13,6 +13,7 @@ from otto.extensions import db
 from otto.inspections.businesses import get_business
 from otto.inspections.models import Assignment, Visit, VisitReason, VisitStatus
 from otto.inspections.visibility import is_participant, visible_visits
+from otto.sync.conflicts import open_conflict_count
 from otto.sync.feed import record_change
 from otto.timeutil import utcnow
 
@@ -190,6 +191,12 @@ def set_visit_status(actor, visit_id: str, status: str) -> Visit:
         raise Forbidden("Only coordinators close or reopen a visit.")
     if not actor.is_coordinator and not is_participant(actor.user, visit.id):
         raise Forbidden("You are not a participant of this visit.")
+    if status == VisitStatus.CLOSED and open_conflict_count(visit.id):
+        raise Conflict(
+            "The visit has unresolved sync conflicts; resolve them before closing.",
+            {"open_conflicts": open_conflict_count(visit.id)},
+            code="open_conflicts",
+        )
     before = {"status": visit.status}
     visit.status = status
     _touch(visit)

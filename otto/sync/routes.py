@@ -1,11 +1,24 @@
-"""Sync API: the device registry (listing, revoking)."""
+"""Sync API: the device registry, push and pull, and conflicts."""
 
+from otto.accounts.models import Role
 from otto.api import Blueprint
+from otto.errors import Forbidden
 from otto.extensions import db
-from otto.sync import devices
-from otto.sync.schemas import DeviceSchema
+from otto.inspections import visits
+from otto.sync import devices, pull, push, resolution
+from otto.sync.models import Device
+from otto.sync.schemas import (
+    ConflictSchema,
+    DeviceSchema,
+    PullQuerySchema,
+    PullResultSchema,
+    PushResultSchema,
+    PushSchema,
+    ResolveSchema,
+)
 
-blp = Blueprint("devices", __name__, url_prefix="/api", description="Devices")
+blp = Blueprint("sync", __name__, url_prefix="/api", description="Devices and sync")
+COORDINATORS = (Role.COORDINATOR, Role.ADMIN)
 
 
 @blp.get("/devices")
@@ -26,3 +39,50 @@ def revoke_device(device_id, actor):
     device = devices.revoke_device(actor, device_id)
     db.session.commit()
     return device
+
+
+@blp.post("/sync/push")
+@blp.auth()
+@blp.arguments(PushSchema)
+@blp.response(200, PushResultSchema)
+def sync_push(data, actor):
+    """Push the device's outbox; each mutation gets its own outcome."""
+    if data["device_id"] != actor.device_id:
+        raise Forbidden("device_id does not match the token's device.", code="wrong_device")
+    result = push.push(actor, actor.device_id, data["epoch"], data["mutations"])
+    db.session.commit()
+    return result
+
+
+@blp.get("/sync/pull")
+@blp.auth()
+@blp.arguments(PullQuerySchema, location="query")
+@blp.response(200, PullResultSchema)
+def sync_pull(query, actor):
+    """Pull the changes after a cursor that this device's user may see."""
+    device = db.session.get(Device, actor.device_id)
+    result = pull.pull(actor.user, device, query["cursor"], query["limit"])
+    db.session.commit()
+    return result
+
+
+@blp.get("/visits/<visit_id>/conflicts")
+@blp.auth()
+@blp.response(200, ConflictSchema(many=True))
+def list_conflicts(visit_id, actor):
+    """Open sync conflicts of a visit that you may see."""
+    visits.get_visit(actor.user, visit_id)
+    result = resolution.list_conflicts(actor.user, visit_id)
+    db.session.commit()
+    return result
+
+
+@blp.post("/conflicts/<int:conflict_id>/resolve")
+@blp.auth(COORDINATORS)
+@blp.arguments(ResolveSchema)
+@blp.response(200, ConflictSchema)
+def resolve_conflict(data, conflict_id, actor):
+    """Resolve a conflict with a candidate (by index) or a new value."""
+    conflict = resolution.resolve_conflict(actor, conflict_id, **data)
+    db.session.commit()
+    return conflict

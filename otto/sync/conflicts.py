@@ -1,0 +1,74 @@
+"""Hard conflicts: recording every candidate value, listing, and counting open ones.
+
+A conflict belongs to the agency and visibility of the row it is about, so it reaches
+exactly the people who may see that row (see otto.inspections.visibility).
+"""
+
+from sqlalchemy import func, select
+
+from otto import audit
+from otto.extensions import db
+from otto.sync.feed import record_change
+from otto.sync.models import Conflict, ConflictStatus
+
+
+def record_conflict(row, *, entity: str, entity_id: str, field: str, candidates: list) -> Conflict:
+    """Record a hard conflict on one field of `row`, once.
+
+    When the field already has an open conflict, new candidates are added to it, so each
+    true conflict is recorded once however many writers take part.
+    """
+    conflict = db.session.scalar(
+        select(Conflict).where(
+            Conflict.entity == entity,
+            Conflict.entity_id == entity_id,
+            Conflict.field == field,
+            Conflict.status == ConflictStatus.OPEN,
+        )
+    )
+    if conflict is None:
+        conflict = Conflict(
+            visit_id=row.visit_id,
+            entity=entity,
+            entity_id=entity_id,
+            field=field,
+            agency_code=row.agency_code,
+            visibility=row.visibility,
+            candidates=[],
+        )
+        db.session.add(conflict)
+    known = {_identity(c) for c in conflict.candidates}
+    conflict.candidates = conflict.candidates + [c for c in candidates if _identity(c) not in known]
+    db.session.flush()
+    record_change(
+        "conflict",
+        conflict.id,
+        visit_id=conflict.visit_id,
+        agency_code=conflict.agency_code,
+        visibility=conflict.visibility,
+    )
+    audit.record(
+        None,
+        "conflict",
+        entity,
+        entity_id,
+        after={"field": field, "conflict_id": conflict.id},
+        visit_id=conflict.visit_id,
+    )
+    return conflict
+
+
+def _identity(candidate: dict) -> tuple:
+    """Two candidates are the same write when they share a mutation (or author and value)."""
+    if candidate.get("mutation_id"):
+        return ("m", candidate["mutation_id"])
+    return ("w", candidate.get("user_id"), candidate.get("device_id"), repr(candidate["value"]))
+
+
+def open_conflict_count(visit_id: str) -> int:
+    """How many unresolved conflicts a visit has (a visit cannot close while any is open)."""
+    return db.session.scalar(
+        select(func.count()).where(
+            Conflict.visit_id == visit_id, Conflict.status == ConflictStatus.OPEN
+        )
+    )

@@ -1,0 +1,84 @@
+"""Resolving hard conflicts: the coordinator picks a candidate or types a new value.
+
+The chosen value is written through the same services as any other change (so it is
+audited and reaches devices through pull), then the conflict is marked resolved.
+"""
+
+from sqlalchemy import select
+
+from otto import audit, errors
+from otto.extensions import db
+from otto.inspections import answers, findings
+from otto.inspections.visibility import visible_items
+from otto.sync.feed import record_change
+from otto.sync.merge import Write
+from otto.sync.models import Conflict, ConflictStatus
+from otto.timeutil import utcnow
+
+
+def list_conflicts(user, visit_id: str, *, include_resolved: bool = False) -> list[Conflict]:
+    """The conflicts of a visit that the user may see."""
+    query = select(Conflict).where(Conflict.visit_id == visit_id, visible_items(user, Conflict))
+    if not include_resolved:
+        query = query.where(Conflict.status == ConflictStatus.OPEN)
+    return list(db.session.scalars(query.order_by(Conflict.id)))
+
+
+def _write_value(actor, conflict: Conflict, value) -> None:
+    write = Write(actor)  # blind write: the coordinator has seen every candidate
+    if conflict.entity == "answer":
+        visit_id, version_id, question_id = conflict.entity_id.split(":", 2)
+        answers.set_answer(
+            write,
+            visit_id=visit_id,
+            template_version_id=int(version_id),
+            question_id=question_id,
+            **{conflict.field: value},
+        )
+    elif conflict.entity == "finding":
+        if conflict.field == "deleted":
+            findings.set_finding_deleted(write, conflict.entity_id, bool(value))
+        else:
+            findings.update_finding(write, conflict.entity_id, **{conflict.field: value})
+    else:  # pragma: no cover - conflicts are only recorded for the entities above
+        raise errors.Invalid(f"Cannot resolve conflicts on {conflict.entity}.")
+
+
+def resolve_conflict(actor, conflict_id: int, *, candidate: int | None = None, value=None):
+    """Resolve a conflict with one of its candidates (by index) or a new value. Audited.
+
+    Coordinators and admins only. The visit may be closed once no conflict is open.
+    """
+    if not actor.is_coordinator:
+        raise errors.Forbidden("Only coordinators resolve conflicts.")
+    conflict = db.session.get(Conflict, conflict_id)
+    if conflict is None:
+        raise errors.NotFound(f"No conflict with id {conflict_id}.")
+    if conflict.status != ConflictStatus.OPEN:
+        raise errors.Conflict("The conflict is already resolved.", code="already_resolved")
+    if candidate is not None:
+        if not 0 <= candidate < len(conflict.candidates):
+            raise errors.Invalid("No such candidate.", {"candidate": ["Out of range."]})
+        value = conflict.candidates[candidate]["value"]
+    _write_value(actor, conflict, value)
+    conflict.status = ConflictStatus.RESOLVED
+    conflict.resolution = {"value": value, "candidate": candidate}
+    conflict.resolved_by_id = actor.user.id
+    conflict.resolved_at = utcnow()
+    db.session.flush()
+    record_change(
+        "conflict",
+        conflict.id,
+        visit_id=conflict.visit_id,
+        agency_code=conflict.agency_code,
+        visibility=conflict.visibility,
+    )
+    audit.record(
+        actor,
+        "resolve",
+        "conflict",
+        conflict.id,
+        after={"field": conflict.field, "value": value, "candidate": candidate},
+        visit_id=conflict.visit_id,
+    )
+    return conflict
