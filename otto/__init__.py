@@ -51,15 +51,18 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from otto.accounts import routes as accounts
+    from otto.checklists import pages as checklist_pages
+    from otto.checklists import routes as checklists
     from otto.inspections import routes as inspections
     from otto.sync import routes as sync
     from otto.web import routes as web
 
     api.init_app(app)
-    for blueprint in (accounts.api_blp, inspections.blp, sync.blp):
+    for blueprint in (accounts.api_blp, checklists.blp, inspections.blp, sync.blp):
         api.register_blueprint(blueprint)
         csrf.exempt(blueprint)  # the API authenticates with bearer tokens, not cookies
     app.register_blueprint(accounts.pages)
+    app.register_blueprint(checklist_pages.pages)
     app.register_blueprint(web.pages)
 
 

@@ -134,6 +134,7 @@ def make_user(app):
     from otto.accounts.services import create_user, ensure_agencies
 
     ensure_agencies()
+    db.session.commit()  # so a request before the first user cannot roll the agencies back
     counter = iter(range(1, 10_000))
 
     def make(role="inspector", agency=None, **overrides):

@@ -1,15 +1,35 @@
-"""Checklist templates: creating, publishing and looking up versions.
+"""Checklist templates: drafts, publishing, retiring, listing, export and import of versions.
 
-A published version is frozen: any later change is a new version. Visits pin versions.
+A published version is frozen: any later change is a new version. Visits pin versions; a
+retired version is offered for no new plan but stays readable for the visits that pinned it.
+Every write is audited as a "template_version" event in the writing transaction.
 """
 
-from sqlalchemy import func, select
+import copy
+import itertools
+import json
+from dataclasses import dataclass
+from typing import IO
 
+from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager
+
+from otto import audit
+from otto.checklists import xlsform
 from otto.checklists.models import Template, TemplateVersion, VersionStatus
 from otto.checklists.template_format import TemplateInvalid, validate_template
 from otto.errors import Conflict, Invalid, NotFound
 from otto.extensions import db
+from otto.sync.feed import record_change
 from otto.timeutil import utcnow
+
+
+@dataclass(frozen=True)
+class TemplateListing:
+    """A template with those of its versions that matched a listing's filter, oldest first."""
+
+    template: Template
+    versions: list[TemplateVersion]
 
 
 def validated_body(body: dict) -> dict:
@@ -21,54 +41,223 @@ def validated_body(body: dict) -> dict:
 
 
 def get_version(version_id: int) -> TemplateVersion:
-    """Return a template version or raise NotFound naming the id."""
+    """Return a template version (whatever its status) or raise NotFound naming the id."""
     version = db.session.get(TemplateVersion, version_id)
     if version is None:
         raise NotFound(f"No template version with id {version_id}.", code="unknown_template")
     return version
 
 
-def create_draft(body: dict) -> TemplateVersion:
-    """Store a validated body as a new draft version of its template (created if new)."""
+def get_template(template_id: int) -> Template:
+    """Return a template or raise NotFound naming the id."""
+    template = db.session.get(Template, template_id)
+    if template is None:
+        raise NotFound(f"No template with id {template_id}.", code="unknown_template")
+    return template
+
+
+def version_snapshot(version: TemplateVersion) -> dict:
+    """The audited fields of a template version."""
+    return {
+        "template": version.template.key,
+        "version": version.version,
+        "status": version.status,
+        "body": version.body,
+    }
+
+
+def list_templates(agency: str | None = None, status: str | None = None) -> list[TemplateListing]:
+    """Templates by agency and key, each with its versions; filters narrow both.
+
+    With `status`, only versions in that status are listed, and templates without one are
+    left out.
+    """
+    query = (
+        select(TemplateVersion)
+        .join(TemplateVersion.template)
+        .options(contains_eager(TemplateVersion.template))
+        .order_by(Template.agency_code, Template.key, TemplateVersion.version)
+    )
+    if agency:
+        query = query.where(Template.agency_code == agency)
+    if status:
+        query = query.where(TemplateVersion.status == status)
+    versions = db.session.scalars(query).all()
+    return [
+        TemplateListing(template, list(group))
+        for template, group in itertools.groupby(versions, key=lambda v: v.template)
+    ]
+
+
+# A new visit may pin only published versions (not drafts, not retired ones).
+PLANNABLE = VersionStatus.PUBLISHED
+
+
+def plannable_versions(agency: str | None = None) -> list[TemplateVersion]:
+    """The versions a new visit may pin."""
+    query = (
+        select(TemplateVersion)
+        .join(TemplateVersion.template)
+        .where(TemplateVersion.status == PLANNABLE)
+        .order_by(Template.agency_code, Template.key, TemplateVersion.version)
+    )
+    if agency:
+        query = query.where(Template.agency_code == agency)
+    return list(db.session.scalars(query))
+
+
+def _check_identity(template: Template, body: dict) -> None:
+    """A template's key and agency never change; a body must keep them."""
+    errors = {}
+    if body["key"] != template.key:
+        errors["key"] = [f"Must stay '{template.key}'."]
+    if body["agency"] != template.agency_code:
+        errors["agency"] = [f"Must stay '{template.agency_code}'."]
+    if errors:
+        raise Invalid("A template keeps its key and agency.", errors, code="invalid_template")
+
+
+def _require_status(version: TemplateVersion, status: str, action: str, code: str) -> None:
+    """Raise Conflict (with `code`) unless the version is in `status`."""
+    if version.status != status:
+        raise Conflict(
+            f"Version {version.version} of '{version.template.key}' is {version.status}; "
+            f"only a {status} version can be {action}.",
+            {"status": version.status},
+            code=code,
+        )
+
+
+def create_draft(actor, body: dict, action: str = "create") -> TemplateVersion:
+    """Store a validated body as a new draft version of its template (created if new).
+
+    The draft gets the next version number; several drafts of one template may exist.
+    Audited as `action` ("create", or "import" for imported files).
+    """
     body = validated_body(body)
     template = db.session.scalar(select(Template).where(Template.key == body["key"]))
     if template is None:
         template = Template(key=body["key"], agency_code=body["agency"], title=body["title"])
         db.session.add(template)
         db.session.flush()
-    elif template.agency_code != body["agency"]:
-        raise Invalid(
-            "A template cannot change agency.", {"agency": [f"Must stay '{template.agency_code}'."]}
-        )
+    _check_identity(template, body)
     latest = db.session.scalar(
         select(func.max(TemplateVersion.version)).where(TemplateVersion.template_id == template.id)
     )
     version = TemplateVersion(template=template, version=(latest or 0) + 1, body=body)
-    template.title = body["title"]
     db.session.add(version)
     db.session.flush()
+    audit.record(actor, action, "template_version", version.id, after=version_snapshot(version))
     return version
 
 
-def publish(version_id: int) -> TemplateVersion:
-    """Freeze a draft version; it can be pinned by visits from now on."""
+def update_draft(actor, version_id: int, body: dict) -> TemplateVersion:
+    """Replace the body of a draft; a published or retired version never changes (Conflict)."""
     version = get_version(version_id)
-    if version.status != VersionStatus.DRAFT:
-        raise Conflict(f"Version {version.version} is {version.status}, not a draft.")
+    _require_status(version, VersionStatus.DRAFT, "changed", "not_a_draft")
+    body = validated_body(body)
+    _check_identity(version.template, body)
+    before = version_snapshot(version)
+    version.body = body
+    db.session.flush()
+    audit.record(
+        actor,
+        "update",
+        "template_version",
+        version.id,
+        before=before,
+        after=version_snapshot(version),
+    )
+    return version
+
+
+def publish(actor, version_id: int) -> TemplateVersion:
+    """Freeze a draft version; visits may pin it from now on. The template takes its title."""
+    version = get_version(version_id)
+    _require_status(version, VersionStatus.DRAFT, "published", "not_a_draft")
     version.status = VersionStatus.PUBLISHED
     version.published_at = utcnow()
+    version.template.title = version.body["title"]
     db.session.flush()
+    record_change("template_version", version.id, visit_id=None)  # devices fetch it
+    audit.record(
+        actor,
+        "publish",
+        "template_version",
+        version.id,
+        before={"status": VersionStatus.DRAFT},
+        after={"status": version.status, "published_at": version.published_at},
+    )
     return version
 
 
-def install_template(body: dict) -> TemplateVersion:
+def retire(actor, version_id: int) -> TemplateVersion:
+    """Withdraw a published version from new plans; visits that pinned it keep reading it."""
+    version = get_version(version_id)
+    _require_status(version, VersionStatus.PUBLISHED, "retired", "not_published")
+    version.status = VersionStatus.RETIRED
+    version.retired_at = utcnow()
+    db.session.flush()
+    record_change("template_version", version.id, visit_id=None)
+    audit.record(
+        actor,
+        "retire",
+        "template_version",
+        version.id,
+        before={"status": VersionStatus.PUBLISHED},
+        after={"status": version.status, "retired_at": version.retired_at},
+    )
+    return version
+
+
+def new_draft(actor, template_id: int) -> TemplateVersion:
+    """Start the next version of a template as a draft copy of its latest version.
+
+    Refused (Conflict) while the latest version is itself a draft: edit that one instead.
+    """
+    latest = get_template(template_id).versions[-1]
+    if latest.status == VersionStatus.DRAFT:
+        raise Conflict(
+            f"Version {latest.version} is already a draft; edit it instead.",
+            {"draft_id": latest.id},
+            code="draft_exists",
+        )
+    return create_draft(actor, copy.deepcopy(latest.body))
+
+
+def export_version(version_id: int) -> tuple[str, dict]:
+    """A version's body as it travels between installations, with its file name."""
+    version = get_version(version_id)
+    return f"{version.template.key}-v{version.version}.json", copy.deepcopy(version.body)
+
+
+def import_json(actor, data: bytes) -> TemplateVersion:
+    """Create a draft from an exported template file (UTF-8 JSON)."""
+    try:
+        body = json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise Invalid(f"The file is not UTF-8 JSON: {error}", code="malformed_json") from None
+    return create_draft(actor, body, action="import")
+
+
+def import_xlsform(
+    actor, stream: IO[bytes], agency: str
+) -> tuple[TemplateVersion, list[xlsform.ImportWarning]]:
+    """Create a draft for `agency` from an XLSForm workbook; return it with the warnings
+    about everything the form had that OTTO could not import."""
+    body, warnings = xlsform.read_xlsform(stream, agency)
+    return create_draft(actor, body, action="import"), warnings
+
+
+def install_template(body: dict, actor=None) -> TemplateVersion:
     """Install a library template: publish it unless an identical version already exists."""
     template = db.session.scalar(select(Template).where(Template.key == body["key"]))
     if template is not None:
+        cleaned = validated_body(body)
         for version in template.versions:
-            if version.body == validated_body(body):
+            if version.body == cleaned:
                 return version
-    return publish(create_draft(body).id)
+    return publish(actor, create_draft(actor, body).id)
 
 
 def question_index(version: TemplateVersion) -> dict[str, dict]:

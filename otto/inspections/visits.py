@@ -7,7 +7,6 @@ from sqlalchemy import select
 from otto import audit
 from otto.accounts.models import Role, User
 from otto.checklists import services as checklists
-from otto.checklists.models import VersionStatus
 from otto.errors import Conflict, Forbidden, Invalid, NotFound
 from otto.extensions import db
 from otto.inspections.businesses import get_business
@@ -68,7 +67,7 @@ def _assignments(participants: list[dict]) -> list[Assignment]:
         for version_id in version_ids:
             if version_id is not None:
                 version = checklists.get_version(version_id)
-                if version.status != VersionStatus.PUBLISHED:
+                if version.status != checklists.PLANNABLE:
                     errors[f"participants[{index}].template_version_ids"] = [
                         f"Version {version_id} is {version.status}, not published."
                     ]

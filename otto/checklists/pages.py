@@ -1,0 +1,199 @@
+"""Authoring pages for checklist templates (coordinators and admins), under /checklistor.
+
+List templates and versions, view a version as the inspector will see it, edit a draft as
+JSON, publish, retire, start a new version, import (XLSForm or JSON) and export. Pages call
+the same services as the API and commit once per request.
+"""
+
+import functools
+import json
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+
+from otto.accounts.models import Role
+from otto.accounts.services import AGENCIES as AGENCY_NAMES
+from otto.auth import page_auth
+from otto.checklists import services
+from otto.checklists.describe import (
+    SEVERITY_LABELS,
+    STATUS_LABELS,
+    YESNO_LABELS,
+    describe_condition,
+)
+from otto.checklists.models import VersionStatus
+from otto.checklists.template_format import AGENCIES
+from otto.checklists.xlsform import MAX_ROWS
+from otto.errors import Invalid
+from otto.extensions import db
+
+pages = Blueprint(
+    "checklists",
+    __name__,
+    url_prefix="/checklistor",
+    template_folder="templates",
+    static_folder="static",
+)
+COORDINATORS = (Role.COORDINATOR, Role.ADMIN)
+AGENCY_OPTIONS = {code: AGENCY_NAMES[code][0] for code in AGENCIES}
+# Import errors about the file itself (not the template in it), explained in Swedish.
+_FILE_ERRORS = {
+    "invalid_xlsform": "Filen kunde inte läsas som XLSForm: en .xlsx-arbetsbok med ett blad "
+    f"som heter survey och högst {MAX_ROWS} ifyllda rader per blad.",
+    "malformed_json": "Filen är inte JSON (UTF-8).",
+}
+
+
+@pages.context_processor
+def _labels():
+    return {
+        "status_labels": STATUS_LABELS,
+        "severity_labels": SEVERITY_LABELS,
+        "yesno_labels": YESNO_LABELS,
+        "agency_names": AGENCY_OPTIONS,
+    }
+
+
+@pages.get("/")
+@page_auth(COORDINATORS)
+def index(actor):
+    """Every template with its versions, optionally for one agency."""
+    agency = request.args.get("agency") if request.args.get("agency") in AGENCIES else None
+    listings = services.list_templates(agency=agency)
+    return render_template("checklists/index.html", listings=listings, agency=agency)
+
+
+@pages.get("/versioner/<int:version_id>")
+@page_auth(COORDINATORS)
+def show_version(version_id, actor):
+    """A version as the inspector will see it, with its rules described in Swedish."""
+    version = services.get_version(version_id)
+    describe = functools.partial(describe_condition, questions=services.question_index(version))
+    return render_template("checklists/version.html", version=version, describe=describe)
+
+
+@pages.route("/versioner/<int:version_id>/redigera", methods=["GET", "POST"])
+@page_auth(COORDINATORS)
+def edit(version_id, actor):
+    """Edit a draft's body as JSON; validation errors are listed beside the text."""
+    version = services.get_version(version_id)
+    if version.status != VersionStatus.DRAFT:
+        flash("Bara utkast kan redigeras. Skapa en ny version för att ändra mallen.", "error")
+        return redirect(url_for("checklists.show_version", version_id=version_id))
+    if request.method == "GET":
+        text = json.dumps(version.body, ensure_ascii=False, indent=2)
+        return render_template("checklists/edit.html", version=version, text=text, errors={})
+    text = request.form.get("body", "")
+    try:
+        services.update_draft(actor, version_id, _parse_json(text))
+    except Invalid as error:
+        return render_template(
+            "checklists/edit.html", version=version, text=text, errors=error.details
+        ), 400
+    db.session.commit()
+    flash("Utkastet är sparat.", "info")
+    return redirect(url_for("checklists.show_version", version_id=version_id))
+
+
+@pages.post("/versioner/<int:version_id>/publicera")
+@page_auth(COORDINATORS)
+def publish(version_id, actor):
+    """Publish a draft."""
+    services.publish(actor, version_id)
+    db.session.commit()
+    flash("Versionen är publicerad och kan väljas för nya besök.", "info")
+    return redirect(url_for("checklists.show_version", version_id=version_id))
+
+
+@pages.post("/versioner/<int:version_id>/dra-tillbaka")
+@page_auth(COORDINATORS)
+def retire(version_id, actor):
+    """Retire a published version."""
+    services.retire(actor, version_id)
+    db.session.commit()
+    flash("Versionen är tillbakadragen. Besök som redan använder den påverkas inte.", "info")
+    return redirect(url_for("checklists.show_version", version_id=version_id))
+
+
+@pages.post("/mallar/<int:template_id>/ny-version")
+@page_auth(COORDINATORS)
+def new_draft(template_id, actor):
+    """Start a new draft from a template's latest version."""
+    draft = services.new_draft(actor, template_id)
+    db.session.commit()
+    flash(f"Version {draft.version} är skapad som utkast.", "info")
+    return redirect(url_for("checklists.edit", version_id=draft.id))
+
+
+@pages.get("/versioner/<int:version_id>/export")
+@page_auth(COORDINATORS)
+def export(version_id, actor):
+    """Download a version as a JSON file."""
+    filename, body = services.export_version(version_id)
+    return Response(
+        json.dumps(body, ensure_ascii=False, indent=2),
+        mimetype="application/json",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@pages.get("/importera")
+@page_auth(COORDINATORS)
+def import_form(actor):
+    """The XLSForm and JSON upload forms."""
+    return render_template("checklists/import.html", errors={})
+
+
+@pages.post("/importera/xlsform")
+@page_auth(COORDINATORS)
+def import_xlsform(actor):
+    """Create a draft from an uploaded XLSForm and show what could not be imported."""
+    upload, agency = request.files.get("file"), request.form.get("agency", "")
+    errors = {}
+    if upload is None or not upload.filename:
+        errors["file"] = ["Välj en XLSForm-fil (.xlsx)."]
+    if agency not in AGENCIES:
+        errors["agency"] = ["Välj en myndighet."]
+    if errors:
+        return _import_failed(errors)
+    try:
+        draft, warnings = services.import_xlsform(actor, upload.stream, agency)
+    except Invalid as error:
+        return _import_failed(_import_errors(error))
+    db.session.commit()
+    return render_template("checklists/imported.html", draft=draft, warnings=warnings)
+
+
+@pages.post("/importera/json")
+@page_auth(COORDINATORS)
+def import_json(actor):
+    """Create a draft from an exported template file."""
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        return _import_failed({"file": ["Välj en JSON-fil."]})
+    try:
+        draft = services.import_json(actor, upload.read())
+    except Invalid as error:
+        return _import_failed(_import_errors(error))
+    db.session.commit()
+    flash(f"Utkastet ”{draft.template.title}” version {draft.version} är skapat.", "info")
+    return redirect(url_for("checklists.show_version", version_id=draft.id))
+
+
+def _import_failed(errors: dict):
+    return render_template("checklists/import.html", errors=errors), 400
+
+
+def _import_errors(error: Invalid) -> dict:
+    """A file that cannot be read is explained in Swedish; template errors keep their paths."""
+    if error.code in _FILE_ERRORS:
+        return {"file": [_FILE_ERRORS[error.code]]}
+    return error.details or {"": [error.message]}
+
+
+def _parse_json(text: str):
+    """The edited text as JSON, or Invalid naming the line and column of the mistake."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        message = f"Ogiltig JSON på rad {error.lineno}, kolumn {error.colno}: {error.msg}."
+        raise Invalid(message, {"": [message]}) from None

@@ -1,0 +1,102 @@
+"""Checklist template API: list, read, create, update, publish, retire, export and import.
+
+Any signed-in user reads; coordinators and admins write. Each view parses with a schema, calls
+one service, commits once and serialises.
+"""
+
+from flask import jsonify
+
+from otto.accounts.models import Role
+from otto.api import Blueprint
+from otto.checklists import services
+from otto.checklists.schemas import (
+    AgencyQuerySchema,
+    TemplateBodySchema,
+    TemplateListingSchema,
+    TemplateQuerySchema,
+    TemplateVersionSchema,
+    XlsFormFileSchema,
+    XlsFormImportSchema,
+)
+from otto.extensions import db
+
+blp = Blueprint("templates", __name__, url_prefix="/api", description="Checklist templates")
+COORDINATORS = (Role.COORDINATOR, Role.ADMIN)
+
+
+def _commit(result):
+    db.session.commit()
+    return result
+
+
+@blp.get("/templates")
+@blp.auth()
+@blp.arguments(TemplateQuerySchema, location="query")
+@blp.response(200, TemplateListingSchema(many=True))
+def list_templates(query, actor):
+    """Templates with their versions, filtered by agency and version status."""
+    return _commit(services.list_templates(agency=query["agency"], status=query["status"]))
+
+
+@blp.post("/templates")
+@blp.auth(COORDINATORS)
+@blp.arguments(TemplateBodySchema)
+@blp.response(201, TemplateVersionSchema)
+def create_template_draft(body, actor):
+    """Store a template body as a new draft version (of a new template, or the next version)."""
+    return _commit(services.create_draft(actor, body))
+
+
+@blp.post("/templates/import-xlsform")
+@blp.auth(COORDINATORS)
+@blp.arguments(AgencyQuerySchema, location="query")
+@blp.arguments(XlsFormFileSchema, location="files")
+@blp.response(201, XlsFormImportSchema)
+def import_xlsform(query, files, actor):
+    """Create a draft from an XLSForm workbook; warnings name what was not imported."""
+    draft, warnings = services.import_xlsform(actor, files["file"].stream, query["agency"])
+    return _commit({"draft": draft, "warnings": warnings})
+
+
+@blp.get("/template-versions/<int:version_id>")
+@blp.auth()
+@blp.response(200, TemplateVersionSchema)
+def get_template_version(version_id, actor):
+    """One template version with its body, whatever its status."""
+    return _commit(services.get_version(version_id))
+
+
+@blp.put("/template-versions/<int:version_id>")
+@blp.auth(COORDINATORS)
+@blp.arguments(TemplateBodySchema)
+@blp.response(200, TemplateVersionSchema)
+def update_template_draft(body, version_id, actor):
+    """Replace the body of a draft; published and retired versions never change (409)."""
+    return _commit(services.update_draft(actor, version_id, body))
+
+
+@blp.post("/template-versions/<int:version_id>/publish")
+@blp.auth(COORDINATORS)
+@blp.response(200, TemplateVersionSchema)
+def publish_template_version(version_id, actor):
+    """Publish a draft: it is frozen and can be pinned by new visits."""
+    return _commit(services.publish(actor, version_id))
+
+
+@blp.post("/template-versions/<int:version_id>/retire")
+@blp.auth(COORDINATORS)
+@blp.response(200, TemplateVersionSchema)
+def retire_template_version(version_id, actor):
+    """Retire a published version: no new visit pins it; existing visits keep it."""
+    return _commit(services.retire(actor, version_id))
+
+
+@blp.get("/template-versions/<int:version_id>/export")
+@blp.auth()
+@blp.response(200, TemplateBodySchema)
+def export_template_version(version_id, actor):
+    """The version's body as a JSON file, to import on another installation."""
+    filename, body = _commit(services.export_version(version_id))
+    response = jsonify(body)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
