@@ -177,24 +177,26 @@ def token_for(client):
     return register
 
 
+def make_business_now(**overrides):
+    """Create a business with a valid organisation number (inside an app context)."""
+    from otto.inspections.businesses import create_business
+
+    fields = {
+        "name": "Pizzeria Testa",
+        "org_number": "556677-8899",
+        "address": "Storgatan 1",
+        "category": "pizzeria",
+    }
+    fields.update(overrides)
+    business = create_business(None, **fields)
+    db.session.commit()
+    return business
+
+
 @pytest.fixture
 def make_business(app):
     """Create a business with a valid organisation number."""
-    from otto.inspections.businesses import create_business
-
-    def make(**overrides):
-        fields = {
-            "name": "Pizzeria Testa",
-            "org_number": "556677-8899",
-            "address": "Storgatan 1",
-            "category": "pizzeria",
-        }
-        fields.update(overrides)
-        business = create_business(None, **fields)
-        db.session.commit()
-        return business
-
-    return make
+    return make_business_now
 
 
 @pytest.fixture

@@ -1,0 +1,245 @@
+"""A Hypothesis state machine: several devices edit one visit offline while the network
+loses responses, duplicates, reorders and cuts batches, and devices pull at random.
+
+After every step: each device's mutations are recorded exactly once, the server's answers
+come from real writes, every conflict outcome is recorded once. At the end every device
+syncs and converges to the server's state.
+"""
+
+import os
+import random
+import uuid
+
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
+from sqlalchemy import func, select
+
+from otto.auth import Actor
+from otto.extensions import db
+from otto.inspections.models import Answer
+from otto.inspections.visits import plan_visit
+from otto.sync import devices as device_registry
+from otto.sync.models import Conflict, ConflictStatus, Device, SyncMutation, SyncState
+from otto.timeutil import utcnow
+
+QUESTIONS = {"ok": ["yes", "no", "na"], "antal": [0, 1, 2, 3]}
+EXAMPLES = 200 if os.environ.get("CI") else 40
+
+
+class FieldDevice:
+    """The device's own state: outbox, sequence, known versions, cursor, local answers."""
+
+    def __init__(self, client, user):
+        self.user = user
+        self.id = str(uuid.uuid4())
+        _, token = device_registry.register_device(user, self.id, "Platta")
+        db.session.commit()
+        self.client = client
+        self.headers = {"Authorization": f"Bearer {token}"}
+        self.seq = 0
+        self.outbox = []
+        self.known = {}  # question → server version the device last saw
+        self.last_mutation = {}  # question → id of this device's latest edit
+        self.local = {}  # question → value shown on the device
+        self.cursor = "0"
+
+
+class SyncMachine(RuleBasedStateMachine):
+    client = None
+    make_user = None
+    template_version = None
+
+    @initialize()
+    def setup(self):
+        coordinator = self.make_user(role="coordinator")
+        inspectors = [self.make_user(agency="miljo") for _ in range(2)]
+        self.version_id = self.template_version("miljo").id
+        start = utcnow()
+        from tests.conftest import make_business_now
+
+        visit = plan_visit(
+            Actor(coordinator),
+            business_id=make_business_now().id,
+            planned_start=start,
+            planned_end=start.replace(year=start.year + 1),
+            participants=[
+                {"user_id": u.id, "template_version_ids": [self.version_id]} for u in inspectors
+            ],
+        )
+        db.session.commit()
+        self.visit_id = visit.id
+        self.epoch = db.session.get(SyncState, 1).epoch
+        self.devices = [FieldDevice(self.client, inspectors[i % 2]) for i in range(3)]
+        self.written = {}  # mutation id → value, every edit ever made on a device
+        self.conflict_outcomes = set()
+
+    # --- device actions ------------------------------------------------------------------
+
+    @rule(index=st.integers(0, 2), question=st.sampled_from(sorted(QUESTIONS)), data=st.data())
+    def edit(self, index, question, data):
+        device = self.devices[index]
+        value = data.draw(st.sampled_from(QUESTIONS[question]))
+        device.seq += 1
+        mutation = {
+            "id": str(uuid.uuid4()),
+            "device_seq": device.seq,
+            "entity": "answer",
+            "entity_id": question,
+            "visit_id": self.visit_id,
+            "template_version": self.version_id,
+            "fields": {"value": value},
+            "base_version": device.known.get(question, 0),
+            "prev_id": device.last_mutation.get(question),
+        }
+        device.outbox.append(mutation)
+        device.last_mutation[question] = mutation["id"]
+        device.local[question] = value
+        self.written[mutation["id"]] = value
+
+    def _push(self, device, mutations):
+        return device.client.post(
+            "/api/sync/push",
+            headers=device.headers,
+            json={"device_id": device.id, "epoch": self.epoch, "mutations": mutations},
+        )
+
+    def _accept(self, device, response):
+        """What the app does with a push answer: drop acknowledged entries."""
+        assert response.status_code == 200, response.json
+        body = response.json
+        for result in body["results"]:
+            assert result["status"] in ("applied", "duplicate", "conflict"), result
+            if result["status"] == "conflict":
+                self.conflict_outcomes.add(result["id"])
+        acked = {r["id"]: r for r in body["results"]}
+        for mutation in device.outbox:
+            outcome = acked.get(mutation["id"], {})
+            if outcome.get("status") in ("applied", "conflict"):
+                device.known[mutation["entity_id"]] = outcome["version"]
+        device.outbox = [m for m in device.outbox if m["device_seq"] > body["acked_seq"]]
+
+    @rule(
+        index=st.integers(0, 2),
+        fault=st.sampled_from(
+            ["none", "lost_response", "duplicate", "reorder", "cut", "late_half"]
+        ),
+    )
+    def push(self, index, fault):
+        device = self.devices[index]
+        outbox = list(device.outbox)
+        if not outbox:
+            return
+        if fault == "none":
+            self._accept(device, self._push(device, outbox))
+        elif fault == "lost_response":
+            self._push(device, outbox)  # applied on the server, answer never arrives
+        elif fault == "duplicate":
+            self._push(device, outbox)
+            self._accept(device, self._push(device, outbox + outbox[:1]))
+        elif fault == "reorder":
+            shuffled = outbox[:]
+            random.Random(len(outbox)).shuffle(shuffled)
+            self._accept(device, self._push(device, shuffled))
+        elif fault == "cut":
+            self._push(device, outbox[: max(1, len(outbox) // 2)])
+        elif fault == "late_half":
+            half = len(outbox) // 2
+            if half:
+                late = self._push(device, outbox[half:])  # the second half overtakes
+                assert late.status_code == 409 and late.json["code"] == "seq_gap"
+
+    @rule(index=st.integers(0, 2), save_cursor=st.booleans())
+    def pull(self, index, save_cursor):
+        device = self.devices[index]
+        cursor = device.cursor
+        while True:
+            body = device.client.get(
+                f"/api/sync/pull?cursor={cursor}&limit=3", headers=device.headers
+            ).json
+            for change in body["changes"]:
+                if change["entity"] == "answer" and "data" in change:
+                    data = change["data"]
+                    device.known[data["question_id"]] = data["version"]
+                    pending = any(m["entity_id"] == data["question_id"] for m in device.outbox)
+                    if not pending:  # unsent local edits stay on screen
+                        device.local[data["question_id"]] = data["value"]
+            cursor = body["next_cursor"]
+            if not body["has_more"]:
+                break
+        if save_cursor:  # otherwise: applied, but the app died before saving the cursor
+            device.cursor = cursor
+
+    # --- invariants --------------------------------------------------------------------
+
+    @invariant()
+    def each_mutation_recorded_once(self):
+        if not hasattr(self, "devices"):
+            return
+        for device in self.devices:
+            server = db.session.get(Device, device.id)
+            recorded = db.session.scalar(
+                select(func.count(func.distinct(SyncMutation.mutation_id))).where(
+                    SyncMutation.device_id == device.id
+                )
+            )
+            rows = db.session.scalar(
+                select(func.count()).where(SyncMutation.device_id == device.id)
+            )
+            assert recorded == rows == server.last_seq
+
+    @invariant()
+    def server_answers_come_from_real_writes(self):
+        if not hasattr(self, "devices"):
+            return
+        for answer in db.session.scalars(select(Answer).where(Answer.visit_id == self.visit_id)):
+            writer = answer.field_meta["value"]["m"]
+            assert self.written[writer] == answer.value
+
+    @invariant()
+    def conflicts_recorded_once(self):
+        if not hasattr(self, "devices"):
+            return
+        open_per_field = db.session.execute(
+            select(Conflict.entity_id, Conflict.field, func.count())
+            .where(Conflict.visit_id == self.visit_id, Conflict.status == ConflictStatus.OPEN)
+            .group_by(Conflict.entity_id, Conflict.field)
+        ).all()
+        assert all(count == 1 for _, _, count in open_per_field)
+        conflicts = list(
+            db.session.scalars(select(Conflict).where(Conflict.visit_id == self.visit_id))
+        )
+        candidates = {c["mutation_id"] for conflict in conflicts for c in conflict.candidates}
+        assert self.conflict_outcomes <= candidates
+        for conflict in conflicts:  # a true conflict: one tablet's chain of edits never clashes
+            devices = [c["device_id"] for c in conflict.candidates]
+            assert all(a != b for a, b in zip(devices, devices[1:], strict=False)), devices
+
+    def teardown(self):
+        if not hasattr(self, "devices"):
+            return
+        for device in self.devices:  # the network is back: every outbox drains
+            if device.outbox:
+                self._accept(device, self._push(device, device.outbox))
+            assert device.outbox == []
+        server = {
+            a.question_id: a.value
+            for a in db.session.scalars(select(Answer).where(Answer.visit_id == self.visit_id))
+        }
+        for device in self.devices:
+            self.pull(self.devices.index(device), save_cursor=True)
+            assert device.local == server
+
+
+def test_devices_converge_under_network_faults(client, make_user, template_version):
+    SyncMachine.client = client
+    SyncMachine.make_user = staticmethod(make_user)
+    SyncMachine.template_version = staticmethod(template_version)
+    SyncMachine.TestCase.settings = settings(
+        max_examples=EXAMPLES,
+        stateful_step_count=12,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+    )
+    SyncMachine.TestCase("runTest").runTest()
