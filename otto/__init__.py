@@ -8,6 +8,7 @@ from otto import errors
 from otto.api import api
 from otto.config import INSTANCE_DIR, load_config
 from otto.extensions import configure_sqlite, csrf, db, login_manager, migrate
+from otto.sync import feed
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -18,6 +19,7 @@ def create_app(config: dict | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
     errors.init_app(app)
+    feed.init_app(app)
     # A request's unfinished work is rolled back at its end, also when the app context
     # outlives the request (CLI, tests), so a failed request never leaks into the next.
     app.teardown_request(lambda _exc: db.session.remove())

@@ -6,6 +6,7 @@ from flask_migrate import Migrate
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase
 
 # Stable constraint names, so Alembic revisions are identical on SQLite and PostgreSQL.
@@ -66,3 +67,47 @@ def configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+# PostgreSQL's deadlock_detected and serialization_failure: the transaction may simply be
+# run again.
+_TRANSIENT_SQLSTATES = {"40P01", "40001"}
+
+
+def run_in_transaction(work, attempts: int = 3):
+    """Run `work()` and commit; rerun it from scratch after a deadlock (up to `attempts`).
+
+    Two devices pushing edits to the same rows in different orders can deadlock on
+    PostgreSQL; the database aborts one of them, and a rerun then succeeds.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            result = work()
+            db.session.commit()
+            return result
+        except DBAPIError as error:
+            db.session.rollback()
+            sqlstate = getattr(error.orig, "sqlstate", None)
+            if attempt == attempts or sqlstate not in _TRANSIENT_SQLSTATES:
+                raise
+    raise AssertionError("unreachable")
+
+
+def insert_or_ignore(model, values: dict, conflict_columns: list[str]) -> None:
+    """INSERT a row unless one with the same unique key exists (or is being inserted by a
+    concurrent transaction, which is waited for): no unique-key error under concurrency."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (
+        insert(model).values(**values).on_conflict_do_nothing(index_elements=conflict_columns)
+    )
+    db.session.execute(statement)
+
+
+def lock_row(query):
+    """Load the row a select finds, locked until the transaction ends (FOR UPDATE on
+    PostgreSQL; SQLite's transactions already hold the database write lock), refreshed from
+    the database so a read-modify-write works on the latest committed state."""
+    return db.session.scalar(query.with_for_update().execution_options(populate_existing=True))

@@ -45,16 +45,18 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_business_org_number'), ['org_number'], unique=False)
 
     op.create_table('change',
-    sa.Column('seq', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('seq', sa.Integer(), nullable=True),
     sa.Column('entity', sa.String(length=40), nullable=False),
     sa.Column('entity_id', sa.String(length=64), nullable=False),
     sa.Column('visit_id', sa.String(length=36), nullable=True),
     sa.Column('agency_code', sa.String(length=20), nullable=True),
     sa.Column('visibility', sa.String(length=10), nullable=False),
     sa.Column('recorded_at', sa.DateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint('seq', name=op.f('pk_change'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_change'))
     )
     with op.batch_alter_table('change', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_change_seq'), ['seq'], unique=True)
         batch_op.create_index(batch_op.f('ix_change_visit_id'), ['visit_id'], unique=False)
 
     op.create_table('login_failure',
@@ -400,6 +402,7 @@ def downgrade():
     op.drop_table('login_failure')
     with op.batch_alter_table('change', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_change_visit_id'))
+        batch_op.drop_index(batch_op.f('ix_change_seq'))
 
     op.drop_table('change')
     with op.batch_alter_table('business', schema=None) as batch_op:

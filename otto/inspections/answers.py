@@ -9,7 +9,7 @@ from otto.accounts.models import Agency
 from otto.checklists import services as checklists
 from otto.checklists.checker import check_answers
 from otto.errors import Forbidden, Invalid
-from otto.extensions import db
+from otto.extensions import db, insert_or_ignore, lock_row
 from otto.inspections.models import Answer, Visibility
 from otto.inspections.visibility import is_participant, visible_items
 from otto.inspections.visits import get_visit, require_open
@@ -70,28 +70,8 @@ def set_answer(
             raise Invalid(
                 f"The answer to '{question_id}' is not valid: {problem}", {"value": [problem]}
             )
-    answer = db.session.scalar(
-        select(Answer).where(
-            Answer.visit_id == visit.id,
-            Answer.template_version_id == version.id,
-            Answer.question_id == question_id,
-        )
-    )
-    before = answer_snapshot(answer) if answer else None
-    if answer is None:
-        agency = version.template.agency_code
-        answer = Answer(
-            visit_id=visit.id,
-            agency_code=agency,
-            template_version_id=version.id,
-            question_id=question_id,
-            value=None,
-            note="",
-            visibility=visibility or db.session.get(Agency, agency).default_visibility,
-            version=0,
-            field_meta={},
-        )
-        db.session.add(answer)
+    answer = _locked_answer_row(visit.id, version, question_id, visibility, actor.user.id)
+    before = answer_snapshot(answer) if answer.version else None
     incoming = {"value": value}
     if note is not None:
         incoming["note"] = note
@@ -127,6 +107,36 @@ def set_answer(
         visit_id=visit.id,
     )
     return answer, result
+
+
+def _locked_answer_row(
+    visit_id: str, version, question_id: str, visibility: str | None, user_id: int
+) -> Answer:
+    """The answer row for a question, created empty (version 0) if missing, locked for this
+    transaction. Creating with INSERT … ON CONFLICT DO NOTHING lets two devices answer the
+    same question at once without a unique-key failure; the row lock makes the per-field
+    merge a true read-modify-write."""
+    agency = version.template.agency_code
+    values = {
+        "visit_id": visit_id,
+        "agency_code": agency,
+        "template_version_id": version.id,
+        "question_id": question_id,
+        "value": None,
+        "note": "",
+        "visibility": visibility or db.session.get(Agency, agency).default_visibility,
+        "version": 0,
+        "field_meta": {},
+        "updated_by_id": user_id,
+    }
+    insert_or_ignore(Answer, values, ["visit_id", "template_version_id", "question_id"])
+    return lock_row(
+        select(Answer).where(
+            Answer.visit_id == visit_id,
+            Answer.template_version_id == version.id,
+            Answer.question_id == question_id,
+        )
+    )
 
 
 def list_answers(user, visit_id: str) -> list[Answer]:

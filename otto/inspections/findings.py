@@ -8,7 +8,7 @@ from sqlalchemy import select
 from otto import audit
 from otto.dbtypes import new_uuid
 from otto.errors import Conflict, Forbidden, Invalid, NotFound
-from otto.extensions import db
+from otto.extensions import db, lock_row
 from otto.inspections.models import Finding, FindingStatus, Severity, Visibility
 from otto.inspections.visibility import get_visible, is_participant, visible_items
 from otto.inspections.visits import get_visit, require_open
@@ -127,7 +127,8 @@ def get_finding(user, finding_id: str) -> Finding:
 def _change(write: Write, finding_id: str, incoming: dict, action: str):
     """Merge field changes into a finding of the writer's agency (or as coordinator)."""
     actor = write.actor
-    finding = get_finding(actor.user, finding_id)
+    get_finding(actor.user, finding_id)  # visibility first: never lock what one may not see
+    finding = lock_row(select(Finding).where(Finding.id == finding_id))
     if not actor.is_coordinator and finding.agency_code != actor.user.agency_code:
         raise Forbidden("Only the finding's own agency may change it.")
     require_open(get_visit(actor.user, finding.visit_id))

@@ -60,11 +60,15 @@ class SyncState(db.Model):
 
 
 class Change(db.Model):
-    """One entry of the feed devices pull: which entity changed, and who may see it."""
+    """One entry of the feed devices pull: which entity changed, and who may see it.
+
+    `seq` is NULL until the writing transaction commits (see otto.sync.feed).
+    """
 
     __tablename__ = "change"
 
-    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int | None] = mapped_column(Integer, unique=True, index=True)
     entity: Mapped[str] = mapped_column(String(40))
     entity_id: Mapped[str] = mapped_column(String(64))
     visit_id: Mapped[str | None] = mapped_column(UUID, index=True)

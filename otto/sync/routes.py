@@ -3,7 +3,7 @@
 from otto.accounts.models import Role
 from otto.api import Blueprint
 from otto.errors import Forbidden
-from otto.extensions import db
+from otto.extensions import db, run_in_transaction
 from otto.inspections import visits
 from otto.sync import devices, pull, push, resolution
 from otto.sync.models import Device
@@ -49,9 +49,9 @@ def sync_push(data, actor):
     """Push the device's outbox; each mutation gets its own outcome."""
     if data["device_id"] != actor.device_id:
         raise Forbidden("device_id does not match the token's device.", code="wrong_device")
-    result = push.push(actor, actor.device_id, data["epoch"], data["mutations"])
-    db.session.commit()
-    return result
+    return run_in_transaction(
+        lambda: push.push(actor, actor.device_id, data["epoch"], data["mutations"])
+    )
 
 
 @blp.get("/sync/pull")
