@@ -55,12 +55,13 @@ def _register_blueprints(app: Flask) -> None:
     from otto.accounts import routes as accounts
     from otto.checklists import pages as checklist_pages
     from otto.checklists import routes as checklists
+    from otto.inspections import photo_routes as photos
     from otto.inspections import routes as inspections
     from otto.sync import routes as sync
     from otto.web import routes as web
 
     api.init_app(app)
-    for blueprint in (accounts.api_blp, checklists.blp, inspections.blp, sync.blp):
+    for blueprint in (accounts.api_blp, checklists.blp, inspections.blp, photos.blp, sync.blp):
         api.register_blueprint(blueprint)
         csrf.exempt(blueprint)  # the API authenticates with bearer tokens, not cookies
     app.register_blueprint(accounts.pages)

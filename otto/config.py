@@ -41,6 +41,8 @@ def load_config() -> dict:
         ),
         "PHOTO_DIR": env("OTTO_PHOTO_DIR", str(INSTANCE_DIR / "photos")),
         "MAX_PHOTO_BYTES": int(env("OTTO_MAX_PHOTO_BYTES", 25 * 1024 * 1024)),
+        # Width × height checked from the header before decoding (decompression bombs).
+        "MAX_PHOTO_PIXELS": int(env("OTTO_MAX_PHOTO_PIXELS", 50_000_000)),
         # JSON bodies are small; photos have their own limit (MAX_PHOTO_BYTES).
         "MAX_CONTENT_LENGTH": int(env("OTTO_MAX_CONTENT_LENGTH", 26 * 1024 * 1024)),
         "SMTP_HOST": env("SMTP_HOST", "127.0.0.1"),

@@ -41,7 +41,10 @@ def number_new_changes(session) -> None:
 
     Rows of a rolled-back savepoint are gone from the database, and other transactions'
     unnumbered rows are invisible, so `seq IS NULL` selects exactly this transaction's.
+    Releasing a savepoint also fires before_commit; only the real commit numbers.
     """
+    if session.in_nested_transaction():
+        return
     session.flush()
     ids = list(session.scalars(select(Change.id).where(Change.seq.is_(None)).order_by(Change.id)))
     if not ids:

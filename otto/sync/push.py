@@ -157,12 +157,12 @@ def apply_mutation(actor, mutation: dict) -> dict:
     return _APPLY[mutation["entity"]](write, mutation)
 
 
-def _recorded(device_id: str, mutation_id: str) -> SyncMutation | None:
-    return db.session.scalar(
-        select(SyncMutation).where(
-            SyncMutation.device_id == device_id, SyncMutation.mutation_id == mutation_id
-        )
+def _recorded(device_id: str, mutation_ids: list[str]) -> dict[str, SyncMutation]:
+    """The recorded outcomes of those mutations this device has pushed before."""
+    query = select(SyncMutation).where(
+        SyncMutation.device_id == device_id, SyncMutation.mutation_id.in_(mutation_ids)
     )
+    return {m.mutation_id: m for m in db.session.scalars(query)}
 
 
 def _check_sequence(mutations: list[dict], last_seq: int) -> None:
@@ -194,8 +194,9 @@ def push(actor, device_id: str, epoch: str, mutations: list[dict]) -> dict[str, 
     device = db.session.scalar(select(Device).where(Device.id == device_id).with_for_update())
     _check_sequence(mutations, device.last_seq)
     results = []
+    recorded_before = _recorded(device.id, [m["id"] for m in mutations])
     for mutation in sorted(mutations, key=lambda m: m["device_seq"]):
-        recorded = _recorded(device.id, mutation["id"])
+        recorded = recorded_before.get(mutation["id"])
         if mutation["device_seq"] <= device.last_seq or recorded is not None:
             original = recorded.result if recorded else {"status": "unknown"}
             outcome = {"status": "duplicate", "original": original}
@@ -205,14 +206,14 @@ def push(actor, device_id: str, epoch: str, mutations: list[dict]) -> dict[str, 
                     outcome = apply_mutation(actor, mutation)
             except errors.DomainError as error:
                 outcome = {"status": "rejected", "code": error.code, "message": error.message}
-            db.session.add(
-                SyncMutation(
-                    device_id=device.id,
-                    mutation_id=mutation["id"],
-                    device_seq=mutation["device_seq"],
-                    result=outcome,
-                )
+            record = SyncMutation(
+                device_id=device.id,
+                mutation_id=mutation["id"],
+                device_seq=mutation["device_seq"],
+                result=outcome,
             )
+            db.session.add(record)
+            recorded_before[mutation["id"]] = record  # the same mutation twice in one batch
         device.last_seq = max(device.last_seq, mutation["device_seq"])
         results.append({"id": mutation["id"], "device_seq": mutation["device_seq"], **outcome})
     db.session.flush()
