@@ -10,6 +10,7 @@ from otto.api import Blueprint
 from otto.errors import DomainError
 from otto.extensions import db
 from otto.sync import devices
+from otto.sync.feed import current_epoch
 
 api_blp = Blueprint("auth", __name__, url_prefix="/api", description="Accounts and devices")
 pages = PageBlueprint("accounts", __name__, template_folder="templates")
@@ -36,7 +37,7 @@ def register_device(data):
     user = _authenticate(data["username"], data["password"])
     device, token = devices.register_device(user, data["device_id"], data["device_name"])
     db.session.commit()
-    return {"token": token, "device_id": device.id, "user": user}
+    return {"token": token, "device_id": device.id, "epoch": current_epoch(), "user": user}
 
 
 @api_blp.get("/me")

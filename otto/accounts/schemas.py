@@ -30,4 +30,5 @@ class DeviceRegistrationSchema(Schema):
 class DeviceTokenSchema(Schema):
     token = fields.String()
     device_id = fields.String()
+    epoch = fields.String(metadata={"description": "The server's sync epoch"})
     user = fields.Nested(UserSchema)
