@@ -1,6 +1,7 @@
 """Benchmark: push throughput.
 
-10,000 answer mutations from 20 devices into 50 visits, pushed over the HTTP API in batches
+10,000 answer mutations from 20 devices into 50 visits (each device answers its own 10
+questions of a 200-question checklist in every visit), pushed over the HTTP API in batches
 of 100 on SQLite, against the same 10,000 answer rows inserted with one bare SQLAlchemy Core
 `executemany` in the same run. Prints mutations per second and the ratio.
 
@@ -44,7 +45,8 @@ def setup():
         {
             "key": "bench", "agency": "miljo", "title": "Bench",
             "sections": [{"id": "s", "title": "S", "questions": [
-                {"id": f"q{n}", "type": "integer", "text": f"Fråga {n}"} for n in range(QUESTIONS)
+                {"id": f"q{n}", "type": "integer", "text": f"Fråga {n}"}
+                for n in range(QUESTIONS * DEVICES)
             ]}],
         }
     )
@@ -84,8 +86,8 @@ def main():
         mutations = [
             {
                 "id": str(uuid.uuid4()), "device_seq": seq + 1, "entity": "answer",
-                "entity_id": f"q{q}", "visit_id": visit_id, "template_version": version_id,
-                "fields": {"value": n}, "base_version": 0,
+                "entity_id": f"q{n * QUESTIONS + q}", "visit_id": visit_id,
+                "template_version": version_id, "fields": {"value": n}, "base_version": 0,
             }
             for seq, (visit_id, q) in enumerate(
                 (v, q) for v in visit_ids for q in range(QUESTIONS)
@@ -106,7 +108,7 @@ def main():
         rows = [
             {
                 "visit_id": visit_id, "agency_code": "miljo", "template_version_id": version_id,
-                "question_id": f"q{q}-{n}", "value": n, "note": "", "visibility": "joint",
+                "question_id": f"q{n * QUESTIONS + q}", "value": n, "note": "", "visibility": "joint",
                 "version": 1, "updated_by_id": user_id, "device_id": device_id,
                 "field_meta": {}, "updated_at": utcnow(),
             }

@@ -111,3 +111,18 @@ def lock_row(query):
     PostgreSQL; SQLite's transactions already hold the database write lock), refreshed from
     the database so a read-modify-write works on the latest committed state."""
     return db.session.scalar(query.with_for_update().execution_options(populate_existing=True))
+
+
+def transaction_memo() -> dict:
+    """A dict that lives as long as the current database transaction.
+
+    For facts that cannot change inside one transaction but are asked for again and again
+    by a long push (may this user open this visit?). Cleared when the transaction ends.
+    """
+    return db.session.info.setdefault("memo", {})
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _clear_memo(session, transaction):
+    if transaction.parent is None:
+        session.info.pop("memo", None)

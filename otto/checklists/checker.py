@@ -112,6 +112,13 @@ def check_answers(
     return result
 
 
+def answer_problem(question: Mapping[str, Any], value: Any) -> str | None:
+    """What is wrong with one answer to one question (type and bounds), or None."""
+    if is_missing(value):
+        return None
+    return _compile_question(question).check(value)
+
+
 def _satisfies(rule: _QuestionRule, value: Any) -> bool:
     if is_missing(value):
         return False

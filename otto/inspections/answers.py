@@ -7,7 +7,7 @@ from sqlalchemy import select
 from otto import audit
 from otto.accounts.models import Agency
 from otto.checklists import services as checklists
-from otto.checklists.checker import check_answers
+from otto.checklists.checker import answer_problem
 from otto.errors import Forbidden, Invalid
 from otto.extensions import db, insert_or_ignore, lock_row
 from otto.inspections.models import Answer, Visibility
@@ -64,12 +64,11 @@ def set_answer(
             {"question_id": ["Unknown question."]},
             code="unknown_question",
         )
-    if value is not None:
-        problem = check_answers(version.body, {question_id: value}).invalid.get(question_id)
-        if problem:
-            raise Invalid(
-                f"The answer to '{question_id}' is not valid: {problem}", {"value": [problem]}
-            )
+    problem = answer_problem(question, value)
+    if problem:
+        raise Invalid(
+            f"The answer to '{question_id}' is not valid: {problem}", {"value": [problem]}
+        )
     answer = _locked_answer_row(visit.id, version, question_id, visibility, actor.user.id)
     before = answer_snapshot(answer) if answer.version else None
     incoming = {"value": value}

@@ -8,7 +8,7 @@ sync pull, pages, reports and exports all filter through these functions.
 from sqlalchemy import and_, or_, select, true
 
 from otto.accounts.models import User
-from otto.extensions import db
+from otto.extensions import db, transaction_memo
 from otto.inspections.models import Assignment, Visibility, Visit
 from otto.sync.models import Change
 
@@ -55,8 +55,12 @@ def get_visible(user: User, model, ident):
 
 
 def is_participant(user: User, visit_id: str) -> bool:
-    """True when the user is assigned to the visit."""
-    query = select(Assignment.id).where(
-        Assignment.visit_id == visit_id, Assignment.user_id == user.id
-    )
-    return db.session.scalar(query.limit(1)) is not None
+    """True when the user is assigned to the visit (remembered for the transaction)."""
+    memo = transaction_memo()
+    key = ("participant", user.id, visit_id)
+    if key not in memo:
+        query = select(Assignment.id).where(
+            Assignment.visit_id == visit_id, Assignment.user_id == user.id
+        )
+        memo[key] = db.session.scalar(query.limit(1)) is not None
+    return memo[key]

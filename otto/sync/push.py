@@ -193,11 +193,12 @@ def push(actor, device_id: str, epoch: str, mutations: list[dict]) -> dict[str, 
         )
     device = db.session.scalar(select(Device).where(Device.id == device_id).with_for_update())
     _check_sequence(mutations, device.last_seq)
+    last_seq = device.last_seq  # written back once: one UPDATE per push, not per mutation
     results = []
     recorded_before = _recorded(device.id, [m["id"] for m in mutations])
     for mutation in sorted(mutations, key=lambda m: m["device_seq"]):
         recorded = recorded_before.get(mutation["id"])
-        if mutation["device_seq"] <= device.last_seq or recorded is not None:
+        if mutation["device_seq"] <= last_seq or recorded is not None:
             original = recorded.result if recorded else {"status": "unknown"}
             outcome = {"status": "duplicate", "original": original}
         else:
@@ -214,7 +215,8 @@ def push(actor, device_id: str, epoch: str, mutations: list[dict]) -> dict[str, 
             )
             db.session.add(record)
             recorded_before[mutation["id"]] = record  # the same mutation twice in one batch
-        device.last_seq = max(device.last_seq, mutation["device_seq"])
+        last_seq = max(last_seq, mutation["device_seq"])
         results.append({"id": mutation["id"], "device_seq": mutation["device_seq"], **outcome})
+    device.last_seq = last_seq
     db.session.flush()
-    return {"results": results, "acked_seq": device.last_seq}
+    return {"results": results, "acked_seq": last_seq}
