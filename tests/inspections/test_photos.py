@@ -595,13 +595,12 @@ def test_folder_storage_fans_out_and_replaces_atomically(tmp_path):
 
 
 @pytest.mark.no_rollback
+@pytest.mark.postgres_only
 def test_concurrent_uploads_of_one_photo_both_succeed(app, monkeypatch):
     """Two threads, each with its own app context, session and real transaction, upload
     the same bytes. Both get past the "already there?" check before either inserts (a
     barrier after the image work makes sure), so one insert meets the other's committed
     row. PostgreSQL only: SQLite serialises writers on one file lock."""
-    if app.config["DB_KIND"] != "postgres":
-        pytest.skip("needs concurrent writers (PostgreSQL)")
     data = photo_bytes((320, 240))
     storage = storage_from_config(app.config)
     user = User(
