@@ -39,18 +39,36 @@ def setup():
     install_library()
     version = install_template(
         {
-            "key": "bench-pull", "agency": "miljo", "title": "Bench",
-            "sections": [{"id": "s", "title": "S", "questions": [
-                {"id": f"q{n}", "type": "integer", "text": f"Fråga {n}"} for n in range(ANSWERS)
-            ]}],
+            "key": "bench-pull",
+            "agency": "miljo",
+            "title": "Bench",
+            "sections": [
+                {
+                    "id": "s",
+                    "title": "S",
+                    "questions": [
+                        {"id": f"q{n}", "type": "integer", "text": f"Fråga {n}"}
+                        for n in range(ANSWERS)
+                    ],
+                }
+            ],
         }
     )
     coordinator = create_user(
-        None, username="samordnare", name="S", email="s@x.se", role="coordinator",
+        None,
+        username="samordnare",
+        name="S",
+        email="s@x.se",
+        role="coordinator",
         password="ett-långt-lösenord",
     )
     inspector = create_user(
-        None, username="miljo", name="M", email="m@x.se", role="inspector", agency="miljo",
+        None,
+        username="miljo",
+        name="M",
+        email="m@x.se",
+        role="inspector",
+        agency="miljo",
         password="ett-långt-lösenord",
     )
     business = create_business(
@@ -60,16 +78,24 @@ def setup():
     for n in range(VISITS):
         start = utcnow() + dt.timedelta(days=n)
         visit = plan_visit(
-            Actor(coordinator), business_id=business.id, planned_start=start,
+            Actor(coordinator),
+            business_id=business.id,
+            planned_start=start,
             planned_end=start + dt.timedelta(hours=2),
             participants=[{"user_id": inspector.id, "template_version_ids": [version.id]}],
         )
         for q in range(ANSWERS):
-            set_answer(writer, visit_id=visit.id, template_version_id=version.id,
-                       question_id=f"q{q}", value=q)
+            set_answer(
+                writer,
+                visit_id=visit.id,
+                template_version_id=version.id,
+                question_id=f"q{q}",
+                value=q,
+            )
         for _ in range(FINDINGS):
-            create_finding(writer, visit_id=visit.id, severity="minor",
-                           description="Säkerhetsdatablad saknas")
+            create_finding(
+                writer, visit_id=visit.id, severity="minor", description="Säkerhetsdatablad saknas"
+            )
     _, token = devices.register_device(inspector, str(uuid.uuid4()), "Platta")
     db.session.commit()
     return token
@@ -94,9 +120,11 @@ def main():
             if not body["has_more"]:
                 break
         timings.append((time.perf_counter() - began) * 1000)
-    print(f"bootstrap pull: {VISITS} visits, {changes} changes in {pages} pages: "
-          f"median {statistics.median(timings):.0f} ms, worst {max(timings):.0f} ms "
-          f"(target < 200 ms)")
+    print(
+        f"bootstrap pull: {VISITS} visits, {changes} changes in {pages} pages: "
+        f"median {statistics.median(timings):.0f} ms, worst {max(timings):.0f} ms "
+        f"(target < 200 ms)"
+    )
 
 
 if __name__ == "__main__":

@@ -38,22 +38,39 @@ def setup():
     """20 inspectors with devices, all assigned to 50 visits of a 10-question checklist."""
     ensure_agencies()
     coordinator = create_user(
-        None, username="samordnare", name="S", email="s@x.se", role="coordinator",
+        None,
+        username="samordnare",
+        name="S",
+        email="s@x.se",
+        role="coordinator",
         password="ett-långt-lösenord",
     )
     version = install_template(
         {
-            "key": "bench", "agency": "miljo", "title": "Bench",
-            "sections": [{"id": "s", "title": "S", "questions": [
-                {"id": f"q{n}", "type": "integer", "text": f"Fråga {n}"}
-                for n in range(QUESTIONS * DEVICES)
-            ]}],
+            "key": "bench",
+            "agency": "miljo",
+            "title": "Bench",
+            "sections": [
+                {
+                    "id": "s",
+                    "title": "S",
+                    "questions": [
+                        {"id": f"q{n}", "type": "integer", "text": f"Fråga {n}"}
+                        for n in range(QUESTIONS * DEVICES)
+                    ],
+                }
+            ],
         }
     )
     users = [
         create_user(
-            None, username=f"insp{n}", name=f"I{n}", email=f"i{n}@x.se", role="inspector",
-            agency="miljo", password="ett-långt-lösenord",
+            None,
+            username=f"insp{n}",
+            name=f"I{n}",
+            email=f"i{n}@x.se",
+            role="inspector",
+            agency="miljo",
+            password="ett-långt-lösenord",
         )
         for n in range(DEVICES)
     ]
@@ -63,7 +80,9 @@ def setup():
     start = utcnow()
     visit_ids = [
         plan_visit(
-            Actor(coordinator), business_id=business.id, planned_start=start,
+            Actor(coordinator),
+            business_id=business.id,
+            planned_start=start,
             planned_end=start + dt.timedelta(hours=2),
             participants=[{"user_id": u.id, "template_version_ids": [version.id]} for u in users],
         ).id
@@ -71,7 +90,11 @@ def setup():
     ]
     registered = [devices.register_device(u, str(uuid.uuid4()), "Platta") for u in users]
     db.session.commit()
-    return version.id, visit_ids, [(d.id, t, u.id) for (d, t), u in zip(registered, users)]
+    return (
+        version.id,
+        visit_ids,
+        [(d.id, t, u.id) for (d, t), u in zip(registered, users, strict=True)],
+    )
 
 
 def main():
@@ -85,20 +108,24 @@ def main():
     for n, (device_id, token, _) in enumerate(registered):
         mutations = [
             {
-                "id": str(uuid.uuid4()), "device_seq": seq + 1, "entity": "answer",
-                "entity_id": f"q{n * QUESTIONS + q}", "visit_id": visit_id,
-                "template_version": version_id, "fields": {"value": n}, "base_version": 0,
+                "id": str(uuid.uuid4()),
+                "device_seq": seq + 1,
+                "entity": "answer",
+                "entity_id": f"q{n * QUESTIONS + q}",
+                "visit_id": visit_id,
+                "template_version": version_id,
+                "fields": {"value": n},
+                "base_version": 0,
             }
-            for seq, (visit_id, q) in enumerate(
-                (v, q) for v in visit_ids for q in range(QUESTIONS)
-            )
+            for seq, (visit_id, q) in enumerate((v, q) for v in visit_ids for q in range(QUESTIONS))
         ]
         for start in range(0, len(mutations), BATCH):
             batches.append((device_id, token, mutations[start : start + BATCH]))
     began = time.perf_counter()
     for device_id, token, mutations in batches:
         response = client.post(
-            "/api/sync/push", headers={"Authorization": f"Bearer {token}"},
+            "/api/sync/push",
+            headers={"Authorization": f"Bearer {token}"},
             json={"device_id": device_id, "epoch": epoch, "mutations": mutations},
         )
         assert response.status_code == 200, response.get_data(as_text=True)
@@ -107,10 +134,18 @@ def main():
     with app.app_context():
         rows = [
             {
-                "visit_id": visit_id, "agency_code": "miljo", "template_version_id": version_id,
-                "question_id": f"q{n * QUESTIONS + q}", "value": n, "note": "", "visibility": "joint",
-                "version": 1, "updated_by_id": user_id, "device_id": device_id,
-                "field_meta": {}, "updated_at": utcnow(),
+                "visit_id": visit_id,
+                "agency_code": "miljo",
+                "template_version_id": version_id,
+                "question_id": f"q{n * QUESTIONS + q}",
+                "value": n,
+                "note": "",
+                "visibility": "joint",
+                "version": 1,
+                "updated_by_id": user_id,
+                "device_id": device_id,
+                "field_meta": {},
+                "updated_at": utcnow(),
             }
             for n, (device_id, _, user_id) in enumerate(registered)
             for visit_id in visit_ids
@@ -124,8 +159,10 @@ def main():
         bare = time.perf_counter() - began
 
     rate, bare_rate = TOTAL / pushed, TOTAL / bare
-    print(f"push: {TOTAL} mutations from {DEVICES} devices into {VISITS} visits, "
-          f"batches of {BATCH}: {pushed:.2f} s, {rate:,.0f} mutations/s")
+    print(
+        f"push: {TOTAL} mutations from {DEVICES} devices into {VISITS} visits, "
+        f"batches of {BATCH}: {pushed:.2f} s, {rate:,.0f} mutations/s"
+    )
     print(f"bare Core executemany of the same rows: {bare:.3f} s, {bare_rate:,.0f} rows/s")
     print(f"ratio: {rate / bare_rate:.3f} (target >= 0.15; target rate >= 3,000/s)")
 
