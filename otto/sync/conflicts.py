@@ -39,14 +39,7 @@ def record_conflict(row, *, entity: str, entity_id: str, field: str, candidates:
         db.session.add(conflict)
     known = {_identity(c) for c in conflict.candidates}
     conflict.candidates = conflict.candidates + [c for c in candidates if _identity(c) not in known]
-    db.session.flush()
-    record_change(
-        "conflict",
-        conflict.id,
-        visit_id=conflict.visit_id,
-        agency_code=conflict.agency_code,
-        visibility=conflict.visibility,
-    )
+    announce(conflict)
     audit.record(
         None,
         "conflict",
@@ -56,6 +49,18 @@ def record_conflict(row, *, entity: str, entity_id: str, field: str, candidates:
         visit_id=conflict.visit_id,
     )
     return conflict
+
+
+def announce(conflict: Conflict) -> None:
+    """Put a conflict (new, grown or resolved) on the change feed for those who may see it."""
+    db.session.flush()
+    record_change(
+        "conflict",
+        conflict.id,
+        visit_id=conflict.visit_id,
+        agency_code=conflict.agency_code,
+        visibility=conflict.visibility,
+    )
 
 
 def _identity(candidate: dict) -> tuple:

@@ -10,7 +10,7 @@ from otto import audit, errors
 from otto.extensions import db
 from otto.inspections import answers, findings
 from otto.inspections.visibility import visible_items
-from otto.sync.feed import record_change
+from otto.sync.conflicts import announce
 from otto.sync.merge import Write
 from otto.sync.models import Conflict, ConflictStatus
 from otto.timeutil import utcnow
@@ -65,14 +65,7 @@ def resolve_conflict(actor, conflict_id: int, *, candidate: int | None = None, v
     conflict.resolution = {"value": value, "candidate": candidate}
     conflict.resolved_by_id = actor.user.id
     conflict.resolved_at = utcnow()
-    db.session.flush()
-    record_change(
-        "conflict",
-        conflict.id,
-        visit_id=conflict.visit_id,
-        agency_code=conflict.agency_code,
-        visibility=conflict.visibility,
-    )
+    announce(conflict)
     audit.record(
         actor,
         "resolve",
