@@ -46,7 +46,7 @@ def record(
     after: dict | None = None,
     visit_id: str | None = None,
 ) -> AuditEvent:
-    """Append an audit event for `actor` (an `Actor`, or None for the system) and flush.
+    """Append an audit event for `actor` (an `Actor`, or None for the system).
 
     Only the fields that changed are kept in before/after when both are given.
     """
@@ -64,6 +64,5 @@ def record(
         before=_jsonable(before),
         after=_jsonable(after),
     )
-    db.session.add(event)
-    db.session.flush()
+    db.session.add(event)  # flushed with the next query or the commit, in this transaction
     return event

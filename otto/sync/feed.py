@@ -31,8 +31,7 @@ def record_change(
         agency_code=agency_code,
         visibility=visibility,
     )
-    db.session.add(change)
-    db.session.flush()
+    db.session.add(change)  # flushed with the next query or the commit, with its neighbours
     return change
 
 
