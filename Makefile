@@ -43,4 +43,5 @@ lint: $(STAMPS)/venv
 	$(BIN)/ruff format --check otto tests migrations/env.py bench
 
 test: $(STAMPS)/venv $(STAMPS)/system-test pwa lint
+	cd pwa && npm test
 	$(BIN)/pytest

@@ -24,6 +24,7 @@ def create_app(config: dict | None = None) -> Flask:
     # outlives the request (CLI, tests), so a failed request never leaks into the next.
     app.teardown_request(lambda _exc: db.session.remove())
     _register_cli(app)
+    _start_scheduler(app)
     return app
 
 
@@ -58,7 +59,14 @@ def _register_blueprints(app: Flask) -> None:
     from otto.inspections import photo_routes as photos
     from otto.inspections import routes as inspections
     from otto.sync import routes as sync
+    from otto.web import businesses as business_pages
+    from otto.web import calendar as calendar_pages
+    from otto.web import dossier as dossier_pages
+    from otto.web import followups as follow_up_pages
+    from otto.web import people as people_pages
+    from otto.web import planning as planning_pages
     from otto.web import routes as web
+    from otto.web.field_app import field_app
 
     api.init_app(app)
     for blueprint in (accounts.api_blp, checklists.blp, inspections.blp, photos.blp, sync.blp):
@@ -67,9 +75,23 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(accounts.pages)
     app.register_blueprint(checklist_pages.pages)
     app.register_blueprint(web.pages)
+    app.register_blueprint(business_pages.pages)
+    app.register_blueprint(planning_pages.pages)
+    app.register_blueprint(dossier_pages.pages)
+    app.register_blueprint(calendar_pages.pages)
+    app.register_blueprint(people_pages.pages)
+    app.register_blueprint(field_app)
+    app.register_blueprint(follow_up_pages.pages)
 
 
 def _register_cli(app: Flask) -> None:
     from otto import cli
 
     cli.register(app)
+
+
+def _start_scheduler(app: Flask) -> None:
+    """Only in the development server with RUN_SCHEDULER (see otto.scheduler)."""
+    from otto import scheduler
+
+    scheduler.start_in_dev_server(app)

@@ -51,6 +51,10 @@ def api_auth(roles: Iterable[str] | None = None):
         @functools.wraps(view)
         def wrapper(*args, **kwargs):
             device = devices.authenticate_token(_bearer_token())
+            if device.name == devices.CALENDAR_FEED:
+                # A calendar URL is handed to outside calendar services: its token must
+                # never open the API.
+                raise Unauthorized("The device token is not valid.", code="invalid_token")
             _check_role(device.user, roles)
             g.actor = Actor(user=device.user, device_id=device.id)
             return view(*args, actor=g.actor, **kwargs)

@@ -1,4 +1,5 @@
-"""Command-line tasks: demo data, real user accounts, the checklist library."""
+"""Command-line tasks: demo data, real user accounts, the checklist library, and the
+scheduled jobs (run by hand, or all of them on their timetable with `scheduler`)."""
 
 import click
 from flask import Flask
@@ -62,3 +63,49 @@ def register(app: Flask) -> None:
             raise click.ClickException(f"{error.message} {error.details}") from None
         db.session.commit()
         click.echo(f"Created {user.role} '{user.username}'.")
+
+    _register_jobs(app)
+
+
+_NOW_OPTION = click.option(
+    "--now", default=None, help="Run as if at this Swedish local time (ISO, e.g. 2026-03-12T07:00)."
+)
+
+
+def _register_jobs(app: Flask) -> None:
+    """The scheduled jobs of otto.scheduler as commands, and the scheduler process."""
+    from otto import scheduler
+    from otto.inspections import tasks
+
+    @app.cli.command("scheduler")
+    def scheduler_command():
+        """Run the job scheduler in this process (production: one such process)."""
+        click.echo("Scheduler running; stop with Ctrl+C.")
+        scheduler.run_blocking()
+
+    @app.cli.command("mark-overdue")
+    @_NOW_OPTION
+    def mark_overdue_command(now):
+        """Mark open follow-ups whose deadline has passed as overdue."""
+        click.echo(f"Marked overdue: {tasks.mark_overdue(scheduler.parse_now(now))}")
+
+    @app.cli.command("send-reminders")
+    @_NOW_OPTION
+    def send_reminders_command(now):
+        """E-mail the follow-up reminders that are due (each at most once)."""
+        click.echo(f"Reminders: {tasks.send_reminders(scheduler.parse_now(now))}")
+
+    @app.cli.command("weekly-digest")
+    @_NOW_OPTION
+    def weekly_digest_command(now):
+        """E-mail this week's situation picture to the coordinators (once a week each)."""
+        click.echo(f"Digests: {tasks.weekly_digest(scheduler.parse_now(now))}")
+
+    @app.cli.command("apply-retention")
+    @_NOW_OPTION
+    def apply_retention_command(now):
+        """Remove photos and personal details of closed visits past the retention time."""
+        stripped = tasks.apply_retention(scheduler.parse_now(now))
+        click.echo(f"Visits stripped: {len(stripped)}")
+        for visit_id in stripped:
+            click.echo(f"  {visit_id}")

@@ -3,6 +3,7 @@
 Every setting has one name here; tests pass an override dict to `create_app(config)`.
 """
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -28,6 +29,28 @@ def database_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
     return url
+
+
+# What a finding needs by default, by severity: the kind of follow-up and the days from the
+# finding's date to its deadline (None: no follow-up). Agencies override single severities
+# under their code, e.g. {"livsmedel": {"minor": {"kind": "document", "days": 14}}}; the
+# environment adds overrides as JSON in OTTO_FOLLOW_UP_RULES. See otto.inspections.deadlines.
+DEFAULT_FOLLOW_UP_RULES = {
+    "default": {
+        "critical": {"kind": "revisit", "days": 7},
+        "major": {"kind": "revisit", "days": 30},
+        "minor": {"kind": "document", "days": 30},
+        "info": None,
+    },
+}
+
+
+def follow_up_rules(overrides: str) -> dict:
+    """The default follow-up rules with per-agency overrides (JSON) merged in."""
+    rules = {key: dict(value) for key, value in DEFAULT_FOLLOW_UP_RULES.items()}
+    for agency, by_severity in json.loads(overrides or "{}").items():
+        rules.setdefault(agency, {}).update(by_severity)
+    return rules
 
 
 def load_config() -> dict:
@@ -57,6 +80,15 @@ def load_config() -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env("OTTO_SECURE_COOKIES", "0") == "1",
         "RUN_SCHEDULER": env("OTTO_RUN_SCHEDULER", "0") == "1",
+        "FOLLOW_UP_RULES": follow_up_rules(env("OTTO_FOLLOW_UP_RULES", "")),
+        # Reminders go out this many days before a follow-up's due date, and on the day.
+        "REMINDER_DAYS_BEFORE": int(env("OTTO_REMINDER_DAYS_BEFORE", 3)),
+        # Photos and personal details of closed visits are removed after this many years
+        # (the limitation period of the gravest offences OTTO's findings may be evidence of,
+        # grovt skattebrott, is ten years; the municipality's records plan may say otherwise).
+        "RETENTION_YEARS": int(env("OTTO_RETENTION_YEARS", 10)),
+        # The address of the coordinator pages, for links in e-mails.
+        "BASE_URL": env("OTTO_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
         # OpenAPI document (flask-smorest)
         "API_TITLE": "OTTO fältinspektioner API",
         "API_VERSION": "1",

@@ -7,10 +7,12 @@ from otto.inspections.models import (  # noqa: F401
     Answer,
     Assignment,
     Business,
+    DigestSent,
     Finding,
     FollowUp,
     Photo,
     PhotoLink,
+    ReminderSent,
     Signature,
     Visit,
 )

@@ -1,7 +1,10 @@
 """Shared fixtures: one app per database (SQLite always, PostgreSQL when reachable), the
 schema built by running the migrations, and each test rolled back in a transaction."""
 
+import email
+import email.policy
 import os
+import socket
 import uuid
 
 import psycopg
@@ -276,3 +279,45 @@ def make_visit(make_business, make_user, template_version):
         return visit
 
     return make
+
+
+# --- e-mail ----------------------------------------------------------------------------
+
+
+class _Inbox:
+    """aiosmtpd handler keeping every message it receives."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        self.messages.append(message)
+        return "250 OK"
+
+
+@pytest.fixture(scope="session")
+def _smtp_server():
+    from aiosmtpd.controller import Controller
+
+    with socket.socket() as probe:  # a free port on loopback
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    inbox = _Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield inbox, port
+    controller.stop()
+
+
+@pytest.fixture
+def mailbox(app, _smtp_server, monkeypatch):
+    """A local SMTP server the app sends to; the list of messages it received in this test
+    (`email.message.EmailMessage`s)."""
+    inbox, port = _smtp_server
+    inbox.messages.clear()
+    monkeypatch.setitem(app.config, "SMTP_HOST", "127.0.0.1")
+    monkeypatch.setitem(app.config, "SMTP_PORT", port)
+    monkeypatch.setitem(app.config, "SMTP_STARTTLS", False)
+    monkeypatch.setitem(app.config, "SMTP_USER", "")
+    return inbox.messages

@@ -3,7 +3,7 @@
 import datetime as dt
 import re
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from otto import audit
@@ -139,3 +139,29 @@ def authenticate(
     failure.last_failure_at = now
     db.session.flush()
     raise Unauthorized("Wrong username or password.", code="invalid_credentials")
+
+
+def users_query(
+    *,
+    text: str = "",
+    role: str | None = None,
+    agency: str | None = None,
+    active: bool | None = None,
+):
+    """A query for users matching name/username/email text, role, agency and active flag,
+    ordered by agency and name."""
+    query = select(User).order_by(User.agency_code, User.name, User.id)
+    if text:
+        pattern = f"%{text.strip().lower()}%"
+        query = query.where(
+            func.lower(User.name).like(pattern)
+            | func.lower(User.username).like(pattern)
+            | func.lower(User.email).like(pattern)
+        )
+    if role:
+        query = query.where(User.role == role)
+    if agency:
+        query = query.where(User.agency_code == agency)
+    if active is not None:
+        query = query.where(User.active.is_(active))
+    return query

@@ -5,8 +5,16 @@ from sqlalchemy import func, or_, select
 from otto import audit
 from otto.errors import Invalid, NotFound
 from otto.extensions import db
-from otto.inspections.models import Business
+from otto.inspections.models import (
+    Business,
+    Finding,
+    FindingStatus,
+    FollowUp,
+    FollowUpStatus,
+    Visit,
+)
 from otto.inspections.org_number import normalize_org_number
+from otto.inspections.visibility import visible_items, visible_visits
 from otto.timeutil import utcnow
 
 EDITABLE = ("name", "org_number", "address", "postal_code", "city", "category", "notes")
@@ -47,6 +55,15 @@ def _clean(fields: dict) -> dict:
     if errors:
         raise Invalid("The business has invalid fields.", errors)
     return cleaned
+
+
+def check_business_fields(fields: dict) -> dict:
+    """The fields normalised (org number as NNNNNN-NNNN), or Invalid naming each bad field.
+
+    The check `create_business` applies, for callers that validate before creating (import
+    preview).
+    """
+    return _clean(fields)
 
 
 def create_business(actor, **fields) -> Business:
@@ -95,3 +112,46 @@ def search_businesses(text: str = "", category: str | None = None):
     if category:
         query = query.where(Business.category == category)
     return query
+
+
+# --- a business's history, as the user may see it ------------------------------------------
+
+
+def business_visits(user, business_id: int):
+    """A query for the business's visits that `user` may open, newest first."""
+    return (
+        select(Visit)
+        .where(Visit.business_id == business_id, visible_visits(user))
+        .order_by(Visit.planned_start.desc())
+    )
+
+
+def business_open_findings(user, business_id: int):
+    """A query for the open findings of all the business's visits that `user` may see."""
+    return (
+        select(Finding)
+        .join(Visit, Visit.id == Finding.visit_id)
+        .where(
+            Visit.business_id == business_id,
+            Finding.status == FindingStatus.OPEN,
+            Finding.deleted_at.is_(None),
+            visible_items(user, Finding),
+        )
+        .order_by(Finding.created_at.desc())
+    )
+
+
+def business_follow_ups(user, business_id: int):
+    """A query for the unfinished follow-ups of the business's visits, soonest due first;
+    a follow-up is visible with its finding."""
+    return (
+        select(FollowUp)
+        .join(Visit, Visit.id == FollowUp.visit_id)
+        .join(Finding, Finding.id == FollowUp.finding_id)
+        .where(
+            Visit.business_id == business_id,
+            FollowUp.status != FollowUpStatus.CLOSED,
+            visible_items(user, Finding),
+        )
+        .order_by(FollowUp.due_date)
+    )

@@ -9,6 +9,7 @@ from otto import audit
 from otto.dbtypes import new_uuid
 from otto.errors import Conflict, Forbidden, Invalid, NotFound
 from otto.extensions import db, lock_row
+from otto.inspections.followups import follow_finding
 from otto.inspections.models import Finding, FindingStatus, Severity, Visibility
 from otto.inspections.visibility import get_visible, is_participant, visible_items
 from otto.inspections.visits import get_visit, require_open
@@ -113,6 +114,7 @@ def create_finding(
     audit.record(
         actor, "create", "finding", finding.id, after=finding_snapshot(finding), visit_id=visit.id
     )
+    follow_finding(actor, finding)
     return finding
 
 
@@ -150,6 +152,7 @@ def _change(write: Write, finding_id: str, incoming: dict, action: str):
             after=finding_snapshot(finding),
             visit_id=finding.visit_id,
         )
+        follow_finding(actor, finding)
     return finding, result
 
 

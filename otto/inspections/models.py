@@ -32,6 +32,9 @@ class VisitStatus(enum.StrEnum):
     IN_PROGRESS = "in_progress"
     COMPLETED = "completed"
     CLOSED = "closed"
+    # A planned visit called off by the coordinator; kept (with its case number and audit
+    # trail) rather than deleted, and sent to devices like any change of status.
+    CANCELLED = "cancelled"
 
 
 class VisitReason(enum.StrEnum):
@@ -68,6 +71,19 @@ class FollowUpStatus(enum.StrEnum):
     RECEIVED = "received"
     APPROVED = "approved"
     CLOSED = "closed"
+
+
+class ReminderKind(enum.StrEnum):
+    BEFORE = "before"  # N days before the due date
+    DUE = "due"  # on the due date
+
+
+class Delivery(enum.StrEnum):
+    """A mail's send record: claimed (committed before sending), then sent or failed."""
+
+    CLAIMED = "claimed"
+    SENT = "sent"
+    FAILED = "failed"
 
 
 class Business(db.Model):
@@ -253,5 +269,47 @@ class FollowUp(db.Model):
     status: Mapped[str] = mapped_column(String(10), default=FollowUpStatus.OPEN)
     note: Mapped[str] = mapped_column(Text, default="")
     reminders_sent: Mapped[int] = mapped_column(Integer, default=0)
+    # Created by the deadline rules: its kind and due date follow the finding while open.
+    automatic: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Set by the mark-overdue job when the deadline passed while open; cleared when the due
+    # date moves. Status stays the workflow (open → received → approved → closed).
+    overdue_since: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    visit: Mapped[Visit] = relationship()
+    finding: Mapped[Finding | None] = relationship()
+
+
+class _SendRecord:
+    """One e-mail that must go out at most once: the row is inserted and committed (the
+    unique key makes a second scheduler's insert a no-op) before the mail is sent."""
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    recipient_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    email: Mapped[str] = mapped_column(String(254))
+    status: Mapped[str] = mapped_column(String(10), default=Delivery.CLAIMED)
+    claimed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    error: Mapped[str] = mapped_column(Text, default="")
+
+
+class ReminderSent(_SendRecord, db.Model):
+    """A follow-up reminder of one kind, for one deadline, to one person."""
+
+    __tablename__ = "reminder_sent"
+    __table_args__ = (UniqueConstraint("follow_up_id", "kind", "due_date", "recipient_id"),)
+
+    follow_up_id: Mapped[int] = mapped_column(ForeignKey("follow_up.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    # The deadline reminded of: a moved deadline gets reminders of its own.
+    due_date: Mapped[dt.date] = mapped_column(Date)
+
+
+class DigestSent(_SendRecord, db.Model):
+    """The weekly digest of one week (its local date) to one coordinator."""
+
+    __tablename__ = "digest_sent"
+    __table_args__ = (UniqueConstraint("week_of", "recipient_id"),)
+
+    week_of: Mapped[dt.date] = mapped_column(Date)

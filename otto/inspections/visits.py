@@ -1,8 +1,9 @@
 """Visits (the dossier) and their participants: planning, reading and status changes."""
 
+import dataclasses
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 
 from otto import audit
 from otto.accounts.models import Role, User
@@ -144,9 +145,12 @@ def list_visits(user: User, *, start: dt.datetime | None = None, end: dt.datetim
 
 
 def require_open(visit: Visit) -> None:
-    """Refuse changes to a closed visit; it must be reopened first (an audited action)."""
+    """Refuse changes to a closed visit; it must be reopened first (an audited action).
+    A cancelled visit takes no changes at all."""
     if visit.status == VisitStatus.CLOSED:
         raise Conflict("The visit is closed; reopen it to make changes.", code="visit_closed")
+    if visit.status == VisitStatus.CANCELLED:
+        raise Conflict("The visit has been cancelled.", code="visit_cancelled")
 
 
 def update_visit(actor, visit_id: str, **fields) -> Visit:
@@ -210,3 +214,137 @@ def set_visit_status(actor, visit_id: str, status: str) -> Visit:
         visit_id=visit.id,
     )
     return visit
+
+
+def cancel_visit(actor, visit_id: str, note: str = "") -> Visit:
+    """Call off a planned visit (coordinators). Audited.
+
+    The visit is kept with status `cancelled`, so its case number and trail remain and the
+    change reaches the participants' devices through pull like any other status change.
+    """
+    if not actor.is_coordinator:
+        raise Forbidden("Only coordinators cancel a visit.")
+    visit = get_visit(actor.user, visit_id)
+    if visit.status != VisitStatus.PLANNED:
+        raise Conflict(
+            f"Only a planned visit can be cancelled; this one is {visit.status}.",
+            code="invalid_transition",
+        )
+    visit.status = VisitStatus.CANCELLED
+    _touch(visit)
+    audit.record(
+        actor,
+        "cancel",
+        "visit",
+        visit.id,
+        before={"status": VisitStatus.PLANNED},
+        after={"status": VisitStatus.CANCELLED, "note": note},
+        visit_id=visit.id,
+    )
+    return visit
+
+
+def set_participants(actor, visit_id: str, participants: list[dict]) -> Visit:
+    """Replace the participants of a planned visit (coordinators), as `plan_visit` takes
+    them. Audited.
+
+    Unchanged assignments are kept. Inspectors taken off the visit get a tombstone on their
+    next pull: the change is announced without a visit, so it passes the feed filter that
+    they no longer do, and pull then finds the visit invisible to them.
+    """
+    if not actor.is_coordinator:
+        raise Forbidden("Only coordinators change the plan of a visit.")
+    visit = get_visit(actor.user, visit_id)
+    if visit.status != VisitStatus.PLANNED:
+        raise Conflict("Participants change only while the visit is planned.", code="visit_started")
+    before = visit_snapshot(visit)
+    wanted = {(a.user_id, a.template_version_id): a for a in _assignments(participants)}
+    current = {(a.user_id, a.template_version_id): a for a in visit.assignments}
+    for key, assignment in current.items():
+        if key not in wanted:
+            visit.assignments.remove(assignment)
+            db.session.delete(assignment)
+    db.session.flush()  # deletes first: the unique constraint may see a key come back
+    for key, assignment in wanted.items():
+        if key not in current:
+            visit.assignments.append(assignment)
+    removed_users = {user for user, _ in current} - {user for user, _ in wanted}
+    _touch(visit)
+    if removed_users:
+        record_change("visit", visit.id, visit_id=None)
+    db.session.flush()
+    audit.record(
+        actor,
+        "update",
+        "visit",
+        visit.id,
+        before=before,
+        after=visit_snapshot(visit),
+        visit_id=visit.id,
+    )
+    return visit
+
+
+RECENT_VISIT_DAYS = 30
+
+
+@dataclasses.dataclass(frozen=True)
+class PlanningWarning:
+    """Something the planner should know; it never stops the plan.
+
+    `kind` is `inspector_booked` (with the user and their other visit) or `recent_visit`
+    (the business's other visit within RECENT_VISIT_DAYS).
+    """
+
+    kind: str
+    visit: Visit
+    user: User | None = None
+
+
+def planning_warnings(
+    *,
+    business_id: int,
+    planned_start: dt.datetime,
+    planned_end: dt.datetime,
+    user_ids: list[int],
+    exclude_visit_id: str | None = None,
+) -> list[PlanningWarning]:
+    """Warnings for a planned time: participants already booked on a visit that overlaps
+    it, and other visits to the business within RECENT_VISIT_DAYS of its start. Cancelled
+    visits do not count."""
+    others = Visit.status != VisitStatus.CANCELLED
+    if exclude_visit_id:
+        others = and_(others, Visit.id != exclude_visit_id)
+    warnings = []
+    booked = (
+        select(Assignment.user_id, Visit)
+        .join(Visit, Visit.id == Assignment.visit_id)
+        .where(
+            others,
+            Assignment.user_id.in_(user_ids or [-1]),
+            Visit.planned_start < planned_end,
+            Visit.planned_end > planned_start,
+        )
+        .order_by(Visit.planned_start)
+    )
+    seen = set()
+    for user_id, visit in db.session.execute(booked):
+        if (user_id, visit.id) not in seen:  # one row per pinned version
+            seen.add((user_id, visit.id))
+            warnings.append(
+                PlanningWarning("inspector_booked", visit, db.session.get(User, user_id))
+            )
+    window = dt.timedelta(days=RECENT_VISIT_DAYS)
+    recent = (
+        select(Visit)
+        .where(
+            others,
+            Visit.business_id == business_id,
+            Visit.planned_start > planned_start - window,
+            Visit.planned_start < planned_start + window,
+        )
+        .order_by(Visit.planned_start)
+        .limit(5)
+    )
+    warnings.extend(PlanningWarning("recent_visit", visit) for visit in db.session.scalars(recent))
+    return warnings

@@ -18,6 +18,9 @@ from otto.extensions import db
 from otto.sync.models import Device
 from otto.timeutil import utcnow
 
+# The name of the "device" whose token is the secret of a user's calendar feed URL
+# (otto.inspections.calendar_feed). Its token opens that feed and nothing else.
+CALENDAR_FEED = "Kalenderprenumeration"
 # last_seen is written at most this often, so reads do not each cost a write.
 LAST_SEEN_RESOLUTION = dt.timedelta(seconds=60)
 
@@ -89,10 +92,24 @@ def authenticate_token(token: str, now: dt.datetime | None = None) -> Device:
 
 def list_devices(actor) -> list[Device]:
     """Devices the actor may see: all for coordinators and admins, otherwise their own."""
-    query = select(Device).order_by(Device.created_at.desc())
+    return list(db.session.scalars(devices_query(actor)))
+
+
+def devices_query(actor, *, user_id: int | None = None, active: bool | None = None, text: str = ""):
+    """A query for the devices the actor may see (as `list_devices`), newest first, by
+    owner, active or revoked, and name text."""
+    query = select(Device).order_by(Device.created_at.desc(), Device.id)
     if not actor.is_coordinator:
         query = query.where(Device.user_id == actor.user.id)
-    return list(db.session.scalars(query))
+    if user_id is not None:
+        query = query.where(Device.user_id == user_id)
+    if active is not None:
+        query = query.where(
+            Device.revoked_at.is_(None) if active else Device.revoked_at.isnot(None)
+        )
+    if text:
+        query = query.where(Device.name.ilike(f"%{text.strip()}%"))
+    return query
 
 
 def revoke_device(actor, device_id: str) -> Device:

@@ -1,4 +1,4 @@
-"""The coordinator's start page."""
+"""The start page, and the labels and filters every coordinator page shares."""
 
 import datetime as dt
 from zoneinfo import ZoneInfo
@@ -8,10 +8,41 @@ from flask_login import current_user
 
 from otto.auth import page_auth
 from otto.extensions import db
-from otto.inspections import visits
+from otto.inspections import followups, visits
+from otto.timeutil import utcnow
+from otto.web import labels
+from otto.web.forms import local
 
 pages = Blueprint("web", __name__, template_folder="templates")
 LOCAL_TZ = ZoneInfo("Europe/Stockholm")
+
+
+@pages.app_context_processor
+def _labels():
+    return labels.template_globals()
+
+
+@pages.app_template_filter("localtime")
+def _localtime(value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored time as Swedish local time, formatted; empty for none."""
+    return local(value).strftime(fmt) if value else ""
+
+
+@pages.app_template_filter("swedish")
+def _swedish(message: str) -> str:
+    return labels.swedish(message)
+
+
+@pages.app_template_filter("answer_value")
+def _answer_value(value, question=None) -> str:
+    return labels.answer_value(value, question)
+
+
+@pages.app_template_filter("agencies")
+def _agencies(visit) -> str:
+    """The names of the agencies taking part in a visit, in order, once each."""
+    codes = dict.fromkeys(a.agency_code for a in visit.assignments)
+    return ", ".join(labels.AGENCY_NAMES.get(code, code) for code in codes)
 
 
 @pages.get("/")
@@ -29,4 +60,5 @@ def home(actor):
     today = dt.datetime.now(LOCAL_TZ).replace(hour=0, minute=0, second=0, microsecond=0)
     query = visits.list_visits(actor.user, start=today, end=today + dt.timedelta(days=7))
     upcoming = list(db.session.scalars(query.limit(50)))
-    return render_template("home.html", visits=upcoming, tz=LOCAL_TZ)
+    counts = followups.follow_up_counts(actor.user, now=utcnow()) if actor.is_coordinator else None
+    return render_template("home.html", visits=upcoming, tz=LOCAL_TZ, follow_up_counts=counts)

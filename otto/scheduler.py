@@ -1,0 +1,160 @@
+"""The scheduler: which job runs when, in one table, on APScheduler 3 with its job store in
+the app's database (table `apscheduler_jobs`, created by APScheduler, outside our
+migrations), so the next run times survive a restart and a run missed while the scheduler
+was down happens when it is back (within the job's grace time).
+
+Production runs it as its own process (`flask --app otto scheduler`); `make run` runs it
+inside the development server (RUN_SCHEDULER). Web workers never start it. Every job is safe
+to run twice (see otto.inspections.tasks), so two schedulers started by mistake send nothing
+twice.
+"""
+
+import atexit
+import datetime as dt
+import logging
+
+import click
+from apscheduler.events import EVENT_SCHEDULER_STARTED
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
+from flask import Flask, current_app
+from flask.helpers import get_debug_flag
+from werkzeug.serving import is_running_from_reloader
+
+from otto.extensions import db
+from otto.inspections import tasks
+from otto.inspections.deadlines import LOCAL_TZ
+from otto.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+JOB_TABLE = "apscheduler_jobs"  # migrations/env.py leaves apscheduler_* tables alone
+HOUR = 3600
+
+# id: (job, trigger, grace seconds for a run missed while the scheduler was down).
+JOBS = {
+    # Every five minutes, so follow-ups become overdue within minutes of midnight.
+    "mark_overdue": (tasks.mark_overdue, CronTrigger(minute="*/5", timezone=LOCAL_TZ), HOUR),
+    # Reminder windows open at 07:00; each reminder is sent once, whichever run finds it.
+    "send_reminders": (tasks.send_reminders, CronTrigger(minute="*/15", timezone=LOCAL_TZ), HOUR),
+    # Thursday morning, before the weekly situation-picture meeting.
+    "weekly_digest": (
+        tasks.weekly_digest,
+        CronTrigger(day_of_week="thu", hour=7, minute=0, timezone=LOCAL_TZ),
+        4 * HOUR,
+    ),
+    "apply_retention": (
+        tasks.apply_retention,
+        CronTrigger(hour=3, minute=30, timezone=LOCAL_TZ),
+        12 * HOUR,
+    ),
+}
+
+
+def run_job(job_id: str) -> None:
+    """Run one job at the current time (APScheduler calls this by name, in an app context)."""
+    job, _trigger, _grace = JOBS[job_id]
+    result = job(utcnow())
+    log.info("Job %s done: %s", job_id, result)
+
+
+class AppContextExecutor(ThreadPoolExecutor):
+    """A thread pool that runs each job inside the app's context.
+
+    Wraps the pool APScheduler 3 submits to (its `_pool`; APScheduler is pinned below 4).
+    """
+
+    def __init__(self, app: Flask, max_workers: int = 4):
+        super().__init__(max_workers)
+        self._pool = _InAppContext(self._pool, app)
+
+
+class _InAppContext:
+    def __init__(self, pool, app: Flask):
+        self._pool, self._app = pool, app
+
+    def submit(self, fn, *args, **kwargs):
+        def in_context():
+            with self._app.app_context():
+                return fn(*args, **kwargs)
+
+        return self._pool.submit(in_context)
+
+    def shutdown(self, wait: bool = True) -> None:
+        self._pool.shutdown(wait)
+
+
+def _add_missing_jobs(scheduler: BaseScheduler) -> None:
+    """Add the jobs the store does not have yet; keep the stored ones with their next run
+    time (replacing them would skip a run missed during a restart), updating a trigger
+    that changed in JOBS."""
+    for job_id, (_job, trigger, grace) in JOBS.items():
+        stored = scheduler.get_job(job_id)
+        if stored is None:
+            scheduler.add_job(
+                run_job, trigger, args=[job_id], id=job_id, name=job_id, misfire_grace_time=grace
+            )
+        elif str(stored.trigger) != str(trigger):
+            stored.reschedule(trigger)
+
+
+def build_scheduler(app: Flask, scheduler_class: type[BaseScheduler] = BlockingScheduler):
+    """A scheduler for the app with its jobs, not started. The jobs are put in the store
+    when it starts."""
+    with app.app_context():
+        engine = db.engine
+    scheduler = scheduler_class(
+        jobstores={"default": SQLAlchemyJobStore(engine=engine, tablename=JOB_TABLE)},
+        executors={"default": AppContextExecutor(app)},
+        job_defaults={"coalesce": True, "max_instances": 1},
+        timezone=LOCAL_TZ,
+    )
+    scheduler.add_listener(lambda _event: _add_missing_jobs(scheduler), EVENT_SCHEDULER_STARTED)
+    return scheduler
+
+
+def _is_dev_server() -> bool:
+    """True in the process of `flask run` that serves requests (not in other commands, not
+    under gunicorn, and not in the reloader's watching parent process)."""
+    context = click.get_current_context(silent=True)
+    if context is None or context.info_name != "run":
+        return False
+    reload = context.params.get("reload")
+    if reload is None:
+        reload = get_debug_flag()
+    return not reload or is_running_from_reloader()
+
+
+def start_in_dev_server(app: Flask) -> BackgroundScheduler | None:
+    """Start a background scheduler when RUN_SCHEDULER is set and this is the development
+    server's serving process; otherwise do nothing."""
+    if not app.config["RUN_SCHEDULER"] or not _is_dev_server():
+        return None
+    scheduler = build_scheduler(app, BackgroundScheduler)
+    scheduler.start()
+    atexit.register(lambda: scheduler.shutdown(wait=False))
+    log.info("Scheduler started in the development server")
+    return scheduler
+
+
+def parse_now(value: str | None) -> dt.datetime:
+    """`--now` of the job commands: a Swedish local time (ISO), or the current time."""
+    if not value:
+        return utcnow()
+    moment = dt.datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=LOCAL_TZ)
+    return moment.astimezone(dt.UTC)
+
+
+def run_blocking() -> None:
+    """Run the scheduler in this process until interrupted (`flask --app otto scheduler`)."""
+    scheduler = build_scheduler(current_app._get_current_object())
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        pass

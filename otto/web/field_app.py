@@ -1,0 +1,82 @@
+"""The field app: serves the built PWA (`pwa/dist`) under /app/ with the headers it needs.
+
+The app shell is precached by its service worker, so index.html and sw.js must always be
+revalidated (`no-cache`), while the content-hashed bundles can be cached for a year. Every
+response carries a strict Content-Security-Policy: the app has no inline scripts or styles
+and talks only to its own origin.
+"""
+
+import re
+from pathlib import Path
+
+from flask import Blueprint, abort, current_app, send_from_directory
+
+field_app = Blueprint("field_app", __name__, url_prefix="/app")
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' blob: data:",
+        "connect-src 'self'",
+        "worker-src 'self'",
+        "manifest-src 'self'",
+        "font-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+# Bundles named by their content (app-3F2KQ7XD.js) never change under the same name.
+_HASHED = re.compile(r"^app-[A-Z0-9]{8}\.(js|css)$")
+_ALWAYS_REVALIDATE = {"index.html", "sw.js", "manifest.webmanifest"}
+
+
+def _dist() -> Path:
+    """Where the built app is: FIELD_APP_DIR, else pwa/dist beside the package."""
+    configured = current_app.config.get("FIELD_APP_DIR")
+    return Path(configured) if configured else Path(current_app.root_path).parent / "pwa" / "dist"
+
+
+def _send(filename: str):
+    dist = _dist()
+    if not (dist / "index.html").is_file():
+        abort(404, description="Fältappen är inte byggd (kör make pwa).")
+    response = send_from_directory(dist, filename, max_age=0)
+    if filename in _ALWAYS_REVALIDATE:
+        response.cache_control.no_cache = True
+        response.cache_control.max_age = 0
+    elif _HASHED.match(filename):
+        response.cache_control.public = True
+        response.cache_control.max_age = 31536000
+        response.cache_control.immutable = True
+    else:
+        response.cache_control.public = True
+        response.cache_control.max_age = 86400
+    if filename == "sw.js":
+        response.headers["Service-Worker-Allowed"] = "/app/"
+    return response
+
+
+@field_app.get("/")
+def index():
+    """The app shell; the app routes inside it by the URL fragment."""
+    return _send("index.html")
+
+
+@field_app.get("/<path:filename>")
+def asset(filename: str):
+    """A built file, or the shell for any other path under /app/ (deep links)."""
+    if "/" not in filename and (_dist() / filename).is_file():
+        return _send(filename)
+    return _send("index.html")
+
+
+@field_app.after_request
+def _security_headers(response):
+    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "same-origin"
+    return response

@@ -1,0 +1,108 @@
+"""People and devices (/personer, /enheter): admins create and deactivate users and revoke
+devices; coordinators may look. Lists are paged and filterable."""
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+
+from otto.accounts import services as accounts
+from otto.accounts.models import Role, User
+from otto.auth import page_auth
+from otto.errors import DomainError
+from otto.extensions import db
+from otto.sync import devices as device_registry
+from otto.web.forms import arg_choice, form_text, paginate
+from otto.web.labels import AGENCY_NAMES, ROLE_LABELS, field_errors
+
+pages = Blueprint("people", __name__, template_folder="templates")
+VIEWERS = (Role.COORDINATOR, Role.ADMIN)
+ADMINS = (Role.ADMIN,)
+_ACTIVE = {"ja": True, "nej": False}
+
+
+@pages.get("/personer")
+@page_auth(VIEWERS)
+def users(actor):
+    """Users filtered by text, role, agency and active; one page."""
+    filters = {
+        "q": request.args.get("q", "").strip(),
+        "role": arg_choice("roll", ROLE_LABELS),
+        "agency": arg_choice("myndighet", AGENCY_NAMES),
+        "active": arg_choice("aktiv", _ACTIVE),
+    }
+    query = accounts.users_query(
+        text=filters["q"],
+        role=filters["role"],
+        agency=filters["agency"],
+        active=_ACTIVE.get(filters["active"]),
+    )
+    return render_template("people/users.html", page=paginate(query), filters=filters)
+
+
+@pages.route("/personer/ny", methods=["GET", "POST"])
+@page_auth(ADMINS)
+def create_user(actor):
+    """Create a user with a role, an agency (inspectors) and a first password."""
+    if request.method == "GET":
+        return render_template("people/user_form.html", values={}, errors={})
+    values = {k: form_text(k) for k in ("username", "name", "email", "role", "agency")}
+    try:
+        user = accounts.create_user(
+            actor,
+            **{k: v for k, v in values.items() if k != "agency"},
+            agency=values["agency"] or None,
+            password=request.form.get("password", ""),
+        )
+    except DomainError as error:
+        errors = field_errors(error.details)
+        return render_template("people/user_form.html", values=values, errors=errors), 400
+    db.session.commit()
+    flash(f"{user.name} ({user.username}) är skapad.", "info")
+    return redirect(url_for("people.users"))
+
+
+@pages.post("/personer/<int:user_id>/aktiv")
+@page_auth(ADMINS)
+def set_active(user_id, actor):
+    """Deactivate (or activate again) a user; a deactivated user's devices stop syncing."""
+    active = request.form.get("active") == "1"
+    if user_id == actor.user.id and not active:
+        flash("Du kan inte inaktivera dig själv.", "error")
+        return redirect(url_for("people.users"))
+    user = accounts.set_user_active(actor, user_id, active)
+    db.session.commit()
+    flash(f"{user.name} är {'aktiverad' if active else 'inaktiverad'}.", "info")
+    return redirect(request.referrer or url_for("people.users"))
+
+
+@pages.get("/enheter")
+@page_auth(VIEWERS)
+def devices(actor):
+    """Registered devices (and calendar feeds) with last seen; filter by user, state, name."""
+    user_id = request.args.get("person", type=int)
+    person = db.session.get(User, user_id) if user_id else None
+    filters = {
+        "q": request.args.get("q", "").strip(),
+        "active": arg_choice("aktiv", _ACTIVE),
+        "person": person,
+    }
+    query = device_registry.devices_query(
+        actor,
+        user_id=person.id if person else None,
+        active=_ACTIVE.get(filters["active"]),
+        text=filters["q"],
+    )
+    return render_template(
+        "people/devices.html",
+        page=paginate(query),
+        filters=filters,
+        calendar_feed=device_registry.CALENDAR_FEED,
+    )
+
+
+@pages.post("/enheter/<device_id>/sparra")
+@page_auth(ADMINS)
+def revoke(device_id, actor):
+    """Revoke a device: its next sync gets 401 and the app wipes its local data."""
+    device = device_registry.revoke_device(actor, device_id)
+    db.session.commit()
+    flash(f"Enheten {device.name} är spärrad.", "info")
+    return redirect(url_for("people.devices"))

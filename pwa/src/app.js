@@ -1,0 +1,94 @@
+// The app shell: header with the always-visible unsynced count, notices (revoked device,
+// storage, new version), and the hash router that picks a screen.
+
+import { useEffect, useState } from 'preact/hooks';
+
+import { shellState } from './db.js';
+import { ChecklistScreen } from './screens/checklist.js';
+import { FindingScreen } from './screens/finding.js';
+import { SignatureScreen } from './screens/signature.js';
+import { SignInScreen } from './screens/sign-in.js';
+import { SyncScreen } from './screens/sync.js';
+import { VisitScreen } from './screens/visit.js';
+import { VisitsScreen } from './screens/visits.js';
+import { AppContext, html, useLive, useRoute } from './ui.js';
+
+function syncLabel(shell) {
+  const unsynced = shell.pending + shell.pendingPhotos;
+  const state = shell.sync?.state;
+  const count = unsynced === 0 ? 'Allt synkat' : `${unsynced} osynkade`;
+  if (state === 'running') return `${count} · synkar…`;
+  if (state === 'offline' || !navigator.onLine) return `${count} · offline`;
+  if (state === 'error') return `${count} · synkfel`;
+  return count;
+}
+
+function SyncBadge({ shell }) {
+  const unsynced = shell.pending + shell.pendingPhotos;
+  return html`<a href="#/synk" class=${`sync-badge ${unsynced ? 'has-pending' : 'synced'}`}
+    data-testid="sync-status" data-unsynced=${unsynced}>
+    <span role="status" aria-live="polite">${syncLabel(shell)}</span>
+    ${shell.openConflicts ? html`<span class="badge-conflicts"> · ${shell.openConflicts} konflikter</span>` : null}
+  </a>`;
+}
+
+function UpdateBanner() {
+  const [registration, setRegistration] = useState(null);
+  useEffect(() => {
+    const onReady = (event) => setRegistration(event.detail);
+    window.addEventListener('otto:update-ready', onReady);
+    return () => window.removeEventListener('otto:update-ready', onReady);
+  }, []);
+  if (!registration?.waiting) return null;
+  return html`<div class="notice">
+    En ny version av appen finns.
+    <button type="button" onClick=${() => registration.waiting.postMessage({ type: 'SKIP_WAITING' })}>
+      Uppdatera
+    </button>
+  </div>`;
+}
+
+function StorageNotice({ storage }) {
+  if (storage.quota && storage.usage / storage.quota > 0.9) {
+    return html`<div class="notice warning" role="alert">
+      Lagringsutrymmet på enheten är nästan fullt. Synka och frigör utrymme.</div>`;
+  }
+  if (storage.persisted === false) {
+    return html`<p class="notice subtle">Webbläsaren har inte lovat att spara appens data
+      permanent. Synka när du har nät.</p>`;
+  }
+  return null;
+}
+
+function Screen({ route, shell }) {
+  const [first, id, sub, subId] = route;
+  if (first === 'synk') return html`<${SyncScreen} />`;
+  if (first === 'besok' && id) {
+    if (sub === 'checklista') return html`<${ChecklistScreen} visitId=${id} versionId=${Number(subId)} />`;
+    if (sub === 'avvikelse') return html`<${FindingScreen} visitId=${id} findingId=${subId} />`;
+    if (sub === 'signatur') return html`<${SignatureScreen} visitId=${id} />`;
+    return html`<${VisitScreen} visitId=${id} />`;
+  }
+  return html`<${VisitsScreen} shell=${shell} />`;
+}
+
+/** The whole app; `db`, `api` and `syncer` come from main.js. */
+export function App({ db, api, syncer }) {
+  const route = useRoute();
+  const shell = useLive(() => shellState(db), [db]);
+  if (!shell) return html`<main id="main" class="loading"><p>Öppnar…</p></main>`;
+  const context = { db, api, syncer, session: shell.session };
+  return html`<${AppContext.Provider} value=${context}>
+    <header class="top">
+      <a class="brand" href="#/">OTTO Fält</a>
+      ${shell.session ? html`<${SyncBadge} shell=${shell} />` : null}
+    </header>
+    <${UpdateBanner} />
+    <main id="main">
+      ${shell.session ? html`<${StorageNotice} storage=${shell.storage} />` : null}
+      ${shell.session
+        ? html`<${Screen} route=${route} shell=${shell} />`
+        : html`<${SignInScreen} signedOut=${shell.signedOut} />`}
+    </main>
+  </${AppContext.Provider}>`;
+}

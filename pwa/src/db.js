@@ -1,0 +1,157 @@
+// The one IndexedDB database of the field app (Dexie), its versioned stores, and the named
+// reads the screens use. Writes live in edits.js (local edits with their outbox entries),
+// sync/outbox.js and sync/pull.js; nothing else touches IndexedDB.
+
+import Dexie from 'dexie';
+
+export const DB_NAME = 'otto-field';
+
+/** Open (and create or upgrade) the field app's database. */
+export function openDb(name = DB_NAME, options = {}) {
+  const db = new Dexie(name, options);
+  db.version(1).stores({
+    meta: 'key',
+    visits: 'id, planned_start, business_id',
+    templates: 'id',
+    // One row per (visit, template version, question): `key` is "visit:version:question",
+    // the same id the server gives the answer's conflicts. serverId is the server's row id.
+    answers: 'key, visit_id, serverId',
+    findings: 'id, visit_id',
+    photoLinks: 'id, visit_id, finding_id, photo_sha256',
+    // state: pending (bytes here, not yet on the server) | uploaded | remote (no bytes here).
+    photos: 'sha256, state',
+    signatures: 'id, visit_id',
+    conflicts: 'id, visit_id, status',
+    // The operation log, in device_seq order; an entry leaves only once acked_seq covers it.
+    outbox: 'seq, id, [entity+entity_id]',
+  });
+  return db;
+}
+
+export const answerKey = (visitId, templateVersionId, questionId) =>
+  `${visitId}:${templateVersionId}:${questionId}`;
+
+/** One meta value (or `fallback`). */
+export async function getMeta(db, key, fallback = undefined) {
+  const row = await db.meta.get(key);
+  return row === undefined ? fallback : row.value;
+}
+
+/** Set one meta value (inside the caller's transaction when there is one). */
+export function setMeta(db, key, value) {
+  return db.meta.put({ key, value });
+}
+
+/** The signed-in session {token, deviceId, epoch, user}, or null. */
+export function getSession(db) {
+  return getMeta(db, 'session', null);
+}
+
+/** This tablet's device id, made once (and again only after a wipe). */
+export async function deviceId(db) {
+  return db.transaction('rw', db.meta, async () => {
+    const existing = await getMeta(db, 'deviceId');
+    if (existing) return existing;
+    const made = crypto.randomUUID();
+    await setMeta(db, 'deviceId', made);
+    return made;
+  });
+}
+
+/** Start a session after the device was registered: sync starts again from cursor 0. */
+export function startSession(db, session) {
+  return db.transaction('rw', db.meta, async () => {
+    await setMeta(db, 'session', session);
+    await setMeta(db, 'signedOut', null);
+    await setMeta(db, 'cursor', '0');
+  });
+}
+
+/** Everything the app shell shows on every screen: who, and how much is unsynced. */
+export async function shellState(db) {
+  const [session, pending, pendingPhotos, sync, signedOut, openConflicts, storage] =
+    await Promise.all([
+      getSession(db),
+      db.outbox.count(),
+      db.photos.where('state').equals('pending').count(),
+      getMeta(db, 'sync', {}),
+      getMeta(db, 'signedOut', null),
+      db.conflicts.where('status').equals('open').count(),
+      getMeta(db, 'storage', {}),
+    ]);
+  return { session, pending, pendingPhotos, sync, signedOut, openConflicts, storage };
+}
+
+/** Visits ending today or later, soonest first, with their unsynced counts. */
+export async function upcomingVisits(db, now = new Date()) {
+  const startOfDay = new Date(now);
+  startOfDay.setHours(0, 0, 0, 0);
+  const visits = await db.visits.orderBy('planned_start').toArray();
+  const pending = await db.outbox.toArray();
+  return visits
+    .filter((visit) => new Date(visit.planned_end) >= startOfDay)
+    .map((visit) => ({
+      ...visit,
+      pending: pending.filter((entry) => entry.visit_id === visit.id).length,
+    }));
+}
+
+/** Everything the visit screen shows: the visit, templates, answers, findings, photos. */
+export async function visitBundle(db, visitId) {
+  const visit = await db.visits.get(visitId);
+  if (!visit) return null;
+  const [answers, findings, photoLinks, signatures, conflicts] = await Promise.all([
+    db.answers.where('visit_id').equals(visitId).toArray(),
+    db.findings.where('visit_id').equals(visitId).toArray(),
+    db.photoLinks.where('visit_id').equals(visitId).toArray(),
+    db.signatures.where('visit_id').equals(visitId).toArray(),
+    db.conflicts.where('visit_id').equals(visitId).toArray(),
+  ]);
+  const templateIds = [...new Set(visit.participants.map((p) => p.template_version_id))]
+    .filter((id) => id != null);
+  const templates = (await db.templates.bulkGet(templateIds)).filter(Boolean);
+  const earlierVisits = (await db.visits.where('business_id').equals(visit.business.id).toArray())
+    .filter((other) => other.id !== visitId && other.planned_start < visit.planned_start);
+  const earlierFindings = earlierVisits.length
+    ? await db.findings.where('visit_id').anyOf(earlierVisits.map((v) => v.id)).toArray()
+    : [];
+  return {
+    visit,
+    templates,
+    answers,
+    findings: findings.filter((f) => !f.deleted),
+    photoLinks: photoLinks.filter((l) => !l.deleted),
+    signatures,
+    conflicts,
+    earlierFindings: earlierFindings.filter((f) => !f.deleted).map((finding) => ({
+      ...finding,
+      visit: earlierVisits.find((v) => v.id === finding.visit_id),
+    })),
+  };
+}
+
+/** A photo's stored record (thumbnail and, until uploaded, the bytes), or undefined. */
+export function getPhoto(db, sha256) {
+  return db.photos.get(sha256);
+}
+
+/** What the sync screen shows. */
+export async function syncOverview(db) {
+  const [conflicts, sync, rejections, pending, photos] = await Promise.all([
+    db.conflicts.where('status').equals('open').toArray(),
+    getMeta(db, 'sync', {}),
+    getMeta(db, 'rejections', []),
+    db.outbox.orderBy('seq').toArray(),
+    db.photos.where('state').equals('pending').count(),
+  ]);
+  const visits = await db.visits.toArray();
+  return { conflicts, sync, rejections, pending, pendingPhotos: photos, visits };
+}
+
+/** Remove every trace of the signed-in user's data (device revoked or signed out). */
+export async function wipe(db, reason) {
+  await db.transaction('rw', db.tables, async () => {
+    await Promise.all(db.tables.map((table) => table.clear()));
+    if (reason) await setMeta(db, 'signedOut', { reason, at: new Date().toISOString() });
+  });
+}

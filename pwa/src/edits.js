@@ -1,0 +1,278 @@
+// Local edits: every change the inspector makes is written to IndexedDB together with its
+// outbox entry in ONE transaction, at once (nothing waits for a save button or the network).
+// Owns how a local record remembers, per field, this device's last mutation (`_m`, the
+// prev_id of the next edit) and the server version it is based on (`version`).
+
+import { answerKey } from './db.js';
+import { enqueue, nextSeq, outboxEntry, writeOutboxEntry } from './sync/outbox.js';
+
+/** Agencies whose items are agency-only unless the inspector says otherwise (as the server). */
+const AGENCY_ONLY = new Set(['polis', 'skatt', 'migration']);
+export const defaultVisibility = (agency) => (AGENCY_ONLY.has(agency) ? 'agency' : 'joint');
+
+const FINDING_FIELDS = [
+  'severity', 'description', 'legal_ref', 'question_id', 'visibility', 'follow_up_due',
+];
+
+/** Run `work` in one rw transaction with the outbox; the time to commit is measured. */
+async function inTransaction(db, stores, work) {
+  const start = performance.now();
+  const result = await db.transaction('rw', [...stores.map((name) => db[name]), db.outbox, db.meta], work);
+  performance.measure('otto:edit', { start, end: performance.now() });
+  return result;
+}
+
+async function writeAnswer(db, target, changes) {
+  const key = answerKey(target.visitId, target.templateVersionId, target.questionId);
+  // The hot path of the app: read both at once, then write all three at once.
+  const [stored, seq] = await Promise.all([db.answers.get(key), nextSeq(db)]);
+  const row = stored || {
+    key,
+    visit_id: target.visitId,
+    agency: target.agency,
+    template_version_id: target.templateVersionId,
+    question_id: target.questionId,
+    value: null,
+    note: '',
+    version: 0,
+    _m: {},
+  };
+  const field = 'note' in changes ? 'note' : 'value';
+  const entry = outboxEntry(seq, {
+    entity: 'answer',
+    entity_id: target.questionId,
+    visit_id: target.visitId,
+    template_version: target.templateVersionId,
+    // `value` is required by the server; an unchanged value is never a conflict.
+    fields: { value: row.value, ...changes },
+    base_version: row.version,
+    prev_id: row._m?.[field],
+  });
+  const updated = { ...row, ...changes, _m: { ...row._m, [field]: entry.id } };
+  await Promise.all([writeOutboxEntry(db, entry), db.answers.put(updated)]);
+  return updated;
+}
+
+/** Answer a question (target: {visitId, templateVersionId, agency, questionId}). */
+export function answerQuestion(db, target, value) {
+  return inTransaction(db, ['answers'], () => writeAnswer(db, target, { value }));
+}
+
+/** Answer with an image (a signature question): the image is kept like a photo. */
+export function answerWithImage(db, target, image) {
+  return inTransaction(db, ['answers', 'photos'], async () => {
+    if (!(await db.photos.get(image.sha256))) {
+      await db.photos.put({ ...image, state: 'pending', captured_at: new Date().toISOString() });
+    }
+    return writeAnswer(db, target, { value: image.sha256 });
+  });
+}
+
+/** Set the note of a question. */
+export function setAnswerNote(db, target, note) {
+  return inTransaction(db, ['answers'], () => writeAnswer(db, target, { note }));
+}
+
+/**
+ * Start a finding. It stays a local draft (no mutation) until it has a description, which
+ * the server requires; from then on every change is a mutation. Returns the new id.
+ */
+export async function createFinding(db, { visitId, agency, fields }) {
+  const id = crypto.randomUUID();
+  const finding = {
+    id,
+    visit_id: visitId,
+    agency,
+    severity: 'minor',
+    description: '',
+    legal_ref: '',
+    question_id: null,
+    visibility: defaultVisibility(agency),
+    follow_up_due: null,
+    status: 'open',
+    ...fields,
+    version: 0,
+    draft: true,
+    deleted: false,
+    created_at: new Date().toISOString(),
+    _m: {},
+  };
+  await inTransaction(db, ['findings'], async () => {
+    await db.findings.add(finding);
+    await publishDraft(db, finding);
+  });
+  return id;
+}
+
+async function publishDraft(db, finding) {
+  if (!finding.draft || !finding.description.trim()) return finding;
+  const fields = Object.fromEntries(FINDING_FIELDS.map((name) => [name, finding[name]]));
+  const entry = await enqueue(db, {
+    entity: 'finding', entity_id: finding.id, visit_id: finding.visit_id, fields,
+  });
+  const published = {
+    ...finding,
+    draft: false,
+    _m: Object.fromEntries(FINDING_FIELDS.map((name) => [name, entry.id])),
+  };
+  await db.findings.put(published);
+  return published;
+}
+
+/**
+ * Change fields of one of our findings: one mutation per changed field, each chained to
+ * this device's previous mutation of that field.
+ */
+export function updateFinding(db, id, changes) {
+  return inTransaction(db, ['findings'], async () => {
+    const finding = await db.findings.get(id);
+    if (!finding || finding.deleted) return;
+    const changed = Object.keys(changes).filter((name) => finding[name] !== changes[name]);
+    let updated = { ...finding, ...changes };
+    if (finding.draft) {
+      await db.findings.put(updated);
+      await publishDraft(db, updated);
+      return;
+    }
+    const marks = { ...finding._m };
+    for (const name of changed) {
+      const entry = await enqueue(db, {
+        entity: 'finding',
+        entity_id: id,
+        visit_id: finding.visit_id,
+        fields: { [name]: changes[name] },
+        base_version: finding.version,
+        prev_id: marks[name],
+      });
+      marks[name] = entry.id;
+    }
+    updated = { ...updated, _m: marks };
+    await db.findings.put(updated);
+  });
+}
+
+/** Delete one of our findings (a draft simply disappears) and the photo links on it. */
+export function deleteFinding(db, id) {
+  return inTransaction(db, ['findings', 'photoLinks'], async () => {
+    const finding = await db.findings.get(id);
+    if (!finding || finding.deleted) return;
+    const links = await db.photoLinks.where('finding_id').equals(id).toArray();
+    for (const link of links) await removeLink(db, link);
+    if (finding.draft) {
+      await db.findings.delete(id);
+      return;
+    }
+    const latest = Object.values(finding._m || {}).filter(Boolean);
+    const entry = await enqueue(db, {
+      entity: 'finding',
+      entity_id: id,
+      visit_id: finding.visit_id,
+      fields: { deleted: true },
+      base_version: finding.version,
+      prev_id: latest.length ? latest[latest.length - 1] : null,
+    });
+    await db.findings.put({ ...finding, deleted: true, _m: { ...finding._m, deleted: entry.id } });
+  });
+}
+
+/**
+ * Keep a captured photo (bytes kept until the server confirms them) and link it to a
+ * finding or a photo question; for a question, the answer lists the photo too.
+ * `photo`: {sha256, data, type, thumb, width, height}; `target`: {visitId, agency, findingId}
+ * or {visitId, agency, templateVersionId, questionId}.
+ */
+export function addPhoto(db, target, photo, caption = '') {
+  return inTransaction(db, ['photos', 'photoLinks', 'answers', 'findings'], async () => {
+    if (!(await db.photos.get(photo.sha256))) {
+      await db.photos.put({ ...photo, state: 'pending', captured_at: new Date().toISOString() });
+    }
+    const finding = target.findingId ? await db.findings.get(target.findingId) : null;
+    if (finding?.draft) {
+      throw new Error('Skriv en beskrivning av avvikelsen innan du lägger till foton.');
+    }
+    const link = {
+      id: crypto.randomUUID(),
+      visit_id: target.visitId,
+      agency: target.agency,
+      photo_sha256: photo.sha256,
+      finding_id: target.findingId || null,
+      question_id: target.questionId || null,
+      caption,
+      visibility: finding?.visibility || defaultVisibility(target.agency),
+      version: 0,
+      deleted: false,
+    };
+    const fields = { photo_sha256: link.photo_sha256, caption };
+    if (link.finding_id) fields.finding_id = link.finding_id;
+    if (link.question_id) fields.question_id = link.question_id;
+    await enqueue(db, { entity: 'photo_link', entity_id: link.id, visit_id: link.visit_id, fields });
+    await db.photoLinks.add(link);
+    if (target.questionId) {
+      const key = answerKey(target.visitId, target.templateVersionId, target.questionId);
+      const current = (await db.answers.get(key))?.value;
+      const listed = Array.isArray(current) ? current : [];
+      if (!listed.includes(photo.sha256)) {
+        await writeAnswer(db, target, { value: [...listed, photo.sha256] });
+      }
+    }
+    return link;
+  });
+}
+
+async function removeLink(db, link) {
+  await enqueue(db, {
+    entity: 'photo_link',
+    entity_id: link.id,
+    visit_id: link.visit_id,
+    fields: { deleted: true },
+    base_version: link.version,
+  });
+  await db.photoLinks.update(link.id, { deleted: true });
+}
+
+/** Remove a photo from its finding or question (for a question, from the answer too). */
+export function removePhoto(db, linkId, target = null) {
+  return inTransaction(db, ['photoLinks', 'answers'], async () => {
+    const link = await db.photoLinks.get(linkId);
+    if (!link || link.deleted) return;
+    await removeLink(db, link);
+    if (target?.questionId) {
+      const key = answerKey(target.visitId, target.templateVersionId, target.questionId);
+      const current = (await db.answers.get(key))?.value;
+      if (Array.isArray(current)) {
+        await writeAnswer(db, target, { value: current.filter((sha) => sha !== link.photo_sha256) });
+      }
+    }
+  });
+}
+
+/** The business representative signs: the image is kept like a photo, the signature queued. */
+export function addSignature(db, { visitId, agency, signerName, signerRole, image }) {
+  return inTransaction(db, ['photos', 'signatures'], async () => {
+    if (!(await db.photos.get(image.sha256))) {
+      await db.photos.put({ ...image, state: 'pending', captured_at: new Date().toISOString() });
+    }
+    const signature = {
+      id: crypto.randomUUID(),
+      visit_id: visitId,
+      agency,
+      signer_name: signerName,
+      signer_role: signerRole,
+      image_sha256: image.sha256,
+      signed_at: new Date().toISOString(),
+    };
+    await enqueue(db, {
+      entity: 'signature',
+      entity_id: signature.id,
+      visit_id: visitId,
+      fields: {
+        signer_name: signature.signer_name,
+        signer_role: signature.signer_role,
+        image_sha256: signature.image_sha256,
+        signed_at: signature.signed_at,
+      },
+    });
+    await db.signatures.add(signature);
+    return signature;
+  });
+}

@@ -1,0 +1,59 @@
+// Entry point: open the database, create the API client and the syncer, render the app,
+// register the service worker, ask for persistent storage, start syncing.
+
+import './app.css';
+
+import { options, render } from 'preact';
+
+import { createApi } from './api.js';
+import { App } from './app.js';
+import { openDb, setMeta } from './db.js';
+import { createSyncer } from './sync/engine.js';
+import { html } from './ui.js';
+
+async function requestPersistence(db) {
+  if (!navigator.storage?.persist) return;
+  try {
+    const persisted = (await navigator.storage.persisted()) || (await navigator.storage.persist());
+    const { usage, quota } = await navigator.storage.estimate();
+    await setMeta(db, 'storage', { persisted, usage, quota });
+  } catch (error) {
+    console.warn('storage estimate failed', error);
+  }
+}
+
+function registerServiceWorker() {
+  if (!('serviceWorker' in navigator)) return;
+  let reloading = false;
+  const hadController = Boolean(navigator.serviceWorker.controller);
+  navigator.serviceWorker.addEventListener('controllerchange', () => {
+    // A new version took over after the user asked for it; the first install (which
+    // claims this page) needs no reload.
+    if (reloading || !hadController) return;
+    reloading = true;
+    location.reload();
+  });
+  navigator.serviceWorker.register('./sw.js', { scope: './' }).then((registration) => {
+    const announce = () => {
+      if (registration.waiting && navigator.serviceWorker.controller) {
+        window.dispatchEvent(new CustomEvent('otto:update-ready', { detail: registration }));
+      }
+    };
+    announce();
+    registration.addEventListener('updatefound', () => {
+      registration.installing?.addEventListener('statechange', announce);
+    });
+  }, (error) => console.warn('service worker registration failed', error));
+}
+
+// Render at the next frame rather than in a microtask: Dexie signals live queries while an
+// edit's transaction is still running, and a re-render there would delay its commit.
+options.debounceRendering = (callback) => requestAnimationFrame(callback);
+
+const db = openDb();
+const api = createApi();
+const syncer = createSyncer({ db, api });
+render(html`<${App} db=${db} api=${api} syncer=${syncer} />`, document.getElementById('app'));
+registerServiceWorker();
+requestPersistence(db);
+syncer.start();

@@ -1,0 +1,109 @@
+// A visit: business details and history, participants, the inspector's own checklist(s),
+// the findings (own agency's and others' joint ones) and the representative's signatures.
+
+import { checkAnswers } from '../checklist.js';
+import { visitBundle } from '../db.js';
+import { createFinding } from '../edits.js';
+import {
+  agencyName, BackLink, formatDay, formatStamp, formatTime, html, navigate, PhotoThumb,
+  severityName, useApp, useLive, VISIT_STATUS,
+} from '../ui.js';
+
+/** The answers of one template version as {question_id: value}. */
+export function answerMap(answers, versionId) {
+  return Object.fromEntries(answers.filter((a) => a.template_version_id === versionId)
+    .map((a) => [a.question_id, a.value]));
+}
+
+function ChecklistLink({ visitId, template, answers }) {
+  const result = checkAnswers(template.body, answerMap(answers, template.id));
+  const answered = answers.filter((a) => a.template_version_id === template.id && a.value != null).length;
+  return html`<li class="card">
+    <a class="card-link" href=${`#/besok/${visitId}/checklista/${template.id}`}>
+      <h3>${template.title}</h3>
+      <p>${answered} besvarade · ${result.missingRequired.length
+        ? `${result.missingRequired.length} obligatoriska kvar`
+        : 'alla obligatoriska besvarade'}</p>
+    </a>
+  </li>`;
+}
+
+function FindingItem({ visitId, finding, own }) {
+  const body = html`
+    <h3>${severityName(finding.severity)}${finding.draft ? ' (utkast)' : ''}</h3>
+    <p>${finding.description || 'Ingen beskrivning ännu'}</p>
+    <p class="meta">
+      <span>${agencyName(finding.agency)}</span>
+      ${finding.legal_ref ? html`<span>${finding.legal_ref}</span>` : null}
+      <span>${finding.visibility === 'agency' ? 'Endast egen myndighet' : 'Gemensam'}</span>
+    </p>`;
+  return html`<li class="card finding-card">
+    ${own ? html`<a class="card-link" href=${`#/besok/${visitId}/avvikelse/${finding.id}`}>${body}</a>` : body}
+  </li>`;
+}
+
+export function VisitScreen({ visitId }) {
+  const { db, session } = useApp();
+  const bundle = useLive(() => visitBundle(db, visitId), [db, visitId]);
+  if (bundle === undefined) return html`<p>Läser in…</p>`;
+  if (bundle === null) return html`<${BackLink} to="" /><h1>Besöket finns inte på enheten</h1>`;
+  const { visit, templates, answers, findings, signatures, earlierFindings } = bundle;
+  const me = session.user;
+  const myVersions = new Set(visit.participants.filter((p) => p.user_id === me.id)
+    .map((p) => p.template_version_id));
+  const ownTemplates = templates.filter((t) => myVersions.has(t.id));
+  const own = findings.filter((f) => f.agency === me.agency);
+  const others = findings.filter((f) => f.agency !== me.agency);
+  const { business } = visit;
+
+  async function newFinding() {
+    const id = await createFinding(db, { visitId, agency: me.agency, fields: {} });
+    navigate(`/besok/${visitId}/avvikelse/${id}`);
+  }
+
+  return html`<article class="visit">
+    <${BackLink} to="" label="Mina besök" />
+    <h1>${business.name}</h1>
+    <dl class="facts">
+      <dt>Tid</dt><dd>${formatDay(visit.planned_start)}, ${formatTime(visit.planned_start)}–${formatTime(visit.planned_end)}</dd>
+      <dt>Adress</dt><dd>${business.address}, ${business.postal_code} ${business.city}</dd>
+      <dt>Organisationsnummer</dt><dd>${business.org_number}</dd>
+      <dt>Verksamhet</dt><dd>${business.category}</dd>
+      ${visit.case_number ? html`<dt>Diarienummer</dt><dd>${visit.case_number}</dd>` : null}
+      <dt>Status</dt><dd>${VISIT_STATUS[visit.status] || visit.status}${visit.announced ? ', anmält' : ', oanmält'}</dd>
+    </dl>
+    ${visit.briefing ? html`<p class="briefing">${visit.briefing}</p>` : null}
+
+    <h2>Deltagare</h2>
+    <ul class="plain">${visit.participants.map((p) => html`<li key=${`${p.user_id}-${p.template_version_id}`}>
+      ${p.name} – ${agencyName(p.agency)}</li>`)}</ul>
+
+    <h2>Min checklista</h2>
+    ${ownTemplates.length
+      ? html`<ul class="cards">${ownTemplates.map((t) => html`<${ChecklistLink} key=${t.id}
+          visitId=${visitId} template=${t} answers=${answers} />`)}</ul>`
+      : html`<p>Ingen checklista är tilldelad dig för det här besöket.</p>`}
+
+    <h2>Avvikelser</h2>
+    <button type="button" class="primary" onClick=${newFinding}>Ny avvikelse</button>
+    ${own.length ? html`<ul class="cards">${own.map((f) => html`<${FindingItem} key=${f.id}
+      visitId=${visitId} finding=${f} own=${true} />`)}</ul>` : html`<p>Inga egna avvikelser ännu.</p>`}
+
+    <h2>Andra myndigheters avvikelser</h2>
+    ${others.length ? html`<ul class="cards">${others.map((f) => html`<${FindingItem} key=${f.id}
+      visitId=${visitId} finding=${f} own=${false} />`)}</ul>` : html`<p>Inga synkade avvikelser från andra.</p>`}
+
+    <h2>Signatur</h2>
+    ${signatures.length ? html`<ul class="cards">${signatures.map((s) => html`<li key=${s.id} class="card signature-card">
+      <${PhotoThumb} sha256=${s.image_sha256} alt=${`Signatur av ${s.signer_name}`} />
+      <p>${s.signer_name}${s.signer_role ? `, ${s.signer_role}` : ''} · ${formatStamp(s.signed_at)}</p>
+    </li>`)}</ul>` : html`<p>Ingen signatur ännu.</p>`}
+    <a class="button" href=${`#/besok/${visitId}/signatur`}>Ta signatur</a>
+
+    <h2>Tidigare avvikelser hos verksamheten</h2>
+    ${earlierFindings.length ? html`<ul class="cards">${earlierFindings.map((f) => html`<li key=${f.id} class="card">
+      <h3>${severityName(f.severity)} · ${f.visit ? formatDay(f.visit.planned_start) : ''}</h3>
+      <p>${f.description}</p><p class="meta"><span>${agencyName(f.agency)}</span></p>
+    </li>`)}</ul>` : html`<p>Inga tidigare avvikelser på enheten.</p>`}
+  </article>`;
+}

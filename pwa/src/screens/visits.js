@@ -1,0 +1,40 @@
+// "Mina besök": today's and upcoming visits assigned to the inspector, read from IndexedDB.
+
+import { upcomingVisits } from '../db.js';
+import { agencyName, formatDay, formatTime, html, useApp, useLive, VISIT_STATUS } from '../ui.js';
+
+function VisitCard({ visit }) {
+  const agencies = [...new Set(visit.participants.map((p) => p.agency))];
+  const { business } = visit;
+  return html`<li class="card visit-card">
+    <a href=${`#/besok/${visit.id}`} class="card-link">
+      <h3 elementtiming="visit-card">${business.name}</h3>
+      <p class="when">${formatDay(visit.planned_start)}, ${formatTime(visit.planned_start)}–${formatTime(visit.planned_end)}</p>
+      <p>${business.address}, ${business.postal_code} ${business.city}</p>
+      <p class="agencies">${agencies.map(agencyName).join(' · ')}</p>
+      <p class="meta">
+        <span>${VISIT_STATUS[visit.status] || visit.status}</span>
+        <span>${visit.pending ? `${visit.pending} osynkade ändringar` : 'Synkat'}</span>
+      </p>
+    </a>
+  </li>`;
+}
+
+export function VisitsScreen({ shell }) {
+  const { db, session } = useApp();
+  const visits = useLive(() => upcomingVisits(db), [db]);
+  const today = new Date().toDateString();
+  const todays = (visits || []).filter((v) => new Date(v.planned_start).toDateString() === today);
+  const later = (visits || []).filter((v) => new Date(v.planned_start).toDateString() !== today);
+  const neverSynced = !shell.sync?.lastSuccess;
+  return html`<section>
+    <h1>Mina besök</h1>
+    <p class="subtle">Inloggad som ${session.user.name}, ${agencyName(session.user.agency)}</p>
+    ${visits === undefined ? html`<p>Läser in…</p>` : null}
+    ${visits && !visits.length ? html`<p>${neverSynced
+      ? 'Inga besök hämtade ännu. De hämtas när enheten har nätverk.'
+      : 'Inga planerade besök.'}</p>` : null}
+    ${todays.length ? html`<h2>I dag</h2><ul class="cards">${todays.map((v) => html`<${VisitCard} key=${v.id} visit=${v} />`)}</ul>` : null}
+    ${later.length ? html`<h2>Kommande</h2><ul class="cards">${later.map((v) => html`<${VisitCard} key=${v.id} visit=${v} />`)}</ul>` : null}
+  </section>`;
+}

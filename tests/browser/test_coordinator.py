@@ -1,0 +1,66 @@
+"""The coordinator workspace in a real browser: plan a joint visit for two agencies, find it
+in the week calendar, open its dossier; and no serious accessibility problems on the way."""
+
+import datetime as dt
+
+from playwright.sync_api import expect
+
+from otto.demo import DEMO_PASSWORD
+from tests.browser.test_field_app import serious_accessibility_problems
+
+
+def sign_in(page, live_server):
+    page.goto(live_server + "/login")
+    page.get_by_label("Användarnamn").fill("samordnare")
+    page.get_by_label("Lösenord").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Logga in").click()
+    expect(page.get_by_role("heading", name="Översikt")).to_be_visible()
+
+
+def test_coordinator_plans_a_joint_visit_sees_it_in_the_week_and_opens_the_dossier(
+    browser, live_server
+):
+    context = browser.new_context(
+        locale="sv-SE", timezone_id="Europe/Stockholm", bypass_csp=True
+    )  # axe is injected as an inline script
+    page = context.new_page()
+    sign_in(page, live_server)
+    assert serious_accessibility_problems(page) == [], "dashboard"
+
+    page.get_by_role("navigation", name="Huvudmeny").get_by_role(
+        "link", name="Verksamheter"
+    ).click()
+    page.get_by_label("Sök namn, organisationsnummer eller adress").fill("Nails")
+    page.get_by_role("button", name="Sök").click()
+    page.get_by_role("link", name="Nails by Linh").click()
+    expect(page.get_by_role("heading", name="Nails by Linh")).to_be_visible()
+    assert serious_accessibility_problems(page) == [], "business page"
+
+    page.get_by_role("link", name="Planera besök").last.click()
+    expect(page.get_by_role("heading", name="Planera besök hos Nails by Linh")).to_be_visible()
+    assert serious_accessibility_problems(page) == [], "planning form"
+    day = dt.date.today() + dt.timedelta(days=21)
+    page.get_by_label("Datum").fill(day.isoformat())
+    page.get_by_label("Starttid").fill("09:30")
+    page.get_by_label("Sluttid").fill("11:00")
+    page.get_by_label("Maria Öberg").check()
+    page.get_by_label("Björn Åkesson").check()
+    page.get_by_label("Diarienummer").fill("OTTO 2026-77")
+    page.get_by_role("button", name="Planera besöket").click()
+
+    page.wait_for_load_state("load")
+    expect(page.get_by_text("Besöket hos Nails by Linh är planerat.")).to_be_visible()
+    expect(page.get_by_role("heading", name="Nails by Linh")).to_be_visible()
+    expect(page.get_by_role("cell", name="Maria Öberg")).to_be_visible()
+    expect(page.get_by_role("cell", name="Björn Åkesson")).to_be_visible()
+    assert serious_accessibility_problems(page) == [], "dossier"
+    dossier_url = page.url
+
+    year, week, _ = day.isocalendar()
+    page.goto(f"{live_server}/kalender/?vecka={year}-W{week:02d}")
+    event = page.get_by_role("link", name="Nails by Linh")
+    expect(event).to_contain_text("09:30–11:00")
+    event.click()
+    page.wait_for_load_state("load")  # dossier.js fully sent before the browser goes away
+    assert page.url == dossier_url
+    context.close()

@@ -1,0 +1,47 @@
+"""The coordinator's overview shows follow-up counts that match the database."""
+
+import datetime as dt
+import re
+
+from sqlalchemy import func, select
+
+from otto.extensions import db
+from otto.inspections import followups
+from otto.inspections.models import FollowUp
+from otto.timeutil import utcnow
+from tests.web.conftest import text
+
+
+def count_on_page(page: str, name: str) -> int:
+    return int(re.search(rf'data-count="{name}">(\d+)<', page).group(1))
+
+
+def test_overview_counts_match_the_database(client, login, coordinator, make_visit, token_for):
+    inspector_visit = make_visit(coordinator=coordinator)
+    inspector = inspector_visit.assignments[0].user
+    headers = token_for(inspector)
+    for severity, due_in in (("major", None), ("minor", 0), ("minor", -2)):
+        body = {"severity": severity, "description": "Avvikelse"}
+        if due_in is not None:
+            body["follow_up_due"] = (dt.date.today() + dt.timedelta(days=due_in)).isoformat()
+        response = client.post(
+            f"/api/visits/{inspector_visit.id}/findings", headers=headers, json=body
+        )
+        assert response.status_code == 201
+    followups.mark_overdue(utcnow())
+    db.session.commit()
+    page = text(login(coordinator).get("/oversikt"))
+    open_in_db = db.session.scalar(
+        select(func.count()).select_from(FollowUp).where(FollowUp.status == "open")
+    )
+    overdue_in_db = db.session.scalar(
+        select(func.count()).select_from(FollowUp).where(FollowUp.overdue_since.isnot(None))
+    )
+    assert count_on_page(page, "open") == open_in_db == 3
+    assert count_on_page(page, "overdue") == overdue_in_db == 1
+    assert count_on_page(page, "week") >= 1  # the one due today
+
+
+def test_inspectors_overview_has_no_coordinator_counts(client, login, make_user):
+    page = text(login(make_user()).get("/oversikt"))
+    assert "Översikt" in page and "data-count" not in page
