@@ -3,6 +3,7 @@
 from marshmallow import Schema, fields, validate
 
 from otto.schemas import UUIDString
+from otto.sync.devices import CALENDAR_FEED
 
 
 class AgencySchema(Schema):
@@ -24,7 +25,11 @@ class DeviceRegistrationSchema(Schema):
     username = fields.String(required=True)
     password = fields.String(required=True, load_only=True)
     device_id = UUIDString(required=True)
-    device_name = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    device_name = fields.String(
+        required=True,
+        # The calendar feed's token is a "device" of this name (see otto.sync.devices).
+        validate=[validate.Length(min=1, max=120), validate.NoneOf([CALENDAR_FEED])],
+    )
 
 
 class DeviceTokenSchema(Schema):

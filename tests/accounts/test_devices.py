@@ -127,3 +127,19 @@ def test_device_list_shows_last_seen(client, make_user):
     response = client.get("/api/devices", headers=bearer(register(client, coordinator)))
     assert response.status_code == 200
     assert response.json[0]["last_seen_at"] is not None
+
+
+def test_a_tablet_cannot_take_the_calendar_feeds_name(client, make_user):
+    from otto.sync.devices import CALENDAR_FEED
+
+    user = make_user()
+    response = client.post(
+        "/api/auth/device",
+        json={
+            "username": user.username,
+            "password": PASSWORD,
+            "device_id": str(uuid.uuid4()),
+            "device_name": CALENDAR_FEED,
+        },
+    )
+    assert_error(response, 400, "validation_error")
