@@ -6,7 +6,10 @@ from pathlib import Path
 from flask_migrate import upgrade
 
 from otto import create_app
+from otto.accounts.services import create_user, ensure_agencies
+from otto.checklists.services import install_template
 from otto.extensions import db
+from otto.inspections.businesses import create_business
 
 
 def bench_app(**config):
@@ -24,3 +27,54 @@ def bench_app(**config):
         upgrade()
         db.session.remove()
     return app
+
+
+def integer_checklist(key: str, questions: int):
+    """Publish a miljö checklist of `questions` integer questions q0, q1, …"""
+    return install_template(
+        {
+            "key": key,
+            "agency": "miljo",
+            "title": "Bench",
+            "sections": [
+                {
+                    "id": "s",
+                    "title": "S",
+                    "questions": [
+                        {"id": f"q{n}", "type": "integer", "text": f"Fråga {n}"}
+                        for n in range(questions)
+                    ],
+                }
+            ],
+        }
+    )
+
+
+def team(inspectors: int):
+    """The agencies, a coordinator, `inspectors` miljö inspectors and one business."""
+    ensure_agencies()
+    password = "ett-långt-lösenord"
+    coordinator = create_user(
+        None,
+        username="samordnare",
+        name="S",
+        email="s@x.se",
+        role="coordinator",
+        password=password,
+    )
+    users = [
+        create_user(
+            None,
+            username=f"insp{n}",
+            name=f"I{n}",
+            email=f"i{n}@x.se",
+            role="inspector",
+            agency="miljo",
+            password=password,
+        )
+        for n in range(inspectors)
+    ]
+    business = create_business(
+        None, name="B", org_number="556677-8899", address="Gatan 1", category="kiosk"
+    )
+    return coordinator, users, business

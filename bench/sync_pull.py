@@ -16,14 +16,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import bench_app  # noqa: E402
-from otto.accounts.services import create_user, ensure_agencies  # noqa: E402
+from bench.common import bench_app, integer_checklist, team  # noqa: E402
 from otto.auth import Actor  # noqa: E402
 from otto.checklists.library import install_library  # noqa: E402
-from otto.checklists.services import install_template  # noqa: E402
 from otto.extensions import db  # noqa: E402
 from otto.inspections.answers import set_answer  # noqa: E402
-from otto.inspections.businesses import create_business  # noqa: E402
 from otto.inspections.findings import create_finding  # noqa: E402
 from otto.inspections.visits import plan_visit  # noqa: E402
 from otto.sync import devices  # noqa: E402
@@ -35,45 +32,9 @@ VISITS, ANSWERS, FINDINGS, RUNS = 20, 30, 5, 20
 
 def setup():
     """A miljö inspector on 20 visits with answers and findings; the whole library."""
-    ensure_agencies()
+    coordinator, [inspector], business = team(1)
+    version = integer_checklist("bench-pull", ANSWERS)
     install_library()
-    version = install_template(
-        {
-            "key": "bench-pull",
-            "agency": "miljo",
-            "title": "Bench",
-            "sections": [
-                {
-                    "id": "s",
-                    "title": "S",
-                    "questions": [
-                        {"id": f"q{n}", "type": "integer", "text": f"Fråga {n}"}
-                        for n in range(ANSWERS)
-                    ],
-                }
-            ],
-        }
-    )
-    coordinator = create_user(
-        None,
-        username="samordnare",
-        name="S",
-        email="s@x.se",
-        role="coordinator",
-        password="ett-långt-lösenord",
-    )
-    inspector = create_user(
-        None,
-        username="miljo",
-        name="M",
-        email="m@x.se",
-        role="inspector",
-        agency="miljo",
-        password="ett-långt-lösenord",
-    )
-    business = create_business(
-        None, name="B", org_number="556677-8899", address="Gatan 1", category="kiosk"
-    )
     writer = Write(Actor(inspector))
     for n in range(VISITS):
         start = utcnow() + dt.timedelta(days=n)

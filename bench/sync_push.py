@@ -18,12 +18,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import delete, insert  # noqa: E402
 
-from bench.common import bench_app  # noqa: E402
-from otto.accounts.services import create_user, ensure_agencies  # noqa: E402
+from bench.common import bench_app, integer_checklist, team  # noqa: E402
 from otto.auth import Actor  # noqa: E402
-from otto.checklists.services import install_template  # noqa: E402
 from otto.extensions import db  # noqa: E402
-from otto.inspections.businesses import create_business  # noqa: E402
 from otto.inspections.models import Answer  # noqa: E402
 from otto.inspections.visits import plan_visit  # noqa: E402
 from otto.sync import devices  # noqa: E402
@@ -36,47 +33,8 @@ TOTAL = DEVICES * VISITS * QUESTIONS  # 10,000
 
 def setup():
     """20 inspectors with devices, all assigned to 50 visits of a 10-question checklist."""
-    ensure_agencies()
-    coordinator = create_user(
-        None,
-        username="samordnare",
-        name="S",
-        email="s@x.se",
-        role="coordinator",
-        password="ett-långt-lösenord",
-    )
-    version = install_template(
-        {
-            "key": "bench",
-            "agency": "miljo",
-            "title": "Bench",
-            "sections": [
-                {
-                    "id": "s",
-                    "title": "S",
-                    "questions": [
-                        {"id": f"q{n}", "type": "integer", "text": f"Fråga {n}"}
-                        for n in range(QUESTIONS * DEVICES)
-                    ],
-                }
-            ],
-        }
-    )
-    users = [
-        create_user(
-            None,
-            username=f"insp{n}",
-            name=f"I{n}",
-            email=f"i{n}@x.se",
-            role="inspector",
-            agency="miljo",
-            password="ett-långt-lösenord",
-        )
-        for n in range(DEVICES)
-    ]
-    business = create_business(
-        None, name="B", org_number="556677-8899", address="Gatan 1", category="kiosk"
-    )
+    coordinator, users, business = team(DEVICES)
+    version = integer_checklist("bench", QUESTIONS * DEVICES)
     start = utcnow()
     visit_ids = [
         plan_visit(
