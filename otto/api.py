@@ -33,6 +33,12 @@ class Blueprint(flask_smorest.Blueprint):
         return decorator
 
 
+def committed(result):
+    """Commit the request's one transaction and pass the view's result through."""
+    db.session.commit()
+    return result
+
+
 class QueryPage(flask_smorest.Page):
     """Paginate a SQLAlchemy select in the database, never loading every row."""
 

@@ -7,7 +7,7 @@ one service, commits once and serialises.
 from flask import jsonify
 
 from otto.accounts.models import Role
-from otto.api import Blueprint
+from otto.api import Blueprint, committed
 from otto.checklists import services
 from otto.checklists.schemas import (
     AgencyQuerySchema,
@@ -18,15 +18,9 @@ from otto.checklists.schemas import (
     XlsFormFileSchema,
     XlsFormImportSchema,
 )
-from otto.extensions import db
 
 blp = Blueprint("templates", __name__, url_prefix="/api", description="Checklist templates")
 COORDINATORS = (Role.COORDINATOR, Role.ADMIN)
-
-
-def _commit(result):
-    db.session.commit()
-    return result
 
 
 @blp.get("/templates")
@@ -35,7 +29,7 @@ def _commit(result):
 @blp.response(200, TemplateListingSchema(many=True))
 def list_templates(query, actor):
     """Templates with their versions, filtered by agency and version status."""
-    return _commit(services.list_templates(agency=query["agency"], status=query["status"]))
+    return committed(services.list_templates(agency=query["agency"], status=query["status"]))
 
 
 @blp.post("/templates")
@@ -44,7 +38,7 @@ def list_templates(query, actor):
 @blp.response(201, TemplateVersionSchema)
 def create_template_draft(body, actor):
     """Store a template body as a new draft version (of a new template, or the next version)."""
-    return _commit(services.create_draft(actor, body))
+    return committed(services.create_draft(actor, body))
 
 
 @blp.post("/templates/import-xlsform")
@@ -55,7 +49,7 @@ def create_template_draft(body, actor):
 def import_xlsform(query, files, actor):
     """Create a draft from an XLSForm workbook; warnings name what was not imported."""
     draft, warnings = services.import_xlsform(actor, files["file"].stream, query["agency"])
-    return _commit({"draft": draft, "warnings": warnings})
+    return committed({"draft": draft, "warnings": warnings})
 
 
 @blp.get("/template-versions/<int:version_id>")
@@ -63,7 +57,7 @@ def import_xlsform(query, files, actor):
 @blp.response(200, TemplateVersionSchema)
 def get_template_version(version_id, actor):
     """One template version with its body, whatever its status."""
-    return _commit(services.get_version(version_id))
+    return committed(services.get_version(version_id))
 
 
 @blp.put("/template-versions/<int:version_id>")
@@ -72,7 +66,7 @@ def get_template_version(version_id, actor):
 @blp.response(200, TemplateVersionSchema)
 def update_template_draft(body, version_id, actor):
     """Replace the body of a draft; published and retired versions never change (409)."""
-    return _commit(services.update_draft(actor, version_id, body))
+    return committed(services.update_draft(actor, version_id, body))
 
 
 @blp.post("/template-versions/<int:version_id>/publish")
@@ -80,7 +74,7 @@ def update_template_draft(body, version_id, actor):
 @blp.response(200, TemplateVersionSchema)
 def publish_template_version(version_id, actor):
     """Publish a draft: it is frozen and can be pinned by new visits."""
-    return _commit(services.publish(actor, version_id))
+    return committed(services.publish(actor, version_id))
 
 
 @blp.post("/template-versions/<int:version_id>/retire")
@@ -88,7 +82,7 @@ def publish_template_version(version_id, actor):
 @blp.response(200, TemplateVersionSchema)
 def retire_template_version(version_id, actor):
     """Retire a published version: no new visit pins it; existing visits keep it."""
-    return _commit(services.retire(actor, version_id))
+    return committed(services.retire(actor, version_id))
 
 
 @blp.get("/template-versions/<int:version_id>/export")
@@ -96,7 +90,7 @@ def retire_template_version(version_id, actor):
 @blp.response(200, TemplateBodySchema)
 def export_template_version(version_id, actor):
     """The version's body as a JSON file, to import on another installation."""
-    filename, body = _commit(services.export_version(version_id))
+    filename, body = committed(services.export_version(version_id))
     response = jsonify(body)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

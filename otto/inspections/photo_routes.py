@@ -9,9 +9,8 @@ image, streamed to disk by the service rather than read whole.
 from flask import Response, current_app, request, send_file
 from flask.views import MethodView
 
-from otto.api import Blueprint
+from otto.api import Blueprint, committed
 from otto.errors import Invalid
-from otto.extensions import db
 from otto.inspections import photos
 from otto.inspections.photo_schemas import (
     LinkedPhotoSchema,
@@ -44,11 +43,6 @@ IMAGE_RESPONSE = {
 }
 
 
-def _commit(result):
-    db.session.commit()
-    return result
-
-
 def _storage():
     return storage_from_config(current_app.config)
 
@@ -72,7 +66,7 @@ class PhotoBytes(MethodView):
     @blp.response(200, description="The server holds the bytes (404 when it does not).")
     def head(self, sha256, actor):
         """Whether the server holds this photo's bytes; any device may ask."""
-        return _commit(Response(status=200 if photos.has_photo(sha256, _storage()) else 404))
+        return committed(Response(status=200 if photos.has_photo(sha256, _storage()) else 404))
 
     @blp.auth()
     @blp.doc(requestBody=RAW_IMAGE_BODY)
@@ -91,7 +85,7 @@ class PhotoBytes(MethodView):
             max_pixels=current_app.config["MAX_PHOTO_PIXELS"],
             declared_size=request.content_length,
         )
-        return _commit(photo), 201 if created else 200
+        return committed(photo), 201 if created else 200
 
     @blp.auth()
     @blp.arguments(PhotoQuerySchema, location="query")
@@ -101,7 +95,7 @@ class PhotoBytes(MethodView):
         path, media_type = photos.photo_file(actor.user, sha256, query["size"], _storage())
         response = send_file(path, mimetype=media_type, etag=f"{sha256}.{query['size']}")
         response.cache_control.private = True  # with no-cache: access is checked every time
-        return _commit(response)
+        return committed(response)
 
 
 @blp.get("/visits/<visit_id>/photo-links")
@@ -109,7 +103,7 @@ class PhotoBytes(MethodView):
 @blp.response(200, LinkedPhotoSchema(many=True))
 def list_photo_links(visit_id, actor):
     """The photos of a visit that you may see; `pending` until their bytes arrive."""
-    return _commit(photos.photo_links(actor.user, visit_id))
+    return committed(photos.photo_links(actor.user, visit_id))
 
 
 @blp.post("/visits/<visit_id>/photo-links")
@@ -118,7 +112,7 @@ def list_photo_links(visit_id, actor):
 @blp.response(201, PhotoLinkSchema)
 def link_photo(data, visit_id, actor):
     """Attach a photo, by its SHA-256, to the visit, a finding or a question of yours."""
-    return _commit(photos.link_photo(actor, visit_id=visit_id, **data))
+    return committed(photos.link_photo(actor, visit_id=visit_id, **data))
 
 
 @blp.delete("/photo-links/<link_id>")
@@ -126,4 +120,4 @@ def link_photo(data, visit_id, actor):
 @blp.response(200, PhotoLinkSchema)
 def unlink_photo(link_id, actor):
     """Remove a photo from the dossier (a tombstone is kept; the bytes stay)."""
-    return _commit(photos.unlink_photo(actor, link_id))
+    return committed(photos.unlink_photo(actor, link_id))

@@ -4,8 +4,7 @@ Each view parses with a schema, calls one service, commits once and serialises.
 """
 
 from otto.accounts.models import Role
-from otto.api import Blueprint, QueryPage
-from otto.extensions import db
+from otto.api import Blueprint, QueryPage, committed
 from otto.inspections import answers, businesses, findings, followups, visits
 from otto.inspections.schemas import (
     AnswerInSchema,
@@ -33,11 +32,6 @@ blp = Blueprint("inspections", __name__, url_prefix="/api", description="Inspect
 COORDINATORS = (Role.COORDINATOR, Role.ADMIN)
 
 
-def _commit(result):
-    db.session.commit()
-    return result
-
-
 @blp.get("/businesses")
 @blp.auth(COORDINATORS)
 @blp.arguments(BusinessQuerySchema, location="query")
@@ -45,7 +39,7 @@ def _commit(result):
 @blp.paginate(QueryPage)
 def list_businesses(query, actor):
     """Search the business register (name, organisation number, address, category)."""
-    return _commit(businesses.search_businesses(query["q"], query["category"]))
+    return committed(businesses.search_businesses(query["q"], query["category"]))
 
 
 @blp.post("/businesses")
@@ -54,7 +48,7 @@ def list_businesses(query, actor):
 @blp.response(201, BusinessSchema)
 def create_business(data, actor):
     """Register a business; the organisation number must pass the Luhn check."""
-    return _commit(businesses.create_business(actor, **data))
+    return committed(businesses.create_business(actor, **data))
 
 
 @blp.get("/businesses/<int:business_id>")
@@ -62,7 +56,7 @@ def create_business(data, actor):
 @blp.response(200, BusinessSchema)
 def get_business(business_id, actor):
     """One business of the register."""
-    return _commit(businesses.get_business(business_id))
+    return committed(businesses.get_business(business_id))
 
 
 @blp.patch("/businesses/<int:business_id>")
@@ -71,7 +65,7 @@ def get_business(business_id, actor):
 @blp.response(200, BusinessSchema)
 def update_business(data, business_id, actor):
     """Change a business's details."""
-    return _commit(businesses.update_business(actor, business_id, **data))
+    return committed(businesses.update_business(actor, business_id, **data))
 
 
 @blp.get("/visits")
@@ -81,7 +75,7 @@ def update_business(data, business_id, actor):
 @blp.paginate(QueryPage)
 def list_visits(query, actor):
     """Visits you may see (assigned ones for inspectors), by planned start."""
-    return _commit(visits.list_visits(actor.user, start=query["start"], end=query["end"]))
+    return committed(visits.list_visits(actor.user, start=query["start"], end=query["end"]))
 
 
 @blp.post("/visits")
@@ -90,7 +84,7 @@ def list_visits(query, actor):
 @blp.response(201, VisitSchema)
 def plan_visit(data, actor):
     """Plan a joint visit with its participants and their checklist versions."""
-    return _commit(visits.plan_visit(actor, **data))
+    return committed(visits.plan_visit(actor, **data))
 
 
 @blp.get("/visits/<visit_id>")
@@ -98,7 +92,7 @@ def plan_visit(data, actor):
 @blp.response(200, VisitSchema)
 def get_visit(visit_id, actor):
     """One visit with its participants."""
-    return _commit(visits.get_visit(actor.user, visit_id))
+    return committed(visits.get_visit(actor.user, visit_id))
 
 
 @blp.patch("/visits/<visit_id>")
@@ -107,7 +101,7 @@ def get_visit(visit_id, actor):
 @blp.response(200, VisitSchema)
 def update_visit(data, visit_id, actor):
     """Change the plan of a visit that is not closed."""
-    return _commit(visits.update_visit(actor, visit_id, **data))
+    return committed(visits.update_visit(actor, visit_id, **data))
 
 
 @blp.post("/visits/<visit_id>/status")
@@ -116,7 +110,7 @@ def update_visit(data, visit_id, actor):
 @blp.response(200, VisitSchema)
 def set_visit_status(data, visit_id, actor):
     """Move a visit to its next status (closing and reopening: coordinators)."""
-    return _commit(visits.set_visit_status(actor, visit_id, data["status"]))
+    return committed(visits.set_visit_status(actor, visit_id, data["status"]))
 
 
 @blp.get("/visits/<visit_id>/answers")
@@ -124,7 +118,7 @@ def set_visit_status(data, visit_id, actor):
 @blp.response(200, AnswerSchema(many=True))
 def list_answers(visit_id, actor):
     """The checklist answers of a visit that you may see."""
-    return _commit(answers.list_answers(actor.user, visit_id))
+    return committed(answers.list_answers(actor.user, visit_id))
 
 
 @blp.put("/visits/<visit_id>/answers")
@@ -135,7 +129,7 @@ def set_answer(data, visit_id, actor):
     """Answer a question of a checklist assigned to you."""
     write = Write(actor, base_version=data.pop("base_version"), client_time=data.pop("client_time"))
     answer, _ = answers.set_answer(write, visit_id=visit_id, **data)
-    return _commit(answer)
+    return committed(answer)
 
 
 @blp.get("/visits/<visit_id>/findings")
@@ -143,7 +137,7 @@ def set_answer(data, visit_id, actor):
 @blp.response(200, FindingSchema(many=True))
 def list_findings(visit_id, actor):
     """The findings of a visit that you may see."""
-    return _commit(findings.list_findings(actor.user, visit_id))
+    return committed(findings.list_findings(actor.user, visit_id))
 
 
 @blp.post("/visits/<visit_id>/findings")
@@ -152,7 +146,7 @@ def list_findings(visit_id, actor):
 @blp.response(201, FindingSchema)
 def create_finding(data, visit_id, actor):
     """Record a finding for your agency."""
-    return _commit(findings.create_finding(Write(actor), visit_id=visit_id, **data))
+    return committed(findings.create_finding(Write(actor), visit_id=visit_id, **data))
 
 
 @blp.get("/findings/<finding_id>")
@@ -160,7 +154,7 @@ def create_finding(data, visit_id, actor):
 @blp.response(200, FindingSchema)
 def get_finding(finding_id, actor):
     """One finding."""
-    return _commit(findings.get_finding(actor.user, finding_id))
+    return committed(findings.get_finding(actor.user, finding_id))
 
 
 @blp.patch("/findings/<finding_id>")
@@ -171,7 +165,7 @@ def update_finding(data, finding_id, actor):
     """Change a finding of your agency."""
     write = Write(actor, base_version=data.pop("base_version"))
     finding, _ = findings.update_finding(write, finding_id, **data)
-    return _commit(finding)
+    return committed(finding)
 
 
 @blp.delete("/findings/<finding_id>")
@@ -183,7 +177,7 @@ def delete_finding(query, finding_id, actor):
     finding, _ = findings.delete_finding(
         Write(actor, base_version=query["base_version"]), finding_id
     )
-    return _commit(finding)
+    return committed(finding)
 
 
 @blp.post("/follow-ups")
@@ -192,7 +186,7 @@ def delete_finding(query, finding_id, actor):
 @blp.response(201, FollowUpSchema)
 def create_follow_up(data, actor):
     """Plan a follow-up of a finding."""
-    return _commit(followups.create_follow_up(actor, **data))
+    return committed(followups.create_follow_up(actor, **data))
 
 
 @blp.patch("/follow-ups/<int:follow_up_id>")
@@ -201,4 +195,4 @@ def create_follow_up(data, actor):
 @blp.response(200, FollowUpSchema)
 def update_follow_up(data, follow_up_id, actor):
     """Change a follow-up's status, note or due date."""
-    return _commit(followups.update_follow_up(actor, follow_up_id, **data))
+    return committed(followups.update_follow_up(actor, follow_up_id, **data))

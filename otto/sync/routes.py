@@ -1,7 +1,7 @@
 """Sync API: the device registry, push and pull, and conflicts."""
 
 from otto.accounts.models import Role
-from otto.api import Blueprint
+from otto.api import Blueprint, committed
 from otto.errors import Forbidden
 from otto.extensions import db, run_in_transaction
 from otto.inspections import visits
@@ -26,9 +26,7 @@ COORDINATORS = (Role.COORDINATOR, Role.ADMIN)
 @blp.response(200, DeviceSchema(many=True))
 def list_devices(actor):
     """Devices: every device for coordinators and admins, your own otherwise."""
-    result = devices.list_devices(actor)
-    db.session.commit()
-    return result
+    return committed(devices.list_devices(actor))
 
 
 @blp.post("/devices/<device_id>/revoke")
@@ -36,9 +34,7 @@ def list_devices(actor):
 @blp.response(200, DeviceSchema)
 def revoke_device(device_id, actor):
     """Revoke a device: its token stops working at once, with 401 device_revoked."""
-    device = devices.revoke_device(actor, device_id)
-    db.session.commit()
-    return device
+    return committed(devices.revoke_device(actor, device_id))
 
 
 @blp.post("/sync/push")
@@ -61,9 +57,7 @@ def sync_push(data, actor):
 def sync_pull(query, actor):
     """Pull the changes after a cursor that this device's user may see."""
     device = db.session.get(Device, actor.device_id)
-    result = pull.pull(actor.user, device, query["cursor"], query["limit"])
-    db.session.commit()
-    return result
+    return committed(pull.pull(actor.user, device, query["cursor"], query["limit"]))
 
 
 @blp.get("/visits/<visit_id>/conflicts")
@@ -72,9 +66,7 @@ def sync_pull(query, actor):
 def list_conflicts(visit_id, actor):
     """Open sync conflicts of a visit that you may see."""
     visits.get_visit(actor.user, visit_id)
-    result = resolution.list_conflicts(actor.user, visit_id)
-    db.session.commit()
-    return result
+    return committed(resolution.list_conflicts(actor.user, visit_id))
 
 
 @blp.post("/conflicts/<int:conflict_id>/resolve")
@@ -83,6 +75,4 @@ def list_conflicts(visit_id, actor):
 @blp.response(200, ConflictSchema)
 def resolve_conflict(data, conflict_id, actor):
     """Resolve a conflict with a candidate (by index) or a new value."""
-    conflict = resolution.resolve_conflict(actor, conflict_id, **data)
-    db.session.commit()
-    return conflict
+    return committed(resolution.resolve_conflict(actor, conflict_id, **data))

@@ -129,9 +129,9 @@ def test_the_due_date_follows_edits_of_the_finding_while_open(setting):
     edit(inspector, finding, follow_up_due=None, severity="major")
     assert automatic(finding).due_date == day + dt.timedelta(days=30)
     trail = db.session.scalars(
-        select(AuditEvent).where(
-            AuditEvent.entity == "follow_up", AuditEvent.entity_id == str(automatic(finding).id)
-        )
+        select(AuditEvent)
+        .where(AuditEvent.entity == "follow_up", AuditEvent.entity_id == str(automatic(finding).id))
+        .order_by(AuditEvent.id)
     )
     assert [event.action for event in trail] == ["create", "update", "update", "update"]
 
