@@ -3,7 +3,7 @@
 import dataclasses
 import datetime as dt
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, func, select
 
 from otto import audit
 from otto.accounts.models import Role, User
@@ -15,6 +15,7 @@ from otto.inspections.models import Assignment, Visit, VisitReason, VisitStatus
 from otto.inspections.visibility import is_participant, visible_visits
 from otto.sync.conflicts import open_conflict_count
 from otto.sync.feed import record_change
+from otto.sync.models import Change
 from otto.timeutil import utcnow
 
 EDITABLE = (
@@ -269,9 +270,12 @@ def set_participants(actor, visit_id: str, participants: list[dict]) -> Visit:
         if key not in current:
             visit.assignments.append(assignment)
     removed_users = {user for user, _ in current} - {user for user, _ in wanted}
+    added_users = {user for user, _ in wanted} - {user for user, _ in current}
     _touch(visit)
     if removed_users:
         record_change("visit", visit.id, visit_id=None)
+    if added_users:
+        _announce_items_again(visit.id)
     db.session.flush()
     audit.record(
         actor,
@@ -283,6 +287,30 @@ def set_participants(actor, visit_id: str, participants: list[dict]) -> Visit:
         visit_id=visit.id,
     )
     return visit
+
+
+def _announce_items_again(visit_id: str) -> None:
+    """Put every item the visit already has on the feed again, as it was last announced.
+
+    A newly assigned inspector's device has usually pulled past those entries while the
+    visit was invisible to it; a new entry after its cursor brings each item it may now see.
+    Other devices receive the items' current state once more, which changes nothing for them.
+    """
+    latest = (
+        select(func.max(Change.id))
+        .where(Change.visit_id == visit_id, Change.entity != "visit")
+        .group_by(Change.entity, Change.entity_id)
+    )
+    for change in db.session.scalars(
+        select(Change).where(Change.id.in_(latest)).order_by(Change.id)
+    ):
+        record_change(
+            change.entity,
+            change.entity_id,
+            visit_id=visit_id,
+            agency_code=change.agency_code,
+            visibility=change.visibility,
+        )
 
 
 RECENT_VISIT_DAYS = 30
