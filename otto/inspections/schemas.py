@@ -2,6 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
+from otto.inspections.businesses import CATEGORIES
 from otto.inspections.models import (
     FindingStatus,
     FollowUpKind,
@@ -43,6 +44,10 @@ class BusinessSchema(Schema):
     postal_code = fields.String()
     city = fields.String()
     category = fields.String()
+    category_label = fields.Function(
+        lambda business: CATEGORIES.get(business.category, business.category),
+        metadata={"description": "The category's Swedish name, for display."},
+    )
     notes = fields.String()
 
 

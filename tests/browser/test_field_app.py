@@ -205,6 +205,7 @@ def test_a_visit_done_offline_reaches_the_server_whole(browser, live_server, coo
     page.reload()
     expect(page.get_by_role("heading", name="Mina besök")).to_be_visible()
     visit_link(page, visit_id).click()
+    expect(page.get_by_text("Kiosk/livsmedelsbutik", exact=True)).to_be_visible()
     page.get_by_role("link", name="Miljö- och hälsoskydd – grundkontroll").click()
     expect(page.get_by_text("6 obligatoriska frågor kvar")).to_be_visible()
     for question_id, (label, _) in MILJO_ANSWERS.items():

@@ -68,7 +68,7 @@ export function VisitScreen({ visitId }) {
       <dt>Tid</dt><dd>${formatDay(visit.planned_start)}, ${formatTime(visit.planned_start)}–${formatTime(visit.planned_end)}</dd>
       <dt>Adress</dt><dd>${business.address}, ${business.postal_code} ${business.city}</dd>
       <dt>Organisationsnummer</dt><dd>${business.org_number}</dd>
-      <dt>Verksamhet</dt><dd>${business.category}</dd>
+      <dt>Verksamhet</dt><dd>${business.category_label || business.category}</dd>
       ${visit.case_number ? html`<dt>Diarienummer</dt><dd>${visit.case_number}</dd>` : null}
       <dt>Status</dt><dd>${VISIT_STATUS[visit.status] || visit.status}${visit.announced ? ', anmält' : ', oanmält'}</dd>
     </dl>
