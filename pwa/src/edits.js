@@ -276,3 +276,19 @@ export function addSignature(db, { visitId, agency, signerName, signerRole, imag
     return signature;
   });
 }
+
+/**
+ * Move a visit on (planned → in_progress → completed, or back to in_progress): the local
+ * visit shows the new status at once; the server decides, and a refused change comes back
+ * with the next pull and among the refused changes on the sync screen.
+ */
+export function setVisitStatus(db, visitId, status) {
+  return inTransaction(db, ['visits'], async () => {
+    const visit = await db.visits.get(visitId);
+    if (!visit || visit.status === status) return;
+    await enqueue(db, {
+      entity: 'visit_status', entity_id: visitId, visit_id: visitId, fields: { status },
+    });
+    await db.visits.put({ ...visit, status });
+  });
+}

@@ -66,6 +66,7 @@ export const severityName = (code) => (SEVERITIES.find(([c]) => c === code) || [
 
 export const VISIT_STATUS = {
   planned: 'Planerat', in_progress: 'Pågår', completed: 'Genomfört', closed: 'Avslutat',
+  cancelled: 'Inställt',
 };
 
 const TZ = 'Europe/Stockholm';

@@ -206,6 +206,12 @@ def test_a_visit_done_offline_reaches_the_server_whole(browser, live_server, coo
     expect(page.get_by_role("heading", name="Mina besök")).to_be_visible()
     visit_link(page, visit_id).click()
     expect(page.get_by_text("Kiosk/livsmedelsbutik", exact=True)).to_be_visible()
+    page.get_by_role("button", name="Starta besöket").click()
+    expect(page.get_by_text("Pågår, oanmält")).to_be_visible()
+    page.get_by_role("link", name="OTTO Fält").click()
+    expect(page.get_by_text("Synka innan du loggar ut")).to_be_visible()
+    expect(page.get_by_role("button", name="Logga ut")).to_have_count(0)
+    visit_link(page, visit_id).click()
     page.get_by_role("link", name="Miljö- och hälsoskydd – grundkontroll").click()
     expect(page.get_by_text("6 obligatoriska frågor kvar")).to_be_visible()
     for question_id, (label, _) in MILJO_ANSWERS.items():
@@ -247,8 +253,13 @@ def test_a_visit_done_offline_reaches_the_server_whole(browser, live_server, coo
     context.set_offline(False)
     sync(page)
     expect(page.get_by_test_id("sync-status")).to_have_attribute("data-unsynced", "0")
+    page.get_by_role("link", name="OTTO Fält").click()
+    page.get_by_role("button", name="Logga ut").click()
+    expect(page.get_by_text("Du har loggat ut.")).to_be_visible()
+    expect(page.get_by_label("Användarnamn")).to_be_visible()
     context.close()
 
+    assert coordinator.pull_all()["visit"][visit_id]["status"] == "in_progress"
     answers = {a["question_id"]: a["value"] for a in coordinator.of_visit("answer", visit_id)}
     assert answers == {question_id: value for question_id, (_, value) in MILJO_ANSWERS.items()}
     [finding] = coordinator.of_visit("finding", visit_id)

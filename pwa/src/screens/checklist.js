@@ -3,7 +3,7 @@
 // Every answer is saved to IndexedDB (with its outbox entry) as it is given.
 
 import { memo } from 'preact/compat';
-import { useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useState } from 'preact/hooks';
 
 import { checkAnswers } from '../checklist.js';
 import { answerKey, visitBundle } from '../db.js';
@@ -16,17 +16,27 @@ import { answerMap } from './visit.js';
 const YESNO = [['yes', 'Ja'], ['no', 'Nej'], ['na', 'Ej aktuellt']];
 
 function Options({ name, options, selected, multiple, onChange }) {
-  const chosen = Array.isArray(selected) ? selected : selected == null ? [] : [selected];
+  // A choice shows at once and stays while its write commits: a re-render in between (the
+  // sync badge changing, say) must not undo the tap with the value IndexedDB still holds.
+  const [pending, setPending] = useState(undefined);
+  const stored = JSON.stringify(selected ?? null);
+  useEffect(() => setPending(undefined), [stored]);
+  const current = pending === undefined ? selected : pending;
+  const chosen = Array.isArray(current) ? current : current == null ? [] : [current];
+  const choose = (value) => {
+    setPending(value);
+    return onChange(value);
+  };
   return html`<div class=${`options ${options.length <= 3 ? 'inline' : ''}`}>
     ${options.map(([value, label]) => html`<label key=${value} class="option">
       <input type=${multiple ? 'checkbox' : 'radio'} name=${name} value=${value}
         checked=${chosen.includes(value)}
         onChange=${(event) => {
-          if (!multiple) return onChange(value);
+          if (!multiple) return choose(value);
           const next = event.currentTarget.checked
             ? [...chosen, value] : chosen.filter((v) => v !== value);
           const order = options.map(([v]) => v);
-          return onChange(next.sort((a, b) => order.indexOf(a) - order.indexOf(b)));
+          return choose(next.sort((a, b) => order.indexOf(a) - order.indexOf(b)));
         }} />
       <span>${label}</span>
     </label>`)}

@@ -12,6 +12,7 @@ const MESSAGES = {
 };
 
 const REASONS = {
+  signed_out: 'Du har loggat ut. Enhetens data har raderats härifrån och finns kvar på servern.',
   device_revoked: 'Enheten har spärrats av en administratör. Alla data som fanns på enheten ' +
     'har raderats härifrån; det som redan var synkat finns kvar på servern.',
 };

@@ -3,7 +3,7 @@
 
 import { checkAnswers } from '../checklist.js';
 import { visitBundle } from '../db.js';
-import { createFinding } from '../edits.js';
+import { createFinding, setVisitStatus } from '../edits.js';
 import {
   agencyName, BackLink, formatDay, formatStamp, formatTime, html, navigate, PhotoThumb,
   severityName, useApp, useLive, VISIT_STATUS,
@@ -26,6 +26,20 @@ function ChecklistLink({ visitId, template, answers }) {
         : 'alla obligatoriska besvarade'}</p>
     </a>
   </li>`;
+}
+
+// What an inspector may do next with a visit (the server's rule; coordinators close).
+const NEXT_STATUS = {
+  planned: [['in_progress', 'Starta besöket']],
+  in_progress: [['completed', 'Markera besöket som genomfört']],
+  completed: [['in_progress', 'Återuppta besöket']],
+};
+
+function StatusButtons({ db, visit }) {
+  const next = NEXT_STATUS[visit.status] || [];
+  if (!next.length) return null;
+  return html`<p class="actions">${next.map(([status, label]) => html`<button type="button"
+    key=${status} onClick=${() => setVisitStatus(db, visit.id, status)}>${label}</button>`)}</p>`;
 }
 
 function FindingItem({ visitId, finding, own }) {
@@ -72,6 +86,7 @@ export function VisitScreen({ visitId }) {
       ${visit.case_number ? html`<dt>Diarienummer</dt><dd>${visit.case_number}</dd>` : null}
       <dt>Status</dt><dd>${VISIT_STATUS[visit.status] || visit.status}${visit.announced ? ', anmält' : ', oanmält'}</dd>
     </dl>
+    <${StatusButtons} db=${db} visit=${visit} />
     ${visit.briefing ? html`<p class="briefing">${visit.briefing}</p>` : null}
 
     <h2>Deltagare</h2>

@@ -1,6 +1,6 @@
 // "Mina besök": today's and upcoming visits assigned to the inspector, read from IndexedDB.
 
-import { upcomingVisits } from '../db.js';
+import { upcomingVisits, wipe } from '../db.js';
 import { agencyName, formatDay, formatTime, html, useApp, useLive, VISIT_STATUS } from '../ui.js';
 
 function VisitCard({ visit }) {
@@ -20,6 +20,18 @@ function VisitCard({ visit }) {
   </li>`;
 }
 
+// Signing out removes everything from this tablet, so it waits until nothing is unsynced:
+// inspectors' work is evidence and must reach the server first.
+function SignOut({ shell }) {
+  const { db } = useApp();
+  const unsynced = shell.pending + shell.pendingPhotos;
+  if (unsynced) {
+    return html`<p class="subtle">Synka innan du loggar ut: ${unsynced} ändringar finns bara
+      på den här enheten.</p>`;
+  }
+  return html`<button type="button" onClick=${() => wipe(db, 'signed_out')}>Logga ut</button>`;
+}
+
 export function VisitsScreen({ shell }) {
   const { db, session } = useApp();
   const visits = useLive(() => upcomingVisits(db), [db]);
@@ -30,6 +42,7 @@ export function VisitsScreen({ shell }) {
   return html`<section>
     <h1>Mina besök</h1>
     <p class="subtle">Inloggad som ${session.user.name}, ${agencyName(session.user.agency)}</p>
+    <${SignOut} shell=${shell} />
     ${visits === undefined ? html`<p>Läser in…</p>` : null}
     ${visits && !visits.length ? html`<p>${neverSynced
       ? 'Inga besök hämtade ännu. De hämtas när enheten har nätverk.'
