@@ -11,7 +11,7 @@ import warnings
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from PIL import ExifTags, Image, ImageCms, ImageOps, UnidentifiedImageError
+from PIL import ExifTags, Image, ImageCms, ImageFile, ImageOps, UnidentifiedImageError
 
 from otto.errors import DomainError, Invalid
 
@@ -41,6 +41,9 @@ def derive_copies(scratch: Path, max_pixels: int) -> dict:
     JPEG, `draft` lets libjpeg scale by 1/2, 1/4 or 1/8 while decoding, which still reads
     every byte of the compressed data (a truncated file fails just the same).
     """
+    # WeasyPrint (the PDF reports) switches Pillow, process-wide, to accept truncated images
+    # when it is imported; an upload must be refused when truncated, whatever ran before.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     with warnings.catch_warnings():
         # Pillow warns about images between its own pixel limit and twice that (and raises
         # beyond); ours (50 million by default) is checked right after the header is read.
