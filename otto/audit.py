@@ -1,18 +1,19 @@
 """The audit trail: one append-only table and the one function that writes to it.
 
-Every change to a visit, answer, finding, follow-up, user or device calls `record()` inside
-the same transaction as the change, so the trail and the data can never disagree.
+Every change to a visit, answer, finding, follow-up, user or device calls `record()` (or,
+for a batch of writes, `record_many()`) inside the same transaction as the change, so the
+trail and the data can never disagree.
 """
 
 import datetime as dt
 import json
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, String
+from sqlalchemy import JSON, ForeignKey, Integer, String, insert
 from sqlalchemy.orm import Mapped, mapped_column
 
 from otto.dbtypes import UTCDateTime
-from otto.extensions import db
+from otto.extensions import db, insert_rows
 from otto.timeutil import utcnow
 
 
@@ -50,19 +51,46 @@ def record(
 
     Only the fields that changed are kept in before/after when both are given.
     """
+    event = AuditEvent(
+        **event_values(
+            actor, action, entity, entity_id, before=before, after=after, visit_id=visit_id
+        )
+    )
+    db.session.add(event)  # flushed with the next query or the commit, in this transaction
+    return event
+
+
+def event_values(
+    actor,
+    action: str,
+    entity: str,
+    entity_id,
+    *,
+    before: dict | None = None,
+    after: dict | None = None,
+    visit_id: str | None = None,
+) -> dict:
+    """The column values of the audit event `record()` would append (for `record_many`)."""
     if before is not None and after is not None:
         changed = {k for k in set(before) | set(after) if before.get(k) != after.get(k)}
         before = {k: before.get(k) for k in sorted(changed)}
         after = {k: after.get(k) for k in sorted(changed)}
-    event = AuditEvent(
-        user_id=actor.user.id if actor else None,
-        device_id=actor.device_id if actor else None,
-        action=action,
-        entity=entity,
-        entity_id=str(entity_id),
-        visit_id=visit_id,
-        before=_jsonable(before),
-        after=_jsonable(after),
-    )
-    db.session.add(event)  # flushed with the next query or the commit, in this transaction
-    return event
+    return {
+        "user_id": actor.user.id if actor else None,
+        "device_id": actor.device_id if actor else None,
+        "action": action,
+        "entity": entity,
+        "entity_id": str(entity_id),
+        "visit_id": visit_id,
+        "before": _jsonable(before),
+        "after": _jsonable(after),
+    }
+
+
+def record_many(events: list[dict]) -> None:
+    """Append many audit events (from `event_values`) with multi-row INSERTs, in list order,
+    in this transaction. Whatever the session still holds is flushed first, so events
+    keep the order in which they were made."""
+    if events:
+        db.session.flush()
+        insert_rows(insert(AuditEvent.__table__), events)

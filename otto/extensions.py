@@ -106,6 +106,29 @@ def insert_or_ignore(model, values: dict, conflict_columns: list[str]) -> None:
     db.session.execute(statement)
 
 
+def insert_or_ignore_many(model, rows: list[dict], conflict_columns: list[str]) -> None:
+    """`insert_or_ignore` for many rows with the same columns, in multi-row INSERTs. Pass the
+    rows in a fixed order (e.g. sorted by key) so concurrent transactions wait for each
+    other's new keys in the same order."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(model.__table__).on_conflict_do_nothing(index_elements=conflict_columns)
+    insert_rows(statement, rows)
+
+
+def insert_rows(statement, rows: list[dict]) -> None:
+    """Run an INSERT (e.g. `insert(table)`) for many rows with the same columns, in list
+    order, as few multi-row statements. Asking for the new ids makes SQLAlchemy use its
+    "insertmanyvalues" mode on SQLite and PostgreSQL: batches of rows in one cached
+    multi-row VALUES statement each, where a plain executemany costs PostgreSQL one
+    statement per row. Python-side column defaults are applied per row."""
+    if rows:
+        table = statement.table
+        db.session.execute(statement.returning(*table.primary_key.columns), rows).all()
+
+
 def lock_row(query):
     """Load the row a select finds, locked until the transaction ends (FOR UPDATE on
     PostgreSQL; SQLite's transactions already hold the database write lock), refreshed from

@@ -1,20 +1,21 @@
 """Checklist answers: one row per question of a pinned template version."""
 
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, tuple_
 
 from otto import audit
 from otto.accounts.models import Agency
 from otto.checklists import services as checklists
 from otto.checklists.checker import answer_problem
-from otto.errors import Forbidden, Invalid
-from otto.extensions import db, insert_or_ignore, lock_row
-from otto.inspections.models import Answer, Visibility
-from otto.inspections.visibility import is_participant, visible_items
+from otto.errors import DomainError, Forbidden, Invalid
+from otto.extensions import db, insert_or_ignore, insert_or_ignore_many, lock_row
+from otto.inspections.models import Answer, Visibility, Visit
+from otto.inspections.visibility import is_participant, visible_items, visible_visits
 from otto.inspections.visits import get_visit, require_open
-from otto.sync.feed import record_change
-from otto.sync.merge import MergeResult, Write, merge
+from otto.sync.feed import change_values, record_change, record_changes
+from otto.sync.merge import MergeResult, Write, contested_fields, merge
 from otto.timeutil import utcnow
 
 
@@ -34,6 +35,110 @@ def _check_assigned(actor, visit_id: str, agency_code: str) -> None:
         return
     if actor.user.agency_code != agency_code or not is_participant(actor.user, visit_id):
         raise Forbidden("This checklist is not assigned to you on this visit.")
+
+
+@dataclass(frozen=True)
+class AnswerWrite:
+    """One answer of a batch for `set_answers`: the same arguments as `set_answer`."""
+
+    write: Write
+    visit_id: str
+    template_version_id: int
+    question_id: str
+    value: Any
+    note: str | None = None
+    visibility: str | None = None
+
+
+def _check_value(questions: dict[str, dict], question_id: str, value: Any) -> None:
+    """The question must exist in the checklist and the value fit its type and bounds."""
+    question = questions.get(question_id)
+    if question is None:
+        raise Invalid(
+            f"The checklist has no question '{question_id}'.",
+            {"question_id": ["Unknown question."]},
+            code="unknown_question",
+        )
+    problem = answer_problem(question, value)
+    if problem:
+        raise Invalid(
+            f"The answer to '{question_id}' is not valid: {problem}", {"value": [problem]}
+        )
+
+
+class _Trail:
+    """The audit events and feed entries of a batch of answers, kept in the order they are
+    made and written with one multi-row INSERT per table."""
+
+    def __init__(self):
+        self.events: list[dict] = []
+        self.changes: list[dict] = []
+
+    def write(self) -> None:
+        audit.record_many(self.events)
+        record_changes(self.changes)
+        self.events, self.changes = [], []
+
+
+def _write_answer(
+    write: Write,
+    visit_id: str,
+    answer: Answer,
+    value: Any,
+    note: str | None,
+    visibility: str | None,
+    trail: _Trail | None = None,
+) -> MergeResult:
+    """Merge the incoming fields into a locked answer row (version 0 when just created),
+    then stamp it and append its change feed entry and audit event when anything changed
+    (to `trail` when given, else to the session)."""
+    actor = write.actor
+    before = answer_snapshot(answer) if answer.version else None
+    incoming = {"value": value}
+    if note is not None:
+        incoming["note"] = note
+    if visibility is not None:
+        incoming["visibility"] = Visibility(visibility).value
+    if trail is not None and contested_fields(answer, incoming, write):
+        trail.write()  # the conflict's own feed entry and audit event come after these
+    result = merge(
+        answer,
+        incoming,
+        write,
+        entity="answer",
+        entity_id=f"{visit_id}:{answer.template_version_id}:{answer.question_id}",
+    )
+    if not result.changed and before is not None:
+        return result
+    answer.updated_by_id = actor.user.id
+    answer.device_id = actor.device_id
+    answer.updated_at = utcnow()
+    answer.client_time = write.client_time
+    change = change_values(
+        "answer",
+        answer.id,
+        visit_id=visit_id,
+        agency_code=answer.agency_code,
+        # An answer made agency-only is announced to all, so pull can send others a tombstone.
+        visibility=Visibility.JOINT
+        if before and before["visibility"] == Visibility.JOINT
+        else answer.visibility,
+    )
+    event = {
+        "action": "update" if before else "create",
+        "entity": "answer",
+        "entity_id": answer.id,
+        "before": before,
+        "after": answer_snapshot(answer),
+        "visit_id": visit_id,
+    }
+    if trail is None:
+        record_change(**change)
+        audit.record(actor, **event)
+    else:
+        trail.changes.append(change)
+        trail.events.append(audit.event_values(actor, **event))
+    return result
 
 
 def set_answer(
@@ -57,55 +162,153 @@ def set_answer(
     require_open(visit)
     version = checklists.get_version(template_version_id)
     _check_assigned(actor, visit.id, version.template.agency_code)
-    question = checklists.question_index(version).get(question_id)
-    if question is None:
-        raise Invalid(
-            f"The checklist has no question '{question_id}'.",
-            {"question_id": ["Unknown question."]},
-            code="unknown_question",
-        )
-    problem = answer_problem(question, value)
-    if problem:
-        raise Invalid(
-            f"The answer to '{question_id}' is not valid: {problem}", {"value": [problem]}
-        )
+    _check_value(checklists.question_index(version), question_id, value)
     answer = _locked_answer_row(visit.id, version, question_id, visibility, actor.user.id)
-    before = answer_snapshot(answer) if answer.version else None
-    incoming = {"value": value}
-    if note is not None:
-        incoming["note"] = note
-    if visibility is not None:
-        incoming["visibility"] = Visibility(visibility).value
-    result = merge(
-        answer, incoming, write, entity="answer", entity_id=f"{visit.id}:{version.id}:{question_id}"
-    )
-    if not result.changed and before is not None:
-        return answer, result
-    answer.updated_by_id = actor.user.id
-    answer.device_id = actor.device_id
-    answer.updated_at = utcnow()
-    answer.client_time = write.client_time
+    result = _write_answer(write, visit.id, answer, value, note, visibility)
     db.session.flush()
-    record_change(
-        "answer",
-        answer.id,
-        visit_id=visit.id,
-        agency_code=answer.agency_code,
-        # An answer made agency-only is announced to all, so pull can send others a tombstone.
-        visibility=Visibility.JOINT
-        if before and before["visibility"] == Visibility.JOINT
-        else answer.visibility,
-    )
-    audit.record(
-        actor,
-        "update" if before else "create",
-        "answer",
-        answer.id,
-        before=before,
-        after=answer_snapshot(answer),
-        visit_id=visit.id,
-    )
     return answer, result
+
+
+def set_answers(actor, items: list[AnswerWrite]) -> list[MergeResult | DomainError]:
+    """Apply many answers of one actor in order, as `set_answer` would one after the other.
+
+    Each item gets its MergeResult (with the row version it produced) or the DomainError
+    that refused it; a refused item changes nothing, and the others go on. The checks, the
+    merge rule, the audit event and the change feed entry per write are set_answer's own;
+    only the database work is batched: each visit, version and participation is checked
+    once, the rows are created (empty, version 0) with one multi-row INSERT … ON CONFLICT
+    DO NOTHING and locked with one SELECT … FOR UPDATE in key order, so two concurrent
+    batches take their locks in the same order; the writes go out at one flush.
+    """
+    checked = _check_batch(actor, items)
+    rows = _locked_answer_rows(actor, items, checked)
+    trail = _Trail()
+    results = []
+    for item, check in zip(items, checked, strict=True):
+        if isinstance(check, DomainError):
+            results.append(check)
+            continue
+        visit_id, version = check
+        answer = rows[(visit_id, version.id, item.question_id)]
+        results.append(
+            _write_answer(
+                item.write, visit_id, answer, item.value, item.note, item.visibility, trail
+            )
+        )
+    trail.write()
+    db.session.flush()
+    return results
+
+
+def _check_batch(actor, items: list[AnswerWrite]) -> list[tuple[str, Any] | DomainError]:
+    """set_answer's checks for each item, in its order, each visit, version and
+    participation looked up once: (visit id, template version) or the error refusing it."""
+    memo: dict = {}
+
+    def once(key, compute):
+        if key not in memo:
+            try:
+                memo[key] = compute()
+            except DomainError as error:
+                memo[key] = error
+        if isinstance(memo[key], DomainError):
+            raise memo[key]
+        return memo[key]
+
+    # The visits the actor may open, in one query; get_visit raises the error for the rest.
+    ids = {item.visit_id for item in items}
+    query = select(Visit).where(Visit.id.in_(ids), visible_visits(actor.user))
+    visible = {visit.id: visit for visit in db.session.scalars(query)} if ids else {}
+
+    def open_visit(visit_id):
+        visit = visible.get(visit_id) or get_visit(actor.user, visit_id)
+        require_open(visit)
+        return visit
+
+    def version_questions(version_id):
+        version = checklists.get_version(version_id)
+        return version, checklists.question_index(version)
+
+    checked = []
+    for item in items:
+        try:
+            visit = once(("visit", item.visit_id), lambda i=item: open_visit(i.visit_id))
+            version, questions = once(
+                ("version", item.template_version_id),
+                lambda i=item: version_questions(i.template_version_id),
+            )
+            agency = version.template.agency_code
+            once(
+                ("assigned", visit.id, agency),
+                lambda v=visit, a=agency: _check_assigned(actor, v.id, a),
+            )
+            _check_value(questions, item.question_id, item.value)
+        except DomainError as error:
+            checked.append(error)
+            continue
+        checked.append((visit.id, version))
+    return checked
+
+
+def _locked_answer_rows(actor, items: list[AnswerWrite], checked: list) -> dict[tuple, Answer]:
+    """The answer rows of the accepted items by (visit, version, question), created empty
+    (version 0) where missing and locked for this transaction, as `_locked_answer_row` does
+    one by one; a missing row takes the visibility of its first item.
+
+    Deadlocks between concurrent batches are avoided by a fixed order: missing keys are
+    inserted in sorted key order (a transaction meeting another's uncommitted new key waits
+    for it there, holding no row the other needs), then all rows are locked in id order.
+    A push holds at most 5,000 mutations, well under the bind-parameter limits."""
+    empty, defaults = {}, {}
+    for item, check in zip(items, checked, strict=True):
+        if isinstance(check, DomainError):
+            continue
+        visit_id, version = check
+        key = (visit_id, version.id, item.question_id)
+        if key not in empty:
+            empty[key] = _empty_answer(key, version, item.visibility, actor.user.id, defaults)
+    keys = sorted(empty)
+    if not keys:
+        return {}
+    insert_or_ignore_many(
+        Answer, [empty[key] for key in keys], ["visit_id", "template_version_id", "question_id"]
+    )
+    columns = (Answer.visit_id, Answer.template_version_id, Answer.question_id)
+    query = (
+        select(Answer)
+        .where(tuple_(*columns).in_(keys))
+        .order_by(Answer.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    rows = db.session.scalars(query)
+    return {(a.visit_id, a.template_version_id, a.question_id): a for a in rows}
+
+
+def _empty_answer(
+    key: tuple, version, visibility: str | None, user_id: int, defaults: dict | None = None
+) -> dict:
+    """The column values of a not yet answered question's row (version 0). `defaults`
+    remembers each agency's default visibility across calls."""
+    visit_id, version_id, question_id = key
+    agency = version.template.agency_code
+    if not visibility:
+        defaults = {} if defaults is None else defaults
+        if agency not in defaults:
+            defaults[agency] = db.session.get(Agency, agency).default_visibility
+        visibility = defaults[agency]
+    return {
+        "visit_id": visit_id,
+        "agency_code": agency,
+        "template_version_id": version_id,
+        "question_id": question_id,
+        "value": None,
+        "note": "",
+        "visibility": visibility,
+        "version": 0,
+        "field_meta": {},
+        "updated_by_id": user_id,
+    }
 
 
 def _locked_answer_row(
@@ -115,19 +318,7 @@ def _locked_answer_row(
     transaction. Creating with INSERT … ON CONFLICT DO NOTHING lets two devices answer the
     same question at once without a unique-key failure; the row lock makes the per-field
     merge a true read-modify-write."""
-    agency = version.template.agency_code
-    values = {
-        "visit_id": visit_id,
-        "agency_code": agency,
-        "template_version_id": version.id,
-        "question_id": question_id,
-        "value": None,
-        "note": "",
-        "visibility": visibility or db.session.get(Agency, agency).default_visibility,
-        "version": 0,
-        "field_meta": {},
-        "updated_by_id": user_id,
-    }
+    values = _empty_answer((visit_id, version.id, question_id), version, visibility, user_id)
     insert_or_ignore(Answer, values, ["visit_id", "template_version_id", "question_id"])
     return lock_row(
         select(Answer).where(

@@ -9,9 +9,9 @@ means a transaction never waits for another row while holding the counter, so wr
 cannot deadlock on it.
 """
 
-from sqlalchemy import event, select, update
+from sqlalchemy import event, func, insert, select, update
 
-from otto.extensions import Session, db
+from otto.extensions import Session, db, insert_rows
 from otto.sync.models import Change, SyncState
 
 
@@ -25,14 +25,39 @@ def record_change(
 ) -> Change:
     """Append a change for an entity to the feed; it is numbered when the transaction commits."""
     change = Change(
-        entity=entity,
-        entity_id=str(entity_id),
-        visit_id=visit_id,
-        agency_code=agency_code,
-        visibility=visibility,
+        **change_values(
+            entity, entity_id, visit_id=visit_id, agency_code=agency_code, visibility=visibility
+        )
     )
     db.session.add(change)  # flushed with the next query or the commit, with its neighbours
     return change
+
+
+def change_values(
+    entity: str,
+    entity_id,
+    *,
+    visit_id: str | None,
+    agency_code: str | None = None,
+    visibility: str = "joint",
+) -> dict:
+    """The column values of the feed entry `record_change` would append (for `record_changes`)."""
+    return {
+        "entity": entity,
+        "entity_id": str(entity_id),
+        "visit_id": visit_id,
+        "agency_code": agency_code,
+        "visibility": str(visibility),
+    }
+
+
+def record_changes(changes: list[dict]) -> None:
+    """Append many feed entries (from `change_values`) with multi-row INSERTs, in list order;
+    like record_change's, they are numbered when the transaction commits. Whatever the
+    session still holds is flushed first, so entries keep the order they were made in."""
+    if changes:
+        db.session.flush()
+        insert_rows(insert(Change.__table__), changes)
 
 
 def number_new_changes(session) -> None:
@@ -45,17 +70,23 @@ def number_new_changes(session) -> None:
     if session.in_nested_transaction():
         return
     session.flush()
-    ids = list(session.scalars(select(Change.id).where(Change.seq.is_(None)).order_by(Change.id)))
-    if not ids:
+    count = session.scalar(select(func.count()).where(Change.seq.is_(None)))
+    if not count:
         return
     last = session.execute(
         update(SyncState)
         .where(SyncState.id == 1)
-        .values(last_change_seq=SyncState.last_change_seq + len(ids))
+        .values(last_change_seq=SyncState.last_change_seq + count)
         .returning(SyncState.last_change_seq)
     ).scalar_one()
-    first = last - len(ids) + 1
-    session.execute(update(Change), [{"id": i, "seq": first + n} for n, i in enumerate(ids)])
+    # One set-based UPDATE numbers them first, first + 1, … in id order.
+    table = Change.__table__
+    numbered = (
+        select(table.c.id, (func.row_number().over(order_by=table.c.id) + last - count).label("n"))
+        .where(table.c.seq.is_(None))
+        .subquery()
+    )
+    session.execute(update(table).where(table.c.id == numbered.c.id).values(seq=numbered.c.n))
 
 
 def init_app(app) -> None:

@@ -43,6 +43,7 @@ class Write:
 class MergeResult:
     changed: list[str] = field(default_factory=list)
     conflicts: list = field(default_factory=list)  # otto.sync.models.Conflict rows
+    version: int | None = None  # the row's version right after this merge
 
 
 def _seen(meta: dict, write: Write) -> bool:
@@ -75,16 +76,11 @@ def _candidate(value, meta: dict | None, write: Write | None) -> dict:
     }
 
 
-def merge(row, incoming: dict, write: Write, *, entity: str, entity_id: str) -> MergeResult:
-    """Apply `incoming` field values to `row` under the per-field rule.
-
-    `row` has `version`, `field_meta`, `visit_id`, `agency_code` and `visibility`. Raises
-    errors.Conflict (code `version_conflict`) in strict mode, before changing anything.
-    Increments the row version once when any field changed.
-    """
-    meta_all = dict(row.field_meta or {})
-    result = MergeResult()
-    contested = {}
+def _compare(row, incoming: dict, write: Write) -> tuple[list[str], dict]:
+    """The incoming fields that differ from the row's, and of those the contested ones
+    (field → current value): changed since the writer's base, and not by its prev_id."""
+    meta_all = row.field_meta or {}
+    changed, contested = [], {}
     for name, value in incoming.items():
         current = getattr(row, name)
         if current == value:
@@ -95,7 +91,25 @@ def merge(row, incoming: dict, write: Write, *, entity: str, entity_id: str) -> 
             seen = seen and all(_seen(m, write) for f, m in meta_all.items() if f != "deleted")
         if not seen:
             contested[name] = current
-        result.changed.append(name)
+        changed.append(name)
+    return changed, contested
+
+
+def contested_fields(row, incoming: dict, write: Write) -> list[str]:
+    """The fields `merge` would record a hard conflict on (or refuse, in strict mode)."""
+    return sorted(_compare(row, incoming, write)[1])
+
+
+def merge(row, incoming: dict, write: Write, *, entity: str, entity_id: str) -> MergeResult:
+    """Apply `incoming` field values to `row` under the per-field rule.
+
+    `row` has `version`, `field_meta`, `visit_id`, `agency_code` and `visibility`. Raises
+    errors.Conflict (code `version_conflict`) in strict mode, before changing anything.
+    Increments the row version once when any field changed.
+    """
+    meta_all = dict(row.field_meta or {})
+    changed, contested = _compare(row, incoming, write)
+    result = MergeResult(changed=changed)
     if contested and write.strict:
         raise errors.Conflict(
             "Changed by someone else since your version.",
@@ -103,8 +117,9 @@ def merge(row, incoming: dict, write: Write, *, entity: str, entity_id: str) -> 
             code="version_conflict",
         )
     if not result.changed:
+        result.version = row.version
         return result
-    row.version = (row.version or 0) + 1
+    row.version = result.version = (row.version or 0) + 1
     stamp = {
         "v": row.version,
         "m": write.mutation_id,

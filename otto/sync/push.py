@@ -1,20 +1,27 @@
 """Applying a device's pushed operation log (DESIGN.md "Sync protocol", push).
 
 One device's pushes are applied one at a time in device_seq order: the device row is locked
-(SQLite: every transaction takes the write lock at BEGIN). Each mutation runs in its own
-savepoint through the same service functions the API and pages use, and its outcome is
-recorded with `(device, mutation id)` in the same transaction, so a retried batch replays
-the recorded outcomes instead of applying anything twice.
+(SQLite: every transaction takes the write lock at BEGIN). Each mutation goes through the
+same service functions the API and pages use, and its outcome is recorded with
+`(device, mutation id)` in the same transaction, so a retried batch replays the recorded
+outcomes instead of applying anything twice.
+
+Answers, the bulk of every push, are applied a run at a time: consecutive answer mutations
+go to `answers.set_answers`, which checks and merges each one as `set_answer` would, in
+order, but creates, locks and writes the rows in a few statements. Their checks come
+before any write, so a refused answer needs no savepoint. Every other mutation runs alone
+in its own savepoint (`apply_mutation`), between the runs, so the order of effects is the
+device_seq order.
 """
 
 import datetime as dt
 from typing import Any
 
 from marshmallow import ValidationError
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from otto import errors
-from otto.extensions import db
+from otto.extensions import db, insert_rows
 from otto.inspections import answers, findings, signatures, visits
 from otto.sync.feed import current_epoch
 from otto.sync.merge import MergeResult, Write
@@ -38,23 +45,31 @@ def _parse_time(value: str | None, field: str) -> dt.datetime | None:
     return parsed
 
 
-def _outcome(row, result: MergeResult) -> dict:
+def _outcome(version: int, result: MergeResult) -> dict:
     if result.conflicts:
         return {
             "status": "conflict",
-            "version": row.version,
+            "version": version,
             "conflicts": [
                 {"conflict_id": c.id, "field": c.field, "candidates": c.candidates}
                 for c in result.conflicts
             ],
         }
-    return {"status": "applied", "version": getattr(row, "version", 1)}
+    return {"status": "applied", "version": version}
+
+
+def _rejected(error: errors.DomainError) -> dict:
+    return {"status": "rejected", "code": error.code, "message": error.message}
+
+
+def _require_template_version(mutation: dict) -> None:
+    if mutation.get("template_version") is None:
+        raise errors.Invalid("An answer needs its template_version.", code="invalid_field")
 
 
 def _apply_answer(write: Write, mutation: dict) -> dict:
     fields = mutation["fields"]
-    if mutation.get("template_version") is None:
-        raise errors.Invalid("An answer needs its template_version.", code="invalid_field")
+    _require_template_version(mutation)
     answer, result = answers.set_answer(
         write,
         visit_id=mutation["visit_id"],
@@ -64,7 +79,7 @@ def _apply_answer(write: Write, mutation: dict) -> dict:
         note=fields.get("note"),
         visibility=fields.get("visibility"),
     )
-    return _outcome(answer, result)
+    return _outcome(answer.version, result)
 
 
 def _apply_finding(write: Write, mutation: dict) -> dict:
@@ -76,14 +91,14 @@ def _apply_finding(write: Write, mutation: dict) -> dict:
         finding = findings.create_finding(
             write, visit_id=mutation["visit_id"], finding_id=mutation["entity_id"], **fields
         )
-        return _outcome(finding, MergeResult())
+        return _outcome(finding.version, MergeResult())
     if existing.visit_id != mutation["visit_id"]:
         raise errors.Invalid("The finding belongs to another visit.", code="invalid_field")
     if fields.get("deleted"):
         finding, result = findings.delete_finding(write, existing.id)
     else:
         finding, result = findings.update_finding(write, existing.id, **fields)
-    return _outcome(finding, result)
+    return _outcome(finding.version, result)
 
 
 def _apply_photo_link(write: Write, mutation: dict) -> dict:
@@ -133,11 +148,8 @@ _APPLY = {
 }
 
 
-def apply_mutation(actor, mutation: dict) -> dict:
-    """Apply one mutation through the domain services and return its outcome.
-
-    Raises a DomainError when the mutation is refused; the caller records it as rejected.
-    """
+def _prepare(actor, mutation: dict) -> tuple[dict, Write]:
+    """The mutation with its fields loaded, and its Write; DomainError when malformed."""
     try:
         mutation = mutation | {
             "fields": MUTATION_FIELDS[mutation["entity"]].load(mutation["fields"])
@@ -154,15 +166,88 @@ def apply_mutation(actor, mutation: dict) -> dict:
         client_time=_parse_time(mutation.get("client_time"), "client_time"),
         strict=False,
     )
+    return mutation, write
+
+
+def apply_mutation(actor, mutation: dict) -> dict:
+    """Apply one mutation through the domain services and return its outcome.
+
+    Raises a DomainError when the mutation is refused; the caller records it as rejected.
+    """
+    mutation, write = _prepare(actor, mutation)
     return _APPLY[mutation["entity"]](write, mutation)
 
 
-def _recorded(device_id: str, mutation_ids: list[str]) -> dict[str, SyncMutation]:
-    """The recorded outcomes of those mutations this device has pushed before."""
-    query = select(SyncMutation).where(
+def apply_answers(actor, mutations: list[dict]) -> list[dict]:
+    """Apply a run of answer mutations in order and return their outcomes (rejected ones
+    included): the same outcomes and effects as `apply_mutation` on each in turn."""
+    outcomes: list[dict | None] = [None] * len(mutations)
+    items, positions = [], []
+    for position, mutation in enumerate(mutations):
+        try:
+            mutation, write = _prepare(actor, mutation)
+            _require_template_version(mutation)
+        except errors.DomainError as error:
+            outcomes[position] = _rejected(error)
+            continue
+        fields = mutation["fields"]
+        items.append(
+            answers.AnswerWrite(
+                write,
+                visit_id=mutation["visit_id"],
+                template_version_id=mutation["template_version"],
+                question_id=mutation["entity_id"],
+                value=fields.get("value"),
+                note=fields.get("note"),
+                visibility=fields.get("visibility"),
+            )
+        )
+        positions.append(position)
+    for position, result in zip(positions, answers.set_answers(actor, items), strict=True):
+        if isinstance(result, errors.DomainError):
+            outcomes[position] = _rejected(result)
+        else:
+            outcomes[position] = _outcome(result.version, result)
+    return outcomes
+
+
+def _recorded(device_id: str, mutation_ids: list[str]) -> dict[str, dict]:
+    """The recorded outcomes of those mutations this device has pushed before, by id."""
+    query = select(SyncMutation.mutation_id, SyncMutation.result).where(
         SyncMutation.device_id == device_id, SyncMutation.mutation_id.in_(mutation_ids)
     )
-    return {m.mutation_id: m for m in db.session.scalars(query)}
+    return {mutation_id: result for mutation_id, result in db.session.execute(query)}
+
+
+def _record(device_id: str, mutation: dict, outcome: dict) -> dict:
+    """Record a mutation's outcome under (device, mutation id), in this transaction."""
+    db.session.add(
+        SyncMutation(
+            device_id=device_id,
+            mutation_id=mutation["id"],
+            device_seq=mutation["device_seq"],
+            result=outcome,
+        )
+    )
+    return outcome
+
+
+def _record_many(device_id: str, mutations: list[dict], outcomes: list[dict]) -> None:
+    """`_record` for a run of mutations, in multi-row INSERTs (after what the session holds,
+    so the records keep device_seq order)."""
+    if not mutations:
+        return
+    db.session.flush()
+    rows = [
+        {
+            "device_id": device_id,
+            "mutation_id": mutation["id"],
+            "device_seq": mutation["device_seq"],
+            "result": outcome,
+        }
+        for mutation, outcome in zip(mutations, outcomes, strict=True)
+    ]
+    insert_rows(insert(SyncMutation.__table__), rows)
 
 
 def _check_sequence(mutations: list[dict], last_seq: int) -> None:
@@ -178,12 +263,15 @@ def _check_sequence(mutations: list[dict], last_seq: int) -> None:
         expected += 1
 
 
-def push(actor, device_id: str, epoch: str, mutations: list[dict]) -> dict[str, Any]:
+def push(
+    actor, device_id: str, epoch: str, mutations: list[dict], *, batch_answers: bool = True
+) -> dict[str, Any]:
     """Apply a pushed batch for a device and return each mutation's outcome and acked_seq.
 
     Outcomes: applied, duplicate (replayed from the record), conflict, or rejected (with a
     machine code). A rejected mutation still uses up its sequence number, so a device's
-    queue can never jam.
+    queue can never jam. `batch_answers=False` applies answers one at a time like every
+    other mutation: the reference the batched path is tested against.
     """
     if epoch != current_epoch():
         raise errors.Conflict(
@@ -194,29 +282,43 @@ def push(actor, device_id: str, epoch: str, mutations: list[dict]) -> dict[str, 
     device = db.session.scalar(select(Device).where(Device.id == device_id).with_for_update())
     _check_sequence(mutations, device.last_seq)
     last_seq = device.last_seq  # written back once: one UPDATE per push, not per mutation
-    results = []
-    recorded_before = _recorded(device.id, [m["id"] for m in mutations])
+    recorded = _recorded(device.id, [m["id"] for m in mutations])  # mutation id → outcome
+    taken = set(recorded)  # ids recorded before or taken by this push: later ones replay
+    entries = []  # (mutation, applied here?, recorded by then?) in device_seq order
+    run = []  # answer mutations waiting to be applied together
+
+    def apply_run():
+        if not run:
+            return
+        outcomes = apply_answers(actor, run)
+        _record_many(device.id, run, outcomes)
+        recorded.update((m["id"], outcome) for m, outcome in zip(run, outcomes, strict=True))
+        run.clear()
+
     for mutation in sorted(mutations, key=lambda m: m["device_seq"]):
-        recorded = recorded_before.get(mutation["id"])
-        if mutation["device_seq"] <= last_seq or recorded is not None:
-            original = recorded.result if recorded else {"status": "unknown"}
-            outcome = {"status": "duplicate", "original": original}
-        else:
-            try:
-                with db.session.begin_nested():
-                    outcome = apply_mutation(actor, mutation)
-            except errors.DomainError as error:
-                outcome = {"status": "rejected", "code": error.code, "message": error.message}
-            record = SyncMutation(
-                device_id=device.id,
-                mutation_id=mutation["id"],
-                device_seq=mutation["device_seq"],
-                result=outcome,
-            )
-            db.session.add(record)
-            recorded_before[mutation["id"]] = record  # the same mutation twice in one batch
+        duplicate = mutation["device_seq"] <= last_seq or mutation["id"] in taken
+        entries.append((mutation, not duplicate, mutation["id"] in taken))
         last_seq = max(last_seq, mutation["device_seq"])
-        results.append({"id": mutation["id"], "device_seq": mutation["device_seq"], **outcome})
+        if duplicate:
+            continue
+        taken.add(mutation["id"])
+        if mutation["entity"] == "answer" and batch_answers:
+            run.append(mutation)
+            continue
+        apply_run()  # the answers before this mutation take effect first
+        try:
+            with db.session.begin_nested():
+                outcome = apply_mutation(actor, mutation)
+        except errors.DomainError as error:
+            outcome = _rejected(error)
+        recorded[mutation["id"]] = _record(device.id, mutation, outcome)
+    apply_run()
     device.last_seq = last_seq
     db.session.flush()
+    results = []
+    for mutation, applied_here, known in entries:
+        outcome = recorded[mutation["id"]] if known or applied_here else {"status": "unknown"}
+        if not applied_here:
+            outcome = {"status": "duplicate", "original": outcome}
+        results.append({"id": mutation["id"], "device_seq": mutation["device_seq"], **outcome})
     return {"results": results, "acked_seq": last_seq}
