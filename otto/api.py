@@ -1,27 +1,75 @@
 """The JSON API's plumbing: the flask-smorest Api (which writes /api/openapi.json from the
 marshmallow schemas) and the Blueprint class every API module uses."""
 
+from http import HTTPStatus
+
 import flask_smorest
 from sqlalchemy import func, select
+from werkzeug.routing import IntegerConverter
 
 from otto.auth import api_auth
-from otto.errors import ApiParser
+from otto.errors import ApiParser, ErrorSchema
 from otto.extensions import db
+from otto.schemas import MAX_INT
 
 BEARER = [{"deviceToken": []}]
 
+# Error statuses any operation may answer (bad input, no or wrong token, role or agency,
+# unknown id, state or version conflict, login throttling), documented once for all.
+COMMON_ERRORS = (400, 401, 403, 404, 409, 429)
+
+
+class IdConverter(IntegerConverter):
+    """`<int:...>` in URLs: an id that fits an integer column, so /businesses/99999999999
+    is a 404 (no such route) rather than a database overflow; documented with its range."""
+
+    def __init__(self, url_map, fixed_digits=0, min=None, max=MAX_INT, signed=False):
+        super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
 
 class Api(flask_smorest.Api):
-    """flask-smorest's Api without its own error handlers: otto.errors owns the error shape."""
+    """flask-smorest's Api without its own error handlers: otto.errors owns the error shape,
+    and the OpenAPI document describes that shape."""
+
+    ERROR_SCHEMA = ErrorSchema
+
+    def init_app(self, app, **kwargs):
+        # Before any route is added: every <int:...> in a URL is bounded (see IdConverter).
+        app.url_map.converters["int"] = IdConverter
+        super().init_app(app, **kwargs)
 
     def _register_error_handlers(self):
         pass
 
+    def _register_pagination_header(self):
+        # The header's value is one JSON object; described as an object, OpenAPI would read it
+        # as comma-separated key,value pairs.
+        self.spec.components.header(
+            "PAGINATION",
+            {
+                "description": "Pagination metadata, a JSON object: total, total_pages, "
+                "first_page, last_page, page, previous_page, next_page.",
+                "schema": {"type": "string"},
+            },
+            lazy=True,
+        )
+
 
 class Blueprint(flask_smorest.Blueprint):
-    """API blueprint whose argument parser answers bad input with our 400 error shape."""
+    """API blueprint whose argument parsers answer bad input with our 400 error shape, and
+    whose operations document the common error responses."""
 
     ARGUMENTS_PARSER = ApiParser()
+    PAGINATION_ARGUMENTS_PARSER = ApiParser()
+
+    @staticmethod
+    def _prepare_response_doc(doc, doc_info, *, api, spec, **kwargs):
+        responses = doc_info.setdefault("response", {}).setdefault("responses", {})
+        for status in COMMON_ERRORS:
+            responses.setdefault(status, [HTTPStatus(status).name])
+        return flask_smorest.Blueprint._prepare_response_doc(
+            doc, doc_info, api=api, spec=spec, **kwargs
+        )
 
     def auth(self, roles=None):
         """Require a device token (and one of `roles`) before anything else is parsed;
@@ -49,6 +97,8 @@ class QueryPage(flask_smorest.Page):
     @property
     def items(self):
         params = self.page_params
+        if params.first_item > MAX_INT:
+            return []  # past any table's last row (and past what OFFSET accepts)
         query = self.collection.offset(params.first_item).limit(params.page_size)
         return list(db.session.scalars(query))
 

@@ -9,6 +9,7 @@ import logging
 import uuid
 
 from flask import Flask, g, jsonify, render_template, request
+from marshmallow import Schema, fields
 from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import HTTPException
 
@@ -67,6 +68,16 @@ _PAGE_TITLES = {
 }
 
 
+class ErrorSchema(Schema):
+    """The one error shape, for the OpenAPI document (error_response writes it)."""
+
+    code = fields.String(required=True, metadata={"description": "Machine code, e.g. not_found"})
+    message = fields.String(required=True, metadata={"description": "What went wrong, for people"})
+    details = fields.Dict(
+        required=True, metadata={"description": "Specifics, e.g. the invalid fields"}
+    )
+
+
 def error_response(status: int, code: str, message: str, details: dict | None = None):
     """The single place that shapes an error, as JSON under /api/ and as a page elsewhere."""
     if request.path.startswith("/api/"):
@@ -121,15 +132,47 @@ class ApiParser(FlaskParser):
                 "The request body must be JSON (Content-Type: application/json).",
                 code="json_required",
             )
-        return super()._raw_load_json(req)
+        data = super()._raw_load_json(req)
+        if _holds_nul(data):
+            raise _nul_error("body")
+        return data
+
+
+def _holds_nul(value) -> bool:
+    """Whether a string anywhere in a parsed JSON value holds a NUL character."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(key) or _holds_nul(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(item) for item in value)
+    return False
+
+
+def _nul_error(where: str) -> Invalid:
+    # PostgreSQL text cannot store NUL, and no name, note or id needs one: refuse it up front.
+    return Invalid(
+        f"The request's {where} contains a NUL character (\\u0000), which is never valid.",
+        {where: ["Contains a NUL character."]},
+        code="nul_character",
+    )
+
+
+def _refuse_nul_in_url() -> None:
+    if "\x00" in request.path:
+        raise _nul_error("path")
+    if any(_holds_nul(key) or _holds_nul(value) for key, value in request.args.items(multi=True)):
+        raise _nul_error("query")
 
 
 def init_app(app: Flask) -> None:
-    """Register the request id and the error handlers."""
+    """Register the request id, the NUL check on URLs and the error handlers."""
 
     @app.before_request
     def _assign_request_id():
         g.request_id = request.headers.get("X-Request-Id") or uuid.uuid4().hex[:12]
+
+    app.before_request(_refuse_nul_in_url)
 
     app.register_error_handler(DomainError, _handle_domain_error)
     app.register_error_handler(HTTPException, _handle_http_exception)

@@ -1,6 +1,20 @@
 """Marshmallow fields shared by every domain's schemas."""
 
-from marshmallow import fields
+from marshmallow import fields, validate
+
+# The largest value of an integer column (PostgreSQL `integer`): ids, versions, sequences.
+MAX_INT = 2**31 - 1
+
+
+class DbInteger(fields.Integer):
+    """An integer that refers to or matches an integer column (an id, a version): a value
+    out of the column's range is a validation error naming the field, not a database error,
+    and the OpenAPI document shows the range."""
+
+    def __init__(self, *, minimum: int = 1, **kwargs):
+        extra = kwargs.pop("validate", None) or []
+        extra = [extra] if callable(extra) else list(extra)
+        super().__init__(validate=[validate.Range(min=minimum, max=MAX_INT), *extra], **kwargs)
 
 
 class UUIDString(fields.UUID):

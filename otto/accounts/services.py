@@ -8,7 +8,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from otto import audit
 from otto.accounts.models import Agency, LoginFailure, Role, User
-from otto.errors import Conflict, Invalid, NotFound, TooManyRequests, Unauthorized
+from otto.errors import Conflict, Forbidden, Invalid, NotFound, TooManyRequests, Unauthorized
 from otto.extensions import db
 from otto.timeutil import utcnow
 
@@ -62,18 +62,11 @@ def create_user(
     agency: str | None = None,
 ) -> User:
     """Create a user with a hashed password; audited. Raises Invalid or Conflict."""
-    errors = {}
+    errors = _role_errors(role, agency)
     username = username.strip().lower()
     if not USERNAME_RE.match(username):
         errors["username"] = ["Use 2–80 characters: a–z, 0–9, '.', '_' or '-'."]
-    if role not in set(Role):
-        errors["role"] = [f"Must be one of {', '.join(Role)}."]
-    if role == Role.INSPECTOR and not agency:
-        errors["agency"] = ["An inspector must belong to an agency."]
-    if agency and db.session.get(Agency, agency) is None:
-        errors["agency"] = [f"Unknown agency '{agency}'."]
-    if len(password) < MIN_PASSWORD_LENGTH:
-        errors["password"] = [f"At least {MIN_PASSWORD_LENGTH} characters."]
+    errors.update(_password_errors(password))
     if errors:
         raise Invalid("The user could not be created.", errors)
     if db.session.scalar(select(User).where(User.username == username)):
@@ -92,11 +85,95 @@ def create_user(
     return user
 
 
-def set_user_active(actor, user_id: int, active: bool) -> User:
-    """Activate or deactivate a user; audited."""
+def _role_errors(role: str, agency: str | None) -> dict:
+    errors = {}
+    if role not in set(Role):
+        errors["role"] = [f"Must be one of {', '.join(Role)}."]
+    if role == Role.INSPECTOR and not agency:
+        errors["agency"] = ["An inspector must belong to an agency."]
+    if agency and db.session.get(Agency, agency) is None:
+        errors["agency"] = [f"Unknown agency '{agency}'."]
+    return errors
+
+
+def _password_errors(password: str, field: str = "password") -> dict:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return {field: [f"At least {MIN_PASSWORD_LENGTH} characters."]}
+    return {}
+
+
+def get_user(user_id: int) -> User:
     user = db.session.get(User, user_id)
     if user is None:
         raise NotFound(f"No user with id {user_id}.")
+    return user
+
+
+def update_user(
+    actor, user_id: int, *, name: str, email: str, role: str, agency: str | None
+) -> User:
+    """Change a user's name, e-mail, role and agency (admins); audited.
+
+    An inspector's agency stays once they have been on a visit: their answers and findings
+    belong to that agency, and moving them would move the user's view of its secrets.
+    """
+    user = get_user(user_id)
+    errors = _role_errors(role, agency)
+    if not name.strip():
+        errors["name"] = ["Must not be empty."]
+    if errors:
+        raise Invalid("The user could not be changed.", errors)
+    if agency != user.agency_code and _has_assignments(user):
+        raise Conflict(
+            "The user has been on visits for their agency; create a new user instead.",
+            {"agency": ["Cannot change after visits."]},
+            code="user_has_visits",
+        )
+    before = user_snapshot(user)
+    user.name, user.email, user.role, user.agency_code = name.strip(), email.strip(), role, agency
+    db.session.flush()
+    audit.record(actor, "update", "user", user.id, before=before, after=user_snapshot(user))
+    return user
+
+
+def _has_assignments(user: User) -> bool:
+    from otto.inspections.models import Assignment
+
+    query = select(Assignment.id).where(Assignment.user_id == user.id).limit(1)
+    return db.session.scalar(query) is not None
+
+
+def set_password(
+    actor,
+    user_id: int,
+    password: str,
+    *,
+    current_password: str | None = None,
+    password_repeat: str | None = None,
+):
+    """Set a user's password: admins for anyone (a reset), a user for themselves with their
+    current password (and the new one typed twice, when a form asks for it). Audited
+    without any password or hash."""
+    user = get_user(user_id)
+    own = actor.user.id == user.id
+    if not own and actor.user.role != Role.ADMIN:
+        raise Forbidden("Only administrators set other users' passwords.")
+    errors = _password_errors(password)
+    if own and not check_password_hash(user.password_hash, current_password or ""):
+        errors["current_password"] = ["Wrong password."]
+    if password_repeat is not None and password_repeat != password:
+        errors["password_repeat"] = ["Not the same password."]
+    if errors:
+        raise Invalid("The password was not changed.", errors)
+    user.password_hash = generate_password_hash(password)
+    db.session.flush()
+    audit.record(actor, "credentials_changed" if own else "credentials_reset", "user", user.id)
+    return user
+
+
+def set_user_active(actor, user_id: int, active: bool) -> User:
+    """Activate or deactivate a user; audited."""
+    user = get_user(user_id)
     before = user_snapshot(user)
     user.active = active
     db.session.flush()
@@ -115,7 +192,7 @@ def authenticate(
     """
     now = now or utcnow()
     username = (username or "").strip().lower()
-    failure = db.session.get(LoginFailure, username) if username else None
+    failure = db.session.get(LoginFailure, username)
     if failure and now - failure.last_failure_at > dt.timedelta(seconds=lock_seconds):
         failure.failures = 0
     if failure and failure.failures >= max_failures:

@@ -10,7 +10,7 @@ from flask import Response, current_app, request, send_file
 from flask.views import MethodView
 
 from otto.api import Blueprint, committed
-from otto.errors import Invalid
+from otto.errors import Invalid, NotFound
 from otto.inspections import photos
 from otto.inspections.photo_schemas import (
     LinkedPhotoSchema,
@@ -66,7 +66,10 @@ class PhotoBytes(MethodView):
     @blp.response(200, description="The server holds the bytes (404 when it does not).")
     def head(self, sha256, actor):
         """Whether the server holds this photo's bytes; any device may ask."""
-        return committed(Response(status=200 if photos.has_photo(sha256, _storage()) else 404))
+        if not committed(photos.has_photo(sha256, _storage())):
+            # The one error shape (a JSON 404 whose body HEAD leaves out), as documented.
+            raise NotFound("The server does not hold this photo's bytes.", code="photo_missing")
+        return Response(status=200)
 
     @blp.auth()
     @blp.doc(requestBody=RAW_IMAGE_BODY)
@@ -92,8 +95,8 @@ class PhotoBytes(MethodView):
     @blp.doc(responses=IMAGE_RESPONSE)
     def get(self, query, sha256, actor):
         """One size of a photo you may see: thumb, report (the default) or original."""
-        path, media_type = photos.photo_file(actor.user, sha256, query["size"], _storage())
-        response = send_file(path, mimetype=media_type, etag=f"{sha256}.{query['size']}")
+        file, media_type = photos.photo_file(actor.user, sha256, query["size"], _storage())
+        response = send_file(file, mimetype=media_type, etag=f"{sha256}.{query['size']}")
         response.cache_control.private = True  # with no-cache: access is checked every time
         return committed(response)
 

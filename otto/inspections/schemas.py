@@ -12,7 +12,7 @@ from otto.inspections.models import (
     VisitReason,
     VisitStatus,
 )
-from otto.schemas import UUIDString
+from otto.schemas import DbInteger, UUIDString
 
 AwareDateTime = fields.AwareDateTime
 
@@ -57,13 +57,13 @@ class BusinessQuerySchema(Schema):
 
 
 class ParticipantInSchema(Schema):
-    user_id = fields.Integer(required=True)
-    template_version_ids = fields.List(fields.Integer(), load_default=list)
+    user_id = DbInteger(required=True)
+    template_version_ids = fields.List(DbInteger(), load_default=list)
 
 
 class NewVisitSchema(Schema):
     visit_id = UUIDString(load_default=None)
-    business_id = fields.Integer(required=True)
+    business_id = DbInteger(required=True)
     planned_start = AwareDateTime(required=True)
     planned_end = AwareDateTime(required=True)
     participants = fields.List(fields.Nested(ParticipantInSchema), load_default=list)
@@ -115,12 +115,12 @@ class VisitQuerySchema(Schema):
 
 
 class AnswerInSchema(Schema):
-    template_version_id = fields.Integer(required=True)
+    template_version_id = DbInteger(required=True)
     question_id = fields.String(required=True)
     value = fields.Raw(required=True, allow_none=True)
     note = fields.String(load_default=None)
     visibility = fields.String(load_default=None, validate=_one_of(Visibility))
-    base_version = fields.Integer(load_default=None)
+    base_version = DbInteger(minimum=0, load_default=None)
     client_time = AwareDateTime(load_default=None)
 
 
@@ -150,7 +150,7 @@ class NewFindingSchema(Schema):
 
 
 class FindingUpdateSchema(Schema):
-    base_version = fields.Integer(load_default=None)
+    base_version = DbInteger(minimum=0, load_default=None)
     question_id = fields.String(allow_none=True)
     severity = fields.String(validate=_one_of(Severity))
     legal_ref = fields.String(validate=validate.Length(max=200))
@@ -161,7 +161,7 @@ class FindingUpdateSchema(Schema):
 
 
 class FindingDeleteSchema(Schema):
-    base_version = fields.Integer(load_default=None)
+    base_version = DbInteger(minimum=0, load_default=None)
 
 
 class FindingSchema(Schema):

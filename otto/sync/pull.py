@@ -14,6 +14,7 @@ from otto.extensions import db
 from otto.inspections.models import Answer, Finding, PhotoLink, Signature, Visit
 from otto.inspections.schemas import AnswerSchema, FindingSchema, SignatureSchema, VisitSchema
 from otto.inspections.visibility import visible_changes, visible_items, visible_visits
+from otto.schemas import MAX_INT
 from otto.sync.models import Change, Conflict, Device, SyncState
 from otto.sync.schemas import ConflictSchema
 
@@ -85,7 +86,8 @@ def parse_cursor(cursor: str, epoch: str) -> int:
             {"epoch": epoch},
             code="epoch_reset",
         )
-    if not seq.isdigit():
+    # ASCII digits only ("²".isdigit() is true), and no larger than the seq column holds.
+    if not (seq.isascii() and seq.isdigit()) or int(seq) > MAX_INT:
         raise errors.Invalid("The cursor is not valid.", {"cursor": ["Use EPOCH:SEQ or 0."]})
     return int(seq)
 

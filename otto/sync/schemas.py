@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
-from otto.schemas import UUIDString
+from otto.schemas import DbInteger, UUIDString
 
 ENTITIES = ("answer", "finding", "photo_link", "signature", "visit_status")
 
@@ -19,13 +19,13 @@ class DeviceSchema(Schema):
 
 class MutationSchema(Schema):
     id = UUIDString(required=True)
-    device_seq = fields.Integer(required=True, validate=validate.Range(min=1))
+    device_seq = DbInteger(required=True)
     entity = fields.String(required=True, validate=validate.OneOf(ENTITIES))
     entity_id = fields.String(required=True, validate=validate.Length(min=1, max=80))
     visit_id = UUIDString(required=True)
-    base_version = fields.Integer(load_default=None, allow_none=True)
+    base_version = DbInteger(minimum=0, load_default=None, allow_none=True)
     prev_id = UUIDString(load_default=None, allow_none=True)
-    template_version = fields.Integer(load_default=None, allow_none=True)
+    template_version = DbInteger(load_default=None, allow_none=True)
     client_time = fields.String(load_default=None, allow_none=True)
     # Last: inside this class body the name `fields` is the field from here on.
     fields = fields.Dict(keys=fields.String(), required=True)
@@ -82,7 +82,7 @@ class ConflictSchema(Schema):
 
 
 class ResolveSchema(Schema):
-    candidate = fields.Integer(load_default=None, allow_none=True)
+    candidate = DbInteger(minimum=0, load_default=None, allow_none=True)
     value = fields.Raw(load_default=None, allow_none=True)
 
 
