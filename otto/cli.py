@@ -65,6 +65,7 @@ def register(app: Flask) -> None:
         click.echo(f"Created {user.role} '{user.username}'.")
 
     _register_jobs(app)
+    _register_backup(app)
 
 
 _NOW_OPTION = click.option(
@@ -79,9 +80,10 @@ def _register_jobs(app: Flask) -> None:
 
     @app.cli.command("scheduler")
     def scheduler_command():
-        """Run the job scheduler in this process (production: one such process)."""
+        """Run the job scheduler in this process (production: on one or more hosts; on
+        PostgreSQL only the leader runs jobs)."""
         click.echo("Scheduler running; stop with Ctrl+C.")
-        scheduler.run_blocking()
+        scheduler.run_blocking(report=click.echo)
 
     @app.cli.command("mark-overdue")
     @_NOW_OPTION
@@ -109,3 +111,46 @@ def _register_jobs(app: Flask) -> None:
         click.echo(f"Visits stripped: {len(stripped)}")
         for visit_id in stripped:
             click.echo(f"  {visit_id}")
+
+
+def _register_backup(app: Flask) -> None:
+    """`backup` and `restore` (see otto.backup)."""
+    from pathlib import Path
+
+    from flask import current_app
+
+    from otto import backup
+    from otto.inspections.photo_storage import storage_from_config
+
+    @app.cli.command("backup")
+    @click.argument("path", type=click.Path(path_type=Path))
+    def backup_command(path):
+        """Copy the database and the photos into the new folder PATH (safe while the app
+        runs)."""
+        storage = storage_from_config(current_app.config)
+        try:
+            manifest = backup.create_backup(path, db.engine, storage)
+        except backup.BackupError as error:
+            raise click.ClickException(str(error)) from None
+        rows = sum(manifest["row_counts"].values())
+        click.echo(f"Backup in {path}: {rows} rows, {len(manifest['photos'])} photo files.")
+        for name in manifest["missing_photo_files"]:
+            click.echo(f"  Warning: not in photo storage: {name}", err=True)
+
+    @app.cli.command("restore")
+    @click.argument("path", type=click.Path(exists=True, file_okay=False, path_type=Path))
+    @click.option("--force", is_flag=True, help="Replace a database that holds data.")
+    def restore_command(path, force):
+        """Bring back the backup in PATH (every file is checked against its manifest first).
+        Devices must then sync again from the restored state."""
+        storage = storage_from_config(current_app.config)
+        db.session.remove()
+        try:
+            manifest = backup.restore_backup(path, db.engine, storage, force=force)
+        except backup.BackupError as error:
+            raise click.ClickException(str(error)) from None
+        click.echo(
+            f"Restored the backup of {manifest['created_at']} "
+            f"(revision {manifest['alembic_revision']}, {len(manifest['photos'])} photo files). "
+            "Run `flask --app otto db upgrade` if this version of OTTO is newer."
+        )

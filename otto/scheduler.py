@@ -4,14 +4,18 @@ migrations), so the next run times survive a restart and a run missed while the 
 was down happens when it is back (within the job's grace time).
 
 Production runs it as its own process (`flask --app otto scheduler`); `make run` runs it
-inside the development server (RUN_SCHEDULER). Web workers never start it. Every job is safe
-to run twice (see otto.inspections.tasks), so two schedulers started by mistake send nothing
-twice.
+inside the development server (RUN_SCHEDULER). Web workers never start it. The process may
+run on several hosts for availability: on PostgreSQL only the holder of an advisory lock (the
+leader) runs jobs, the others wait and one takes over when the leader's database session ends
+(see LeaderLock). Every job is also safe to run twice (see otto.inspections.tasks), so even
+two leaders for a moment send nothing twice.
 """
 
 import atexit
 import datetime as dt
 import logging
+import threading
+from collections.abc import Callable
 
 import click
 from apscheduler.events import EVENT_SCHEDULER_STARTED
@@ -19,10 +23,12 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
-from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from flask import Flask, current_app
 from flask.helpers import get_debug_flag
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.pool import NullPool
 from werkzeug.serving import is_running_from_reloader
 
 from otto.extensions import db
@@ -34,6 +40,8 @@ log = logging.getLogger(__name__)
 
 JOB_TABLE = "apscheduler_jobs"  # migrations/env.py leaves apscheduler_* tables alone
 HOUR = 3600
+# The advisory lock that makes a scheduler the leader: any constant no other code uses.
+LEADER_LOCK_KEY = 7_270_501
 
 # id: (job, trigger, grace seconds for a run missed while the scheduler was down).
 JOBS = {
@@ -102,7 +110,7 @@ def _add_missing_jobs(scheduler: BaseScheduler) -> None:
             stored.reschedule(trigger)
 
 
-def build_scheduler(app: Flask, scheduler_class: type[BaseScheduler] = BlockingScheduler):
+def build_scheduler(app: Flask, scheduler_class: type[BaseScheduler] = BackgroundScheduler):
     """A scheduler for the app with its jobs, not started. The jobs are put in the store
     when it starts."""
     with app.app_context():
@@ -151,10 +159,105 @@ def parse_now(value: str | None) -> dt.datetime:
     return moment.astimezone(dt.UTC)
 
 
-def run_blocking() -> None:
-    """Run the scheduler in this process until interrupted (`flask --app otto scheduler`)."""
-    scheduler = build_scheduler(current_app._get_current_object())
+class LeaderLock:
+    """Leadership among scheduler processes on several hosts.
+
+    On PostgreSQL: a session-level advisory lock (`pg_try_advisory_lock`) taken on a
+    connection of its own, kept for as long as the process leads. The server releases it
+    when that session ends: the process exits or is killed, or its host or network dies (the
+    server's TCP keepalives are shortened on this session so that is noticed within about a
+    minute). On SQLite there is one host, which always leads.
+    """
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self._connection = None
+
+    def acquire(self) -> bool:
+        """Try to become the leader, without waiting; True when this process leads."""
+        if self.engine.dialect.name != "postgresql":
+            return True
+        try:
+            if self._connection is None:
+                # Not from the app's pool: closing this connection must end the session.
+                engine = create_engine(self.engine.url, poolclass=NullPool)
+                connection = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+                self._connection = connection
+                for setting in ("idle = 30", "interval = 10", "count = 3"):
+                    connection.execute(text(f"SET tcp_keepalives_{setting}"))
+            return bool(
+                self._connection.scalar(
+                    text("SELECT pg_try_advisory_lock(:key)"), {"key": LEADER_LOCK_KEY}
+                )
+            )
+        except DBAPIError:  # the database is away: nobody can lead through it now
+            log.warning("Cannot reach the database to take the scheduler lock", exc_info=True)
+            self.release()
+            return False
+
+    def held(self) -> bool:
+        """True while the lock's session is alive (a session lock lasts as long as it)."""
+        if self.engine.dialect.name != "postgresql":
+            return True
+        if self._connection is None:
+            return False
+        try:
+            self._connection.execute(text("SELECT 1"))
+            return True
+        except DBAPIError:
+            self.release()
+            return False
+
+    def release(self) -> None:
+        """Give up leadership: closing the session releases the lock."""
+        if self._connection is not None:
+            try:
+                self._connection.close()
+            except DBAPIError:
+                pass  # a dead session holds nothing
+            self._connection = None
+
+
+def run_as_leader(
+    app: Flask,
+    stop: threading.Event,
+    report: Callable[[str], object] = log.info,
+) -> None:
+    """Run the scheduler whenever this process leads, until `stop` is set: wait for the
+    leader lock, run the jobs while holding it, stop them at once if it is lost (and go
+    back to waiting), checking every SCHEDULER_POLL_SECONDS. `report` hears of every
+    change of role."""
+    poll_seconds = app.config["SCHEDULER_POLL_SECONDS"]
+    with app.app_context():
+        lock = LeaderLock(db.engine)
     try:
-        scheduler.start()
+        waiting_said = False
+        while not stop.is_set():
+            if not lock.acquire():
+                if not waiting_said:
+                    report("Another scheduler is leading; this one takes over if it stops.")
+                    waiting_said = True
+                stop.wait(poll_seconds)
+                continue
+            waiting_said = False
+            scheduler = build_scheduler(app, BackgroundScheduler)
+            scheduler.start()
+            report("Leading: this scheduler runs the jobs.")
+            try:
+                while not stop.wait(poll_seconds):
+                    if not lock.held():
+                        report("Lost the leader lock (database session ended); jobs stopped.")
+                        break
+            finally:
+                scheduler.shutdown()
+    finally:
+        lock.release()
+
+
+def run_blocking(report: Callable[[str], object] = log.info) -> None:
+    """Run the scheduler in this process until interrupted (`flask --app otto scheduler`):
+    it runs the jobs while it leads (see run_as_leader)."""
+    try:
+        run_as_leader(current_app._get_current_object(), threading.Event(), report)
     except (KeyboardInterrupt, SystemExit):
         pass

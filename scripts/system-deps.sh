@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Install the Debian packages the project needs, when they are missing.
 #   scripts/system-deps.sh run    python venv support, WeasyPrint's Pango, fonts
-#   scripts/system-deps.sh test   the above, plus Chromium for the browser tests
+#   scripts/system-deps.sh test   the above, plus Chromium for the browser tests, poppler
+#                                 (pdftoppm) for the report page images and the PostgreSQL
+#                                 client tools for the backup tests
 # Safe to repeat: it only calls apt-get for packages that are not installed.
 set -euo pipefail
 
@@ -11,6 +13,12 @@ ldconfig -p 2>/dev/null | grep -q "libpango-1.0.so" || need+=(libpango-1.0-0 lib
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
 if [ "${1:-run}" = "test" ] && [ ! -x /usr/bin/chromium ]; then
   need+=(chromium)
+fi
+if [ "${1:-run}" = "test" ] && ! command -v pdftoppm >/dev/null; then
+  need+=(poppler-utils)  # the report tests turn PDF pages into images
+fi
+if [ "${1:-run}" = "test" ] && ! command -v pg_dump >/dev/null; then
+  need+=(postgresql-client)  # the backup tests on PostgreSQL run pg_dump and pg_restore
 fi
 [ ${#need[@]} -eq 0 ] && exit 0
 

@@ -321,3 +321,47 @@ def mailbox(app, _smtp_server, monkeypatch):
     monkeypatch.setitem(app.config, "SMTP_STARTTLS", False)
     monkeypatch.setitem(app.config, "SMTP_USER", "")
     return inbox.messages
+
+
+# --- object storage --------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint():
+    """A local S3-compatible server (moto's server mode) on loopback, for the session.
+    Its credentials and region are set for boto3 in the environment (moto takes any)."""
+    from moto.server import ThreadedMotoServer
+
+    environment = {
+        "AWS_ACCESS_KEY_ID": "otto-test",
+        "AWS_SECRET_ACCESS_KEY": "otto-test-secret",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }
+    saved = {name: os.environ.get(name) for name in environment}
+    os.environ.update(environment)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
+@pytest.fixture
+def s3_photo_config(s3_endpoint):
+    """The photo settings of an app storing photos in a new, empty bucket on the local S3
+    server."""
+    from otto.inspections.photo_storage import s3_client
+
+    bucket = f"otto-photos-{uuid.uuid4().hex[:12]}"
+    s3_client(s3_endpoint).create_bucket(Bucket=bucket)
+    return {
+        "PHOTO_STORAGE": "s3",
+        "S3_BUCKET": bucket,
+        "S3_PREFIX": "photos/",
+        "S3_ENDPOINT_URL": s3_endpoint,
+    }

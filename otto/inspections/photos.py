@@ -295,14 +295,19 @@ def can_download(user, sha256: str) -> bool:
     return db.session.scalar(query.limit(1)) is not None
 
 
-def photo_file(user, sha256: str, variant: str, storage: PhotoStorage) -> tuple[Path, str]:
-    """The stored file of one variant of a photo the user may download, with its media type.
+def photo_file(user, sha256: str, variant: str, storage: PhotoStorage) -> tuple[BinaryIO, str]:
+    """One variant of a photo the user may download, opened for reading (the caller closes
+    it), with its media type.
 
     NotFound alike when the photo is missing and when the user may not see it, so an answer
     never reveals that another agency holds a photo.
     """
     photo = db.session.get(Photo, sha256) if SHA256_FORMAT.fullmatch(sha256) else None
-    if photo is None or not can_download(user, sha256) or not storage.exists(sha256, variant):
+    if photo is None or not can_download(user, sha256):
         raise NotFound(f"No photo {sha256}.")
+    try:
+        file = storage.open(sha256, variant)
+    except FileNotFoundError:
+        raise NotFound(f"No photo {sha256}.") from None
     media_type = photo.media_type if variant == "original" else "image/jpeg"
-    return storage.path(sha256, variant), media_type
+    return file, media_type

@@ -20,7 +20,7 @@ from otto.auth import Actor
 from otto.extensions import db
 from otto.inspections import photo_images, photos
 from otto.inspections.models import Photo
-from otto.inspections.photo_storage import FolderStorage, storage_from_config
+from otto.inspections.photo_storage import FolderStorage, S3Storage, storage_from_config
 from otto.sync import devices
 from otto.sync.models import Change
 from tests.test_errors import assert_error
@@ -98,13 +98,20 @@ def download(client, url, **options):
     return client.get(url, buffered=True, **options)
 
 
-def stored_files(app) -> set[Path]:
+def stored_files(app) -> set:
+    """Every file in the photo folder (scratch folders included), or every object in the
+    bucket."""
+    storage = storage_from_config(app.config)
+    if isinstance(storage, S3Storage):
+        pages = storage.client.get_paginator("list_objects_v2").paginate(Bucket=storage.bucket)
+        return {item["Key"] for page in pages for item in page.get("Contents", [])}
     return {path for path in Path(app.config["PHOTO_DIR"]).rglob("*") if path.is_file()}
 
 
 def stored_image(app, sha256: str, variant: str) -> Image.Image:
-    image = Image.open(storage_from_config(app.config).path(sha256, variant))
-    image.load()
+    with storage_from_config(app.config).open(sha256, variant) as file:
+        image = Image.open(file)
+        image.load()
     return image
 
 
@@ -118,6 +125,18 @@ def bearer(user) -> dict:
     _, token = devices.register_device(user, str(uuid.uuid4()), "Surfplatta")
     db.session.commit()
     return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture(params=["folder", "s3"])
+def photo_storage(request, app, monkeypatch):
+    """Run a test once with photos in a folder and once in a bucket of a local S3 server."""
+    if request.param == "s3":
+        for key, value in request.getfixturevalue("s3_photo_config").items():
+            monkeypatch.setitem(app.config, key, value)
+    return request.param
+
+
+on_both_storages = pytest.mark.usefixtures("photo_storage")
 
 
 @pytest.fixture
@@ -161,6 +180,7 @@ def link(client, headers, visit_id, sha256, **fields):
     ("format", "media_type"),
     [("JPEG", "image/jpeg"), ("PNG", "image/png"), ("WEBP", "image/webp")],
 )
+@on_both_storages
 def test_upload_then_head_and_get_every_size(client, joint, format, media_type):
     data = photo_bytes((400, 300), format)
     url = f"/api/photos/{sha(data)}"
@@ -193,6 +213,7 @@ def test_upload_then_head_and_get_every_size(client, joint, format, media_type):
     )
 
 
+@on_both_storages
 def test_download_is_private_with_an_etag_that_revalidates(client, inspector):
     data = photo_bytes()
     put_photo(client, inspector, data)
@@ -211,6 +232,7 @@ def test_unknown_size_is_a_validation_error(client, inspector):
     assert_error(response, 400, "validation_error")
 
 
+@on_both_storages
 def test_repeat_upload_is_a_no_op(client, app, joint):
     data = photo_bytes()
     assert put_photo(client, joint["miljo"], data).status_code == 201
@@ -224,6 +246,7 @@ def test_repeat_upload_is_a_no_op(client, app, joint):
     assert db.session.scalar(audits) == 1
 
 
+@on_both_storages
 def test_lost_files_are_restored_by_the_next_upload(client, app, inspector):
     data = photo_bytes()
     put_photo(client, inspector, data)
@@ -253,6 +276,7 @@ def test_exif_orientation_is_applied_to_the_derived_copies(client, app, inspecto
     assert stored_image(app, sha(data), "report").size == (480, 640)
 
 
+@on_both_storages
 def test_location_and_time_are_kept_in_the_database_and_stripped_from_copies(
     client, app, inspector
 ):
@@ -403,6 +427,7 @@ def test_reading_stops_as_soon_as_the_limit_is_passed(app, make_user, tmp_path):
     assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
 
 
+@on_both_storages
 def test_a_cut_off_upload_leaves_nothing_and_the_retry_succeeds(client, app, inspector):
     data = photo_bytes((200, 150))
     files = stored_files(app)
@@ -514,6 +539,7 @@ def _agency_finding_photo(client, joint):
     return finding, data
 
 
+@on_both_storages
 def test_agency_photo_stays_inside_its_agency(client, joint, outsider):
     _, data = _agency_finding_photo(client, joint)
     for size in ("thumb", "report", "original"):
