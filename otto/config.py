@@ -12,14 +12,25 @@ INSTANCE_DIR = Path(os.environ.get("OTTO_INSTANCE_DIR", Path.cwd() / "instance")
 
 
 def _secret_key(instance_dir: Path) -> str:
-    """Return SECRET_KEY from the environment, or one generated once into instance/."""
+    """Return SECRET_KEY from the environment, or one generated once into instance/ (one
+    machine only: app servers on several machines must share SECRET_KEY in the environment,
+    or each would reject the others' session cookies and CSRF tokens)."""
     if os.environ.get("SECRET_KEY"):
         return os.environ["SECRET_KEY"]
     key_file = instance_dir / "secret_key"
     if not key_file.exists():
         instance_dir.mkdir(parents=True, exist_ok=True)
-        key_file.write_text(secrets.token_hex(32))
-        key_file.chmod(0o600)
+        # Written aside, then linked into place (which fails if the file exists): of several
+        # workers starting at once, one key wins and every worker reads that one.
+        aside = instance_dir / f".secret_key.{os.getpid()}.{secrets.token_hex(4)}"
+        with os.fdopen(os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as out:
+            out.write(secrets.token_hex(32))
+        try:
+            os.link(aside, key_file)
+        except FileExistsError:
+            pass
+        finally:
+            aside.unlink()
     return key_file.read_text().strip()
 
 
@@ -57,12 +68,22 @@ def load_config() -> dict:
     """Build the configuration dict from environment variables."""
     env = os.environ.get
     INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    # Served over HTTPS (production): cookies only over TLS. Follows OTTO_BASE_URL unless
+    # OTTO_SECURE_COOKIES says otherwise.
+    https = env("OTTO_BASE_URL", "").startswith("https://")
+    secure_cookies = env("OTTO_SECURE_COOKIES", "1" if https else "0") == "1"
     return {
         "SECRET_KEY": _secret_key(INSTANCE_DIR),
         "SQLALCHEMY_DATABASE_URI": database_url(
             env("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'otto.sqlite3'}")
         ),
+        # Photo files: "folder" (PHOTO_DIR, one machine) or "s3" (a bucket shared by several
+        # app servers; credentials and region from the standard AWS_* variables).
+        "PHOTO_STORAGE": env("OTTO_PHOTO_STORAGE", "folder"),
         "PHOTO_DIR": env("OTTO_PHOTO_DIR", str(INSTANCE_DIR / "photos")),
+        "S3_BUCKET": env("OTTO_S3_BUCKET", ""),
+        "S3_PREFIX": env("OTTO_S3_PREFIX", ""),
+        "S3_ENDPOINT_URL": env("OTTO_S3_ENDPOINT_URL", ""),  # empty: AWS itself
         "MAX_PHOTO_BYTES": int(env("OTTO_MAX_PHOTO_BYTES", 25 * 1024 * 1024)),
         # Width × height checked from the header before decoding (decompression bombs).
         "MAX_PHOTO_PIXELS": int(env("OTTO_MAX_PHOTO_PIXELS", 50_000_000)),
@@ -76,10 +97,17 @@ def load_config() -> dict:
         "MAIL_FROM": env("MAIL_FROM", "otto@kommun.example"),
         "LOGIN_MAX_FAILURES": int(env("OTTO_LOGIN_MAX_FAILURES", 5)),
         "LOGIN_LOCK_SECONDS": int(env("OTTO_LOGIN_LOCK_SECONDS", 900)),
+        # Cookies never reach scripts or other sites' forms; behind HTTPS (production) they
+        # are sent over TLS only and Strict-Transport-Security is added (otto.security).
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": env("OTTO_SECURE_COOKIES", "0") == "1",
+        "SESSION_COOKIE_SECURE": secure_cookies,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": secure_cookies,
         "RUN_SCHEDULER": env("OTTO_RUN_SCHEDULER", "0") == "1",
+        # How often a waiting scheduler tries to take over, and the leader checks its lock.
+        "SCHEDULER_POLL_SECONDS": float(env("OTTO_SCHEDULER_POLL_SECONDS", 10)),
         "FOLLOW_UP_RULES": follow_up_rules(env("OTTO_FOLLOW_UP_RULES", "")),
         # Reminders go out this many days before a follow-up's due date, and on the day.
         "REMINDER_DAYS_BEFORE": int(env("OTTO_REMINDER_DAYS_BEFORE", 3)),

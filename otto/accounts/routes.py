@@ -1,5 +1,7 @@
 """Accounts: registering a device for the field app, who am I, and the web login pages."""
 
+import re
+
 from flask import Blueprint as PageBlueprint
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import login_user, logout_user
@@ -7,13 +9,18 @@ from flask_login import login_user, logout_user
 from otto.accounts import services
 from otto.accounts.schemas import DeviceRegistrationSchema, DeviceTokenSchema, UserSchema
 from otto.api import Blueprint
+from otto.auth import page_auth
 from otto.errors import DomainError
 from otto.extensions import db
 from otto.sync import devices
 from otto.sync.feed import current_epoch
+from otto.web.labels import field_errors
 
 api_blp = Blueprint("auth", __name__, url_prefix="/api", description="Accounts and devices")
 pages = PageBlueprint("accounts", __name__, template_folder="templates")
+# A path on this site only: browsers read "/\\evil.example" and "/\t/evil.example" (they drop
+# tabs and newlines) as "//evil.example", another site.
+_LOCAL_PATH = re.compile(r"/(?![/\\])[^\\\x00-\x1f]*")
 
 
 def _authenticate(username: str, password: str):
@@ -65,11 +72,7 @@ def login():
             return render_template("login.html"), error.status
         login_user(user)
         next_url = request.args.get("next", "")
-        return redirect(
-            next_url
-            if next_url.startswith("/") and not next_url.startswith("//")
-            else url_for("web.home")
-        )
+        return redirect(next_url if _LOCAL_PATH.fullmatch(next_url) else url_for("web.home"))
     return render_template("login.html")
 
 
@@ -79,3 +82,24 @@ def logout():
     logout_user()
     flash("Du är utloggad.", "info")
     return redirect(url_for("accounts.login"))
+
+
+@pages.route("/konto/losenord", methods=["GET", "POST"])
+@page_auth()
+def change_password(actor):
+    """Any signed-in user changes their own password, giving the current one."""
+    if request.method == "GET":
+        return render_template("password.html", errors={})
+    try:
+        services.set_password(
+            actor,
+            actor.user.id,
+            request.form.get("password", ""),
+            current_password=request.form.get("current_password", ""),
+            password_repeat=request.form.get("password_repeat", ""),
+        )
+    except DomainError as error:
+        return render_template("password.html", errors=field_errors(error.details)), 400
+    db.session.commit()
+    flash("Ditt lösenord är bytt.", "info")
+    return redirect(url_for("web.home"))

@@ -26,7 +26,7 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, Any
-from xml.etree.ElementTree import ParseError
+from xml.etree.ElementTree import ParseError  # nosec B405
 
 import openpyxl
 from openpyxl.utils.exceptions import InvalidFileException
@@ -53,7 +53,8 @@ _FALSE = {"no", "false", "false()", "0"}
 _TYPE = re.compile(
     r"(?P<kind>(?:begin|end)[ _](?:group|repeat)(?=\s|$)|\S+)\s*(?P<arguments>.*)", re.IGNORECASE
 )
-# What openpyxl raises for a file that is not a readable .xlsx workbook.
+# What openpyxl raises for a file that is not a readable .xlsx workbook. (ParseError is only
+# the exception class: openpyxl parses with defusedxml, a dependency, so no entity expansion.)
 _UNREADABLE = (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError, ParseError)
 _SHOW_IF_ERROR = re.compile(r"sections\[(\d+)\]\.questions\[(\d+)\]\.show_if")
 

@@ -1,9 +1,9 @@
 """The field app: serves the built PWA (`pwa/dist`) under /app/ with the headers it needs.
 
 The app shell is precached by its service worker, so index.html and sw.js must always be
-revalidated (`no-cache`), while the content-hashed bundles can be cached for a year. Every
-response carries a strict Content-Security-Policy: the app has no inline scripts or styles
-and talks only to its own origin.
+revalidated (`no-cache`), while the content-hashed bundles can be cached for a year. Like
+every response, these carry the strict Content-Security-Policy of otto.security: the app has
+no inline scripts or styles and talks only to its own origin.
 """
 
 import re
@@ -13,22 +13,6 @@ from flask import Blueprint, abort, current_app, send_from_directory
 
 field_app = Blueprint("field_app", __name__, url_prefix="/app")
 
-CONTENT_SECURITY_POLICY = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' blob: data:",
-        "connect-src 'self'",
-        "worker-src 'self'",
-        "manifest-src 'self'",
-        "font-src 'self'",
-        "object-src 'none'",
-        "base-uri 'self'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ]
-)
 # Bundles named by their content (app-3F2KQ7XD.js) never change under the same name.
 _HASHED = re.compile(r"^app-[A-Z0-9]{8}\.(js|css)$")
 _ALWAYS_REVALIDATE = {"index.html", "sw.js", "manifest.webmanifest"}
@@ -72,11 +56,3 @@ def asset(filename: str):
     if "/" not in filename and (_dist() / filename).is_file():
         return _send(filename)
     return _send("index.html")
-
-
-@field_app.after_request
-def _security_headers(response):
-    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "same-origin"
-    return response
