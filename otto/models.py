@@ -16,4 +16,5 @@ from otto.inspections.models import (  # noqa: F401
     Signature,
     Visit,
 )
+from otto.reports.models import Report  # noqa: F401
 from otto.sync.models import Change, Conflict, Device, SyncMutation, SyncState  # noqa: F401

@@ -64,3 +64,22 @@ def is_participant(user: User, visit_id: str) -> bool:
         )
         memo[key] = db.session.scalar(query.limit(1)) is not None
     return memo[key]
+
+
+def report_items(user: User, visit_id: str, model, agency_code: str | None):
+    """A WHERE clause on an agency-owned model selecting what one report of a visit shows,
+    or None when `user` may not request that report.
+
+    An agency's report (`agency_code`) holds that agency's items of both visibilities and
+    may be requested by coordinators and by that agency's participants of the visit. The
+    joint report (`agency_code` None) holds `joint` items of every agency and may be
+    requested by coordinators and every participant.
+    """
+    allowed = user.is_coordinator or (
+        is_participant(user, visit_id) and agency_code in (None, user.agency_code)
+    )
+    if not allowed:
+        return None
+    if agency_code is None:
+        return and_(model.visit_id == visit_id, model.visibility == Visibility.JOINT)
+    return and_(model.visit_id == visit_id, model.agency_code == agency_code)

@@ -27,6 +27,7 @@ from otto.inspections import photos, visits
 from otto.inspections.dossier import load_dossier
 from otto.inspections.models import VisitStatus
 from otto.inspections.photo_storage import storage_from_config
+from otto.reports import services as reports
 from otto.sync import resolution
 from otto.web.labels import error_message
 
@@ -53,6 +54,7 @@ def _render(actor, visit_id, status=200, error=None):
         d=dossier,
         actions=STATUS_ACTIONS.get(dossier.visit.status, []) if actor.is_coordinator else [],
         error=error,
+        reports=reports.list_reports(actor.user, visit_id) if actor.is_coordinator else [],
     ), status
 
 
@@ -131,8 +133,8 @@ def photo(sha256, actor):
     """A photo (thumbnail or report size) the signed-in user may see; 404 otherwise."""
     size = PHOTO_SIZES.get(request.args.get("storlek", ""), "report")
     storage = storage_from_config(current_app.config)
-    path, media_type = photos.photo_file(actor.user, sha256, size, storage)
-    response = send_file(path, mimetype=media_type, etag=f"{sha256}.{size}")
+    file, media_type = photos.photo_file(actor.user, sha256, size, storage)
+    response = send_file(file, mimetype=media_type, etag=f"{sha256}.{size}")
     response.cache_control.private = True
     response.cache_control.no_cache = True  # access is checked on every request
     return response

@@ -1,0 +1,1 @@
+"""Inspection reports: each agency's own PDF report of a visit and the joint report."""

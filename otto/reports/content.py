@@ -1,0 +1,367 @@
+"""What one report of a visit contains, gathered through the confidentiality rule.
+
+Every answer, finding and photo link comes from `visibility.report_items`: an agency's
+report holds that agency's items (both visibilities), the joint report only `joint` items of
+every agency. Follow-ups follow their findings. The result is plain data for the template.
+"""
+
+import dataclasses
+import hashlib
+import json
+from collections import defaultdict
+
+from sqlalchemy import select
+
+from otto.accounts.models import Agency, User
+from otto.checklists import services as checklists
+from otto.checklists.describe import SEVERITY_LABELS
+from otto.checklists.logic import evaluate, is_missing
+from otto.errors import Forbidden, Invalid
+from otto.extensions import db
+from otto.inspections.models import (
+    Answer,
+    Finding,
+    FollowUp,
+    Photo,
+    PhotoLink,
+    Signature,
+    Visit,
+)
+from otto.inspections.visibility import report_items
+from otto.inspections.visits import get_visit
+from otto.reports import wording
+from otto.web import labels
+
+SEVERITY_ORDER = ("critical", "major", "minor", "info")
+
+
+@dataclasses.dataclass
+class Row:
+    """One question of a checklist with its outcome (`ok`, `deviation`, `not_checked`, `na`)."""
+
+    question_id: str
+    text: str
+    outcome: str
+    value: str
+    note: str
+    legal_ref: str
+
+    @property
+    def outcome_label(self) -> str:
+        return wording.OUTCOME_LABELS[self.outcome]
+
+
+@dataclasses.dataclass
+class Section:
+    title: str
+    rows: list[Row]
+
+
+@dataclasses.dataclass
+class Checklist:
+    agency_code: str
+    agency_name: str
+    title: str
+    version: int
+    sections: list[Section]
+
+    def count(self, outcome: str) -> int:
+        return sum(row.outcome == outcome for s in self.sections for row in s.rows)
+
+
+@dataclasses.dataclass
+class ReportPhoto:
+    sha256: str
+    caption: str
+    pending: bool  # linked, but the server has not received the bytes yet
+
+
+@dataclasses.dataclass
+class FindingEntry:
+    number: int
+    finding: Finding
+    agency_name: str
+    question_text: str
+    photos: list[ReportPhoto]
+    follow_ups: list[FollowUp]
+
+    @property
+    def severity_label(self) -> str:
+        return SEVERITY_LABELS.get(self.finding.severity, self.finding.severity)
+
+
+@dataclasses.dataclass
+class Participant:
+    name: str
+    email: str
+    agency_code: str
+    agency_name: str
+
+
+@dataclasses.dataclass
+class ReportContent:
+    """Everything one report shows. `agency` is None for the joint report."""
+
+    visit: Visit
+    agency: Agency | None
+    agencies: list[Agency]
+    inspectors: list[Participant]
+    coordinator: User | None
+    checklists: list[Checklist]
+    findings: list[FindingEntry]
+    other_photos: list[ReportPhoto]
+    signatures: list[Signature]
+
+    @property
+    def joint(self) -> bool:
+        return self.agency is None
+
+    @property
+    def photo_shas(self) -> set[str]:
+        """Every photo (and signature image) the report may embed."""
+        shas = {p.sha256 for e in self.findings for p in e.photos if not p.pending}
+        shas |= {p.sha256 for p in self.other_photos if not p.pending}
+        return shas | {s.image_sha256 for s in self.signatures}
+
+
+def _assignments(visit: Visit) -> list:
+    """The visit's assignments in planning order: a report must come out the same each time
+    (its fingerprint decides whether a closed visit's report is issued again)."""
+    return sorted(visit.assignments, key=lambda a: a.id)
+
+
+def participating_agencies(visit: Visit) -> list[str]:
+    """The codes of the agencies taking part in a visit, in planning order, once each."""
+    return list(dict.fromkeys(a.agency_code for a in _assignments(visit)))
+
+
+def load_content(user: User, visit_id: str, agency_code: str | None) -> ReportContent:
+    """The content of a visit's report for `agency_code` (None: the joint report).
+
+    NotFound when the user may not open the visit; Invalid when the agency did not take
+    part in it (or does not exist); Forbidden when the user may not request this report.
+    """
+    visit = get_visit(user, visit_id)
+    codes = participating_agencies(visit)
+    if agency_code is not None and agency_code not in codes:
+        raise Invalid(
+            f"The agency {agency_code!r} did not take part in this visit.",
+            {"agency": [f"One of {', '.join(codes)}."]},
+            code="unknown_agency",
+        )
+    clauses = {
+        model: report_items(user, visit.id, model, agency_code)
+        for model in (Answer, Finding, PhotoLink)
+    }
+    if clauses[Answer] is None:
+        raise Forbidden("You may not request this report.")
+    agencies = {a.code: a for a in db.session.scalars(select(Agency).where(Agency.code.in_(codes)))}
+    answers = list(db.session.scalars(select(Answer).where(clauses[Answer])))
+    findings = list(
+        db.session.scalars(select(Finding).where(clauses[Finding], Finding.deleted_at.is_(None)))
+    )
+    questions = _question_texts(visit, answers)
+    checklist_parts = _checklists(visit, agency_code, answers, findings, agencies)
+    links = _photo_links(clauses[PhotoLink], clauses[Finding])
+    entries = _finding_entries(findings, links, agencies, questions)
+    finding_ids = {f.id for f in findings}
+    return ReportContent(
+        visit=visit,
+        agency=agencies.get(agency_code) if agency_code else None,
+        agencies=[agencies[c] for c in codes if c in agencies],
+        inspectors=_inspectors(visit, agency_code, agencies),
+        coordinator=db.session.get(User, visit.coordinator_id) if visit.coordinator_id else None,
+        checklists=checklist_parts,
+        findings=entries,
+        other_photos=[p for link, p in links if link.finding_id not in finding_ids],
+        signatures=_signatures(visit.id),
+    )
+
+
+def fingerprint(content: ReportContent, html: str) -> str:
+    """The SHA-256 of a report's content: its HTML (rendered without the issue stamp) and
+    the photos it embeds, so a changed photo or text means a new version."""
+    digest = hashlib.sha256(html.encode())
+    digest.update(json.dumps(sorted(content.photo_shas)).encode())
+    return digest.hexdigest()
+
+
+def _inspectors(visit: Visit, agency_code, agencies) -> list[Participant]:
+    seen, result = set(), []
+    for assignment in _assignments(visit):
+        if agency_code and assignment.agency_code != agency_code:
+            continue
+        if assignment.user_id in seen:
+            continue
+        seen.add(assignment.user_id)
+        agency = agencies.get(assignment.agency_code)
+        result.append(
+            Participant(
+                name=assignment.user.name,
+                email=assignment.user.email,
+                agency_code=assignment.agency_code,
+                agency_name=agency.name if agency else assignment.agency_code,
+            )
+        )
+    return result
+
+
+def _signatures(visit_id: str) -> list[Signature]:
+    """The representative's signatures: the visit's, not an agency's compartment (every
+    participant sees them in the dossier)."""
+    query = (
+        select(Signature)
+        .where(Signature.visit_id == visit_id)
+        .order_by(Signature.signed_at, Signature.id)
+    )
+    return list(db.session.scalars(query))
+
+
+def _question_texts(visit, answers) -> dict[tuple[str, str], str]:
+    """(agency, question id) → question text, for findings that point at a question; the
+    newest version's text where versions differ."""
+    texts = {}
+    version_ids = {a.template_version_id for a in visit.assignments if a.template_version_id}
+    version_ids |= {a.template_version_id for a in answers}
+    for version_id in sorted(version_ids, reverse=True):
+        version = checklists.get_version(version_id)
+        for qid, question in checklists.question_index(version).items():
+            texts.setdefault((version.template.agency_code, qid), question["text"])
+    return texts
+
+
+def _checklists(visit, agency_code, answers, findings, agencies) -> list[Checklist]:
+    """The agency's pinned checklists with every question and its outcome; in the joint
+    report, each agency's checklist with only the questions that have a joint answer."""
+    by_version: dict[int, dict[str, Answer]] = defaultdict(dict)
+    for answer in answers:
+        by_version[answer.template_version_id][answer.question_id] = answer
+    version_ids = [
+        a.template_version_id
+        for a in _assignments(visit)
+        if a.template_version_id and (agency_code is None or a.agency_code == agency_code)
+    ]
+    version_ids += [v for v in by_version if v not in version_ids]
+    flagged = {(f.agency_code, f.question_id) for f in findings if f.question_id}
+    result = []
+    for version_id in dict.fromkeys(version_ids):
+        version = checklists.get_version(version_id)
+        code = version.template.agency_code
+        given = by_version.get(version_id, {})
+        values = {qid: a.value for qid, a in given.items()}
+        sections = []
+        for section in version.body["sections"]:
+            rows = [
+                _row(question, given.get(question["id"]), values, (code, question["id"]) in flagged)
+                for question in section["questions"]
+                if agency_code is not None or question["id"] in given
+            ]
+            if rows:
+                sections.append(Section(section["title"], rows))
+        if agency_code is None and not sections:
+            continue  # nothing of this agency's checklist is shared
+        agency = agencies.get(code)
+        result.append(
+            Checklist(
+                agency_code=code,
+                agency_name=agency.name if agency else code,
+                title=version.template.title,
+                version=version.version,
+                sections=sections,
+            )
+        )
+    order = {code: n for n, code in enumerate(participating_agencies(visit))}
+    return sorted(result, key=lambda c: (order.get(c.agency_code, 99), c.title))
+
+
+def _row(question: dict, answer: Answer | None, values: dict, has_finding: bool) -> Row:
+    value = answer.value if answer else None
+    if is_missing(value):
+        shown = question.get("show_if")
+        outcome = "na" if shown and not evaluate(shown, values) else "not_checked"
+    elif question.get("type") == "yesno" and value == "na":
+        outcome = "na"
+    elif has_finding or _deviates(question, values):
+        outcome = "deviation"
+    else:
+        outcome = "ok"
+    return Row(
+        question_id=question["id"],
+        text=question["text"],
+        outcome=outcome,
+        value=_value_text(question, value),
+        note=answer.note if answer else "",
+        legal_ref=question.get("legal_ref", ""),
+    )
+
+
+def _deviates(question: dict, values: dict) -> bool:
+    deviation = question.get("deviation")
+    return bool(deviation and evaluate(deviation["when"], values))
+
+
+def _value_text(question: dict, value) -> str:
+    if is_missing(value):
+        return ""
+    kind = question.get("type")
+    if kind == "photo":
+        count = len(value) if isinstance(value, list) else 1
+        return f"{count} foto" if count == 1 else f"{count} foton"
+    if kind == "signature":
+        return "Signerad"
+    if kind == "location" and isinstance(value, dict):
+        lat, lon = value.get("lat"), value.get("lon")
+        return f"{lat}, {lon}" if lat is not None else labels.answer_value(value, question)
+    return labels.answer_value(value, question)
+
+
+def _photo_links(link_clause, finding_clause) -> list[tuple[PhotoLink, ReportPhoto]]:
+    """The report's photo links: the rule applied to the link and, for a finding's photo,
+    to its finding too (a finding made agency-only keeps its photos inside its agency)."""
+    report_findings = select(Finding.id).where(finding_clause)
+    query = (
+        select(PhotoLink, Photo.sha256)
+        .outerjoin(Photo, Photo.sha256 == PhotoLink.photo_sha256)
+        .where(
+            link_clause,
+            PhotoLink.deleted_at.is_(None),
+            PhotoLink.finding_id.is_(None) | PhotoLink.finding_id.in_(report_findings),
+        )
+        .order_by(PhotoLink.created_at, PhotoLink.id)
+    )
+    return [
+        (link, ReportPhoto(link.photo_sha256, link.caption, pending=stored is None))
+        for link, stored in db.session.execute(query)
+    ]
+
+
+def _finding_entries(findings, links, agencies, questions) -> list[FindingEntry]:
+    photos_by_finding = defaultdict(list)
+    for link, photo in links:
+        if link.finding_id:
+            photos_by_finding[link.finding_id].append(photo)
+    follow_ups = defaultdict(list)
+    if findings:
+        query = (
+            select(FollowUp)
+            .where(FollowUp.finding_id.in_([f.id for f in findings]))
+            .order_by(FollowUp.due_date, FollowUp.id)
+        )
+        for follow_up in db.session.scalars(query):
+            follow_ups[follow_up.finding_id].append(follow_up)
+    rank = {severity: n for n, severity in enumerate(SEVERITY_ORDER)}
+    ordered = sorted(findings, key=lambda f: (rank.get(f.severity, 9), f.created_at, f.id))
+    entries = []
+    for number, finding in enumerate(ordered, start=1):
+        agency = agencies.get(finding.agency_code)
+        entries.append(
+            FindingEntry(
+                number=number,
+                finding=finding,
+                agency_name=agency.name if agency else finding.agency_code,
+                question_text=questions.get((finding.agency_code, finding.question_id), ""),
+                photos=photos_by_finding.get(finding.id, []),
+                follow_ups=follow_ups.get(finding.id, []),
+            )
+        )
+    return entries

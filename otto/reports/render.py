@@ -1,0 +1,125 @@
+"""Report content → HTML (Jinja, templates/reports/report.html) → PDF (WeasyPrint with the
+print stylesheet templates/reports/report.css).
+
+WeasyPrint fetches nothing on its own: the only URLs a report may use are `photo:<sha256>`,
+answered from photo storage with the photo's report-size copy (never the original) and only
+for the photos the report's content holds.
+"""
+
+import datetime as dt
+import functools
+import io
+import warnings
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import weasyprint
+from jinja2 import Environment, PackageLoader, select_autoescape
+from PIL import Image
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from otto.inspections.photo_storage import PhotoStorage
+from otto.reports import wording
+from otto.reports.content import ReportContent
+
+LOCAL_TZ = ZoneInfo("Europe/Stockholm")
+STYLESHEET = Path(__file__).parent / "templates" / "reports" / "report.css"
+PDF_A = "pdf/a-3b"
+PHOTO_SCHEME = "photo:"
+PRINT_EDGE, PRINT_QUALITY = 800, 80
+PRINT_THREADS = 4
+
+
+def _local(value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    return value.astimezone(LOCAL_TZ).strftime(fmt) if value else ""
+
+
+def _date(value: dt.date | None) -> str:
+    return value.isoformat() if value else ""
+
+
+@functools.cache
+def _environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("otto.reports", "templates"),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["localtime"] = _local
+    env.filters["date"] = _date
+    env.globals["wording"] = wording
+    return env
+
+
+@functools.cache
+def _stylesheet() -> weasyprint.CSS:
+    return weasyprint.CSS(filename=str(STYLESHEET))
+
+
+def render_html(content: ReportContent, *, stamp: dict | None) -> str:
+    """The report as HTML. `stamp` is {"version", "issued_at"} for an issued report, None
+    for a draft (or for the content fingerprint, where the stamp must not count)."""
+    return _environment().get_template("reports/report.html").render(c=content, stamp=stamp)
+
+
+class PhotoFetcher(URLFetcher):
+    """Serves `photo:<sha256>` from photo storage's report copies; refuses anything else.
+
+    The print copies of all allowed photos are made up front on a few threads (Pillow lets
+    go of the GIL while it decodes and encodes); a photo whose report copy is missing is
+    left out of the report, as WeasyPrint does with any image it cannot load."""
+
+    def __init__(self, storage: PhotoStorage, allowed: set[str]):
+        super().__init__(allowed_protocols=["photo"])
+        with ThreadPoolExecutor(max_workers=PRINT_THREADS) as pool:
+            copies = pool.map(lambda sha256: _stored_print_copy(storage, sha256), allowed)
+            self.copies = dict(zip(allowed, copies, strict=True))
+
+    def fetch(self, url, headers=None):
+        body = (
+            self.copies.get(url.removeprefix(PHOTO_SCHEME))
+            if url.startswith(PHOTO_SCHEME)
+            else None
+        )
+        if body is None:
+            raise ValueError(f"The report may not load {url}.")
+        return URLFetcherResponse(url, body, {"Content-Type": "image/jpeg"})
+
+
+def _stored_print_copy(storage: PhotoStorage, sha256: str) -> bytes | None:
+    try:
+        with storage.open(sha256, "report") as file:
+            return print_copy(file)
+    except FileNotFoundError:
+        return None
+
+
+def print_copy(file) -> bytes:
+    """A photo's report copy at print size: long edge PRINT_EDGE (about 240 dpi at the
+    width a report shows a photo), so 60 photos stay well under 15 MB. The JPEG decoder
+    scales by 1/2 while decoding (`draft`), which is what keeps this fast."""
+    with Image.open(file) as image:
+        if max(image.size) >= 2 * PRINT_EDGE:
+            image.draft("RGB", (image.width // 2, image.height // 2))
+        image = image.convert("RGB")
+        image.thumbnail((PRINT_EDGE, PRINT_EDGE))
+        buffer = io.BytesIO()
+        image.save(buffer, "JPEG", quality=PRINT_QUALITY)
+    return buffer.getvalue()
+
+
+def render_pdf(
+    html: str, *, storage: PhotoStorage, photos: set[str], pdf_variant: str | None = None
+) -> bytes:
+    """The HTML as PDF bytes; `pdf_variant` "pdf/a-3b" for the archived copy."""
+    document = weasyprint.HTML(
+        string=html, base_url="photo:", url_fetcher=PhotoFetcher(storage, photos)
+    )
+    options = {"pdf_variant": pdf_variant} if pdf_variant else {}
+    with warnings.catch_warnings():
+        # WeasyPrint opens its sRGB profile for PDF/A without closing it (read whole, so
+        # nothing is lost); its ResourceWarning is not ours to fix.
+        warnings.filterwarnings("ignore", message=r".*sRGB2014\.icc", category=ResourceWarning)
+        return document.write_pdf(stylesheets=[_stylesheet()], **options)
