@@ -4,7 +4,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from otto import errors
+from otto import errors, security
 from otto.api import api
 from otto.config import INSTANCE_DIR, load_config
 from otto.extensions import configure_sqlite, csrf, db, login_manager, migrate
@@ -19,6 +19,7 @@ def create_app(config: dict | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
     errors.init_app(app)
+    security.init_app(app)
     feed.init_app(app)
     # A request's unfinished work is rolled back at its end, also when the app context
     # outlives the request (CLI, tests), so a failed request never leaks into the next.
@@ -54,10 +55,13 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from otto.accounts import routes as accounts
+    from otto.analysis import pages as analysis_pages
+    from otto.analysis import routes as analysis
     from otto.checklists import pages as checklist_pages
     from otto.checklists import routes as checklists
     from otto.inspections import photo_routes as photos
     from otto.inspections import routes as inspections
+    from otto.reports import routes as reports
     from otto.sync import routes as sync
     from otto.web import businesses as business_pages
     from otto.web import calendar as calendar_pages
@@ -69,7 +73,15 @@ def _register_blueprints(app: Flask) -> None:
     from otto.web.field_app import field_app
 
     api.init_app(app)
-    for blueprint in (accounts.api_blp, checklists.blp, inspections.blp, photos.blp, sync.blp):
+    for blueprint in (
+        accounts.api_blp,
+        analysis.blp,
+        checklists.blp,
+        inspections.blp,
+        photos.blp,
+        reports.blp,
+        sync.blp,
+    ):
         api.register_blueprint(blueprint)
         csrf.exempt(blueprint)  # the API authenticates with bearer tokens, not cookies
     app.register_blueprint(accounts.pages)
@@ -82,6 +94,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(people_pages.pages)
     app.register_blueprint(field_app)
     app.register_blueprint(follow_up_pages.pages)
+    app.register_blueprint(reports.pages)
+    app.register_blueprint(analysis_pages.pages)
 
 
 def _register_cli(app: Flask) -> None:
