@@ -39,6 +39,9 @@ AUDIT_ACTION_LABELS = {
     "delete": "tog bort",
     "restore": "återställde",
     "resolve": "löste",
+    "issue": "utfärdade",
+    "credentials_changed": "bytte lösenord för",
+    "credentials_reset": "satte nytt lösenord för",
     "conflict": "synkkonflikt på",
 }
 AUDIT_ENTITY_LABELS = {
@@ -49,6 +52,7 @@ AUDIT_ENTITY_LABELS = {
     "signature": "en underskrift",
     "conflict": "en konflikt",
     "follow_up": "en uppföljning",
+    "report": "en rapport",
 }
 
 _FIELD_MESSAGES = {
@@ -70,6 +74,12 @@ _FIELD_MESSAGES = {
     ),
     "Empty file.": "Filen är tom.",
     "No such visit.": "Det tidigare besöket finns inte.",
+    "Wrong password.": "Fel lösenord.",
+    "Cannot change after visits.": (
+        "Myndigheten kan inte ändras för en inspektör som har varit med på besök. "
+        "Skapa en ny person i stället."
+    ),
+    "Not the same password.": "Lösenorden är inte lika.",
 }
 _PREFIX_MESSAGES = {
     "Must be one of": "Välj ett av alternativen i listan.",

@@ -59,6 +59,53 @@ def create_user(actor):
     return redirect(url_for("people.users"))
 
 
+_PROFILE_FIELDS = ("name", "email", "role", "agency")
+
+
+def _profile(user: User) -> dict:
+    return {"name": user.name, "email": user.email, "role": user.role, "agency": user.agency_code}
+
+
+def _edit_page(user: User, values: dict, error: DomainError | None = None):
+    errors = field_errors(error.details) if error else {}
+    page = render_template("people/user_edit.html", user=user, values=values, errors=errors)
+    return (page, error.status) if error else page
+
+
+@pages.route("/personer/<int:user_id>", methods=["GET", "POST"])
+@page_auth(ADMINS)
+def edit_user(user_id, actor):
+    """Change a user's name, e-mail, role and agency; set a new password (a reset)."""
+    user = accounts.get_user(user_id)
+    if request.method == "GET":
+        return _edit_page(user, _profile(user))
+    values = {k: form_text(k) for k in _PROFILE_FIELDS}
+    try:
+        accounts.update_user(actor, user.id, **(values | {"agency": values["agency"] or None}))
+    except DomainError as error:
+        return _edit_page(user, values, error)
+    db.session.commit()
+    flash(f"Uppgifterna för {user.name} är sparade.", "info")
+    return redirect(url_for("people.users"))
+
+
+@pages.post("/personer/<int:user_id>/losenord")
+@page_auth(ADMINS)
+def reset_password(user_id, actor):
+    """Give a user a new password (forgotten, or suspected known by someone else)."""
+    user = accounts.get_user(user_id)
+    try:
+        accounts.set_password(actor, user.id, request.form.get("password", ""))
+    except DomainError as error:
+        return _edit_page(user, _profile(user), error)
+    db.session.commit()
+    flash(
+        f"{user.name} har fått ett nytt lösenord. Lämna det till personen på ett säkert sätt.",
+        "info",
+    )
+    return redirect(url_for("people.edit_user", user_id=user.id))
+
+
 @pages.post("/personer/<int:user_id>/aktiv")
 @page_auth(ADMINS)
 def set_active(user_id, actor):

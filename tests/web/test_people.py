@@ -4,9 +4,18 @@ may look but not act."""
 from sqlalchemy import select
 
 from otto.accounts.models import User
+from otto.audit import AuditEvent
 from otto.extensions import db
 from otto.sync.models import Device
+from tests.conftest import PASSWORD
 from tests.web.conftest import text
+
+
+def audit_events(entity, entity_id):
+    query = select(AuditEvent).where(
+        AuditEvent.entity == entity, AuditEvent.entity_id == str(entity_id)
+    )
+    return list(db.session.scalars(query.order_by(AuditEvent.id)))
 
 
 def test_an_admin_creates_an_inspector(client, login, make_user):
@@ -94,3 +103,74 @@ def test_inspectors_cannot_see_people(client, login, make_user):
     login(make_user(agency="polis"))
     assert client.get("/personer").status_code == 403
     assert client.get("/enheter").status_code == 403
+
+
+def test_an_admin_corrects_a_user_and_sets_a_new_password(client, login, make_user):
+    inspector = make_user(agency="miljo", name="Jon Felstavad")
+    login(make_user(role="admin"))
+    assert 'value="Jon Felstavad"' in text(client.get(f"/personer/{inspector.id}"))
+    response = client.post(
+        f"/personer/{inspector.id}",
+        data={
+            "name": "Jon Rättstavad",
+            "email": "jon@kommun.example",
+            "role": "inspector",
+            "agency": "brand",
+        },
+        follow_redirects=True,
+    )
+    assert "Uppgifterna för Jon Rättstavad är sparade" in text(response)
+    assert db.session.get(User, inspector.id).agency_code == "brand"
+
+    client.post(f"/personer/{inspector.id}/losenord", data={"password": "nytt-lösenord-1"})
+    client.post("/logout")
+    signed_in = client.post(
+        "/login", data={"username": inspector.username, "password": "nytt-lösenord-1"}
+    )
+    assert signed_in.status_code == 302
+    actions = [e.action for e in audit_events("user", inspector.id)]
+    assert actions[-2:] == ["update", "credentials_reset"]
+    assert all("hash" not in str(e.after) for e in audit_events("user", inspector.id))
+
+
+def test_an_inspectors_agency_stays_once_they_have_been_on_a_visit(
+    client, login, make_user, make_visit
+):
+    inspector = make_user(agency="polis")
+    make_visit(inspectors=[inspector])
+    login(make_user(role="admin"))
+    response = client.post(
+        f"/personer/{inspector.id}",
+        data={"name": inspector.name, "email": "", "role": "inspector", "agency": "miljo"},
+    )
+    assert response.status_code == 409
+    assert "Myndigheten kan inte ändras" in text(response)
+    assert db.session.get(User, inspector.id).agency_code == "polis"
+
+
+def test_a_user_changes_their_own_password_with_the_current_one(client, login, make_user):
+    user = make_user(role="coordinator")
+    login(user)
+    wrong = client.post(
+        "/konto/losenord",
+        data={"current_password": "fel", "password": "mitt-nya-lösen", "password_repeat": "x"},
+    )
+    body = text(wrong)
+    assert wrong.status_code == 400
+    assert 'id="current_password-error">Fel lösenord.' in body
+    assert 'id="password_repeat-error">Lösenorden är inte lika.' in body
+    response = client.post(
+        "/konto/losenord",
+        data={
+            "current_password": PASSWORD,
+            "password": "mitt-nya-lösen",
+            "password_repeat": "mitt-nya-lösen",
+        },
+        follow_redirects=True,
+    )
+    assert "Ditt lösenord är bytt" in text(response)
+    client.post("/logout")
+    assert (
+        client.post("/login", data={"username": user.username, "password": PASSWORD}).status_code
+        == 401
+    )
