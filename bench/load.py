@@ -1,0 +1,373 @@
+"""Benchmark: 50 field devices syncing at once against gunicorn (4 workers) on PostgreSQL.
+
+Creates a fresh PostgreSQL database, runs `flask db upgrade` and `flask seed-demo`, adds 50
+inspectors (ten per agency with a library checklist) assigned to ten joint visits, starts
+`gunicorn -w 4` on a free loopback port and runs the locust scenario of
+bench/load_locust.py headless: each simulated device registers (POST /api/auth/device),
+bootstraps (pull from cursor 0), then pushes answer batches, uploads photos (HEAD + PUT, linked
+by the next push) and pulls incrementally. Prints requests/s, p50/p95/p99 latency per request
+type and overall, for the ramp-up (devices starting over 20 s) and for the steady state that
+follows (--seconds long), the server's CPU time in the steady state, and the error count; drops
+the database and stops every process at the end.
+
+Needs the bench extra (`.venv/bin/pip install -e '.[bench]'`) and a PostgreSQL server.
+Run from the repository root:
+
+    .venv/bin/python bench/load.py [--seconds 60] [--users 50] [--database otto_load_bench]
+
+The server is reached through OTTO_BENCH_POSTGRES_URL (default
+postgresql://postgres@127.0.0.1:5432/postgres), a database used only to create and drop the
+benchmark's own.
+"""
+
+import argparse
+import csv
+import datetime as dt
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import psycopg  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
+BIN = Path(sys.executable).parent
+ADMIN_URL = os.environ.get(
+    "OTTO_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+AGENCIES = ("miljo", "brand", "livsmedel", "polis", "skatt")
+PASSWORD = "ett-långt-lösenord-för-last"
+TARGET_MS = 250
+# Devices start over this many seconds (registration checks a password hash: CPU-heavy by
+# design); the steady-state figures start once all are up, and last --seconds.
+RAMP_SECONDS = 20
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=int, default=60, help="how long locust runs")
+    parser.add_argument("--users", type=int, default=50, help="simulated devices")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    parser.add_argument("--database", default="otto_load_bench", help="created and dropped")
+    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument("--wait", default="2,6", help="think time MIN,MAX seconds per device")
+    return parser.parse_args()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def create_database(name: str) -> str:
+    """Create the benchmark's database (dropping a leftover one); return its URL."""
+    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return make_url(ADMIN_URL).set(database=name).render_as_string(False)
+
+
+def drop_database(name: str) -> None:
+    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def flask(env: dict, *args: str) -> None:
+    subprocess.run(
+        [str(BIN / "flask"), "--app", "otto", *args],
+        env=env,
+        check=True,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def seed_devices(url: str, users: int, folder: Path) -> Path:
+    """Add `users` inspectors (spread over the agencies with a library checklist) and plan
+    one joint visit per five of them, each with their agency's pinned checklist. Writes the
+    accounts the locust devices use (login, visit, checklist version, question ids) to a
+    JSON file and returns its path."""
+    from sqlalchemy import select
+
+    from otto import create_app
+    from otto.accounts.models import User
+    from otto.accounts.services import create_user
+    from otto.auth import Actor
+    from otto.checklists.models import Template, TemplateVersion, VersionStatus
+    from otto.extensions import db
+    from otto.inspections.businesses import create_business
+    from otto.inspections.org_number import with_check_digit
+    from otto.inspections.visits import plan_visit
+    from otto.timeutil import utcnow
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "PHOTO_DIR": str(folder / "photos")})
+    accounts = []
+    with app.app_context():
+        coordinator = db.session.scalar(select(User).where(User.username == "samordnare"))
+        versions = {
+            v.template.agency_code: v
+            for v in db.session.scalars(
+                select(TemplateVersion)
+                .join(Template)
+                .where(TemplateVersion.status == VersionStatus.PUBLISHED)
+            )
+        }
+        start = utcnow().replace(microsecond=0)
+        team = []
+        for n in range(users):
+            agency = AGENCIES[n % len(AGENCIES)]
+            user = create_user(
+                None,
+                username=f"last{n:02d}",
+                name=f"Lastinspektör {n}",
+                email=f"last{n}@botkyrka.example",
+                role="inspector",
+                agency=agency,
+                password=PASSWORD,
+            )
+            team.append(user)
+        for first in range(0, users, len(AGENCIES)):
+            members = team[first : first + len(AGENCIES)]
+            business = create_business(
+                None,
+                name=f"Lastbolaget {first // len(AGENCIES)}",
+                org_number=with_check_digit(f"5590{first:05d}"),
+                address="Lastgatan 1",
+                category="restaurang",
+            )
+            visit = plan_visit(
+                Actor(coordinator),
+                business_id=business.id,
+                planned_start=start,
+                planned_end=start + dt.timedelta(hours=3),
+                participants=[
+                    {"user_id": u.id, "template_version_ids": [versions[u.agency_code].id]}
+                    for u in members
+                ],
+            )
+            for user in members:
+                version = versions[user.agency_code]
+                questions = [q for s in version.body["sections"] for q in s["questions"]]
+                accounts.append(
+                    {
+                        "username": user.username,
+                        "password": PASSWORD,
+                        "visit_id": visit.id,
+                        "template_version": version.id,
+                        "yesno": [q["id"] for q in questions if q["type"] == "yesno"],
+                        "photo": [q["id"] for q in questions if q["type"] == "photo"],
+                    }
+                )
+        db.session.commit()
+        db.engine.dispose()
+    path = folder / "devices.json"
+    path.write_text(json.dumps(accounts))
+    return path
+
+
+def start_server(env: dict, port: int, workers: int, log: Path) -> subprocess.Popen:
+    """gunicorn with `workers` sync workers on loopback, in its own process group."""
+    server = subprocess.Popen(
+        [
+            str(BIN / "gunicorn"),
+            "-w",
+            str(workers),
+            "-b",
+            f"127.0.0.1:{port}",
+            "otto:create_app()",
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/openapi.json", timeout=5)
+            return server
+        except urllib.error.HTTPError:
+            return server  # it answers
+        except OSError:
+            if server.poll() is not None:
+                raise SystemExit(f"gunicorn exited; see {log}") from None
+            time.sleep(0.2)
+    raise SystemExit(f"gunicorn did not answer; see {log}")
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def server_cpu_seconds(server: subprocess.Popen, database: str) -> float:
+    """CPU time used so far by the gunicorn processes and the PostgreSQL backends serving
+    the benchmark's database (backends that ended are not counted)."""
+    import psutil  # a dependency of locust
+
+    processes = [psutil.Process(server.pid), *psutil.Process(server.pid).children(recursive=True)]
+    for process in psutil.process_iter(["cmdline"]):
+        if any(f" {database} " in f" {part} " for part in process.info["cmdline"] or []):
+            processes.append(process)
+    total = 0.0
+    for process in processes:
+        try:
+            times = process.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system
+    return total
+
+
+def run_locust(env: dict, port: int, users: int, seconds: int, folder: Path, cpu) -> float:
+    """Run the scenario; return the server's CPU seconds during the steady state (`cpu()`
+    read when the ramp-up ends and at the end)."""
+    locust = subprocess.Popen(
+        [
+            str(BIN / "locust"),
+            "-f",
+            str(ROOT / "bench" / "load_locust.py"),
+            "--headless",
+            "--users",
+            str(users),
+            "--spawn-rate",
+            str(max(1, users // RAMP_SECONDS)),
+            "--run-time",
+            f"{seconds + RAMP_SECONDS}s",
+            "--host",
+            f"http://127.0.0.1:{port}",
+            "--csv",
+            str(folder / "locust"),
+            "--only-summary",
+            "--loglevel",
+            "WARNING",
+            "--exit-code-on-error",
+            "0",
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=(folder / "locust.log").open("w"),
+        stderr=subprocess.STDOUT,
+    )
+    while not (folder / "ramp.json").exists() and locust.poll() is None:
+        time.sleep(0.1)
+    at_start = cpu()
+    if locust.wait() != 0:
+        raise SystemExit(f"locust failed; see {folder / 'locust.log'}")
+    return cpu() - at_start
+
+
+def table(rows: list[dict]) -> None:
+    """Print one table of figures (locust's CSV column names)."""
+    header = f"{'request':<34}{'count':>8}{'errors':>8}{'req/s':>8}{'p50':>7}{'p95':>7}{'p99':>7}"
+    print(header + "   (latencies in ms)")
+    print("-" * len(header))
+    for row in rows:
+        if int(row["Request Count"]) == 0:
+            continue
+        name = "overall" if row["Name"] == "Aggregated" else f"{row['Type']} {row['Name']}"
+        print(
+            f"{name:<34}{row['Request Count']:>8}{row['Failure Count']:>8}"
+            f"{float(row['Requests/s']):>8.1f}{row['50%']:>7}{row['95%']:>7}{row['99%']:>7}"
+        )
+
+
+def report(prefix: Path, ramp: Path, cpu_seconds: float, seconds: int) -> None:
+    """Print the figures of the ramp-up and of the steady state, and every error."""
+    print("Ramp-up: every device registers (password check) and bootstraps (pull from 0)")
+    ramp_up = json.loads(ramp.read_text())
+    table(ramp_up["stats"])
+    with open(f"{prefix}_stats.csv", newline="") as stats:
+        rows = list(csv.DictReader(stats))
+    print("\nSteady state: pushes of answers, photo uploads, incremental pulls")
+    table(rows)
+    requests = sum(int(r["Request Count"]) for r in rows if r["Name"] == "Aggregated")
+    print(
+        f"server CPU in the steady state (gunicorn + PostgreSQL backends): {cpu_seconds:.1f} s "
+        f"in {seconds} s ({cpu_seconds / seconds / (os.cpu_count() or 1):.0%} of the machine), "
+        f"{1000 * cpu_seconds / max(requests, 1):.0f} ms per request"
+    )
+    with open(f"{prefix}_failures.csv", newline="") as failures:
+        errors = ramp_up["errors"] + list(csv.DictReader(failures))
+    with open(f"{prefix}_exceptions.csv", newline="") as exceptions:
+        crashes = list(csv.DictReader(exceptions))  # the scenario itself failed
+    total = sum(int(e["Occurrences"]) for e in errors) + sum(int(c["Count"]) for c in crashes)
+    print(f"\nerrors: {total}")
+    for error in errors:
+        print(f"  {error['Occurrences']} × {error['Method']} {error['Name']}: {error['Error']}")
+    for crash in crashes:
+        print(f"  {crash['Count']} × exception in the scenario: {crash['Message']}")
+    sync = [r for r in rows if "/api/sync/" in r["Name"] and int(r["Request Count"])]
+    slow = [r["Name"] for r in sync if float(r["95%"]) >= TARGET_MS]
+    verdict = "met" if not slow and total == 0 else "NOT met"
+    print(f"target (zero errors, p95 < {TARGET_MS} ms for push and pull): {verdict}")
+
+
+def main():
+    args = parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="otto-load-"))
+    url = create_database(args.database)
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "SECRET_KEY": "load-benchmark",
+        "OTTO_INSTANCE_DIR": str(folder),
+        "OTTO_PHOTO_DIR": str(folder / "photos"),
+        "OTTO_RUN_SCHEDULER": "0",
+        "OTTO_LOAD_DEVICES": "",
+        "OTTO_LOAD_WAIT": args.wait,
+        "OTTO_LOAD_RAMP_STATS": str(folder / "ramp.json"),
+    }
+    server = None
+    try:
+        flask(env, "db", "upgrade")
+        flask(env, "seed-demo")
+        env["OTTO_LOAD_DEVICES"] = str(seed_devices(url, args.users, folder))
+        server = start_server(env, port, args.workers, folder / "gunicorn.log")
+        print(
+            f"{args.users} devices, think time {args.wait} s, {args.seconds} s, "
+            f"gunicorn -w {args.workers} on "
+            f"PostgreSQL, {os.cpu_count()} CPUs ({time.strftime('%Y-%m-%d')}); load average "
+            "before: {:.1f} {:.1f} {:.1f}\n".format(*os.getloadavg())
+        )
+        cpu_seconds = run_locust(
+            env,
+            port,
+            args.users,
+            args.seconds,
+            folder,
+            lambda: server_cpu_seconds(server, args.database),
+        )
+        report(folder / "locust", folder / "ramp.json", cpu_seconds, args.seconds)
+        print(
+            "load average (1, 5, 15 min) at the end: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg())
+        )
+        print(f"\nlogs: {folder / 'gunicorn.log'}, {folder / 'locust.log'}")
+    finally:
+        if server is not None:
+            stop(server)
+        if not args.keep:
+            drop_database(args.database)
+
+
+if __name__ == "__main__":
+    main()
