@@ -365,3 +365,15 @@ def s3_photo_config(s3_endpoint):
         "S3_PREFIX": "photos/",
         "S3_ENDPOINT_URL": s3_endpoint,
     }
+
+
+@pytest.fixture
+def login(client):
+    """Sign a user in to the web pages and return the client."""
+
+    def sign_in(user):
+        response = client.post("/login", data={"username": user.username, "password": PASSWORD})
+        assert response.status_code == 302
+        return client
+
+    return sign_in

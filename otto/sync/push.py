@@ -14,6 +14,7 @@ in its own savepoint (`apply_mutation`), between the runs, so the order of effec
 device_seq order.
 """
 
+import dataclasses
 import datetime as dt
 from typing import Any
 
@@ -67,10 +68,11 @@ def _require_template_version(mutation: dict) -> None:
         raise errors.Invalid("An answer needs its template_version.", code="invalid_field")
 
 
-def _apply_answer(write: Write, mutation: dict) -> dict:
-    fields = mutation["fields"]
+def _answer_write(write: Write, mutation: dict) -> answers.AnswerWrite:
+    """The answer a mutation writes (refused without its template version)."""
     _require_template_version(mutation)
-    answer, result = answers.set_answer(
+    fields = mutation["fields"]
+    return answers.AnswerWrite(
         write,
         visit_id=mutation["visit_id"],
         template_version_id=mutation["template_version"],
@@ -78,6 +80,13 @@ def _apply_answer(write: Write, mutation: dict) -> dict:
         value=fields.get("value"),
         note=fields.get("note"),
         visibility=fields.get("visibility"),
+    )
+
+
+def _apply_answer(write: Write, mutation: dict) -> dict:
+    item = _answer_write(write, mutation)
+    answer, result = answers.set_answer(
+        **{field.name: getattr(item, field.name) for field in dataclasses.fields(item)}
     )
     return _outcome(answer.version, result)
 
@@ -186,22 +195,10 @@ def apply_answers(actor, mutations: list[dict]) -> list[dict]:
     for position, mutation in enumerate(mutations):
         try:
             mutation, write = _prepare(actor, mutation)
-            _require_template_version(mutation)
+            items.append(_answer_write(write, mutation))
         except errors.DomainError as error:
             outcomes[position] = _rejected(error)
             continue
-        fields = mutation["fields"]
-        items.append(
-            answers.AnswerWrite(
-                write,
-                visit_id=mutation["visit_id"],
-                template_version_id=mutation["template_version"],
-                question_id=mutation["entity_id"],
-                value=fields.get("value"),
-                note=fields.get("note"),
-                visibility=fields.get("visibility"),
-            )
-        )
         positions.append(position)
     for position, result in zip(positions, answers.set_answers(actor, items), strict=True):
         if isinstance(result, errors.DomainError):

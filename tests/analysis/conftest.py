@@ -16,7 +16,6 @@ from otto.inspections import findings, followups, visits
 from otto.inspections.models import FollowUp
 from otto.inspections.org_number import with_check_digit
 from otto.sync.merge import Write
-from tests.conftest import PASSWORD
 
 TZ = ZoneInfo("Europe/Stockholm")
 INJECTION = '=HYPERLINK("http://evil.example","Klicka")'
@@ -154,15 +153,3 @@ def answered(actor, follow_up, status, when):
         .values(at=when.astimezone(dt.UTC))
     )
     db.session.commit()
-
-
-@pytest.fixture
-def login(client):
-    """Sign a user in to the web pages and return the client."""
-
-    def sign_in(user):
-        response = client.post("/login", data={"username": user.username, "password": PASSWORD})
-        assert response.status_code == 302
-        return client
-
-    return sign_in

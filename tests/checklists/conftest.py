@@ -3,7 +3,6 @@
 import pytest
 
 from otto.accounts.services import ensure_agencies
-from tests.conftest import PASSWORD
 
 
 @pytest.fixture
@@ -68,15 +67,3 @@ def coordinator(make_user):
 def coordinator_headers(coordinator, token_for):
     """Bearer headers of a coordinator's device."""
     return token_for(coordinator)
-
-
-@pytest.fixture
-def login(client):
-    """Sign a user in to the web pages."""
-
-    def sign_in(user):
-        response = client.post("/login", data={"username": user.username, "password": PASSWORD})
-        assert response.status_code == 302
-        return client
-
-    return sign_in

@@ -4,22 +4,9 @@ the issued versions listed with their SHA-256 and served exactly as archived."""
 import hashlib
 import re
 
-import pytest
-
 from otto.auth import Actor
 from otto.extensions import db
 from otto.inspections import visits
-from tests.conftest import PASSWORD
-
-
-@pytest.fixture
-def login(client):
-    def sign_in(user):
-        response = client.post("/login", data={"username": user.username, "password": PASSWORD})
-        assert response.status_code == 302
-        return client
-
-    return sign_in
 
 
 def page(client, visit) -> str:

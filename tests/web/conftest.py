@@ -1,20 +1,6 @@
-"""Fixtures for the coordinator pages: signing in, and a coordinator."""
+"""Fixtures for the coordinator pages: a coordinator, and a response as text."""
 
 import pytest
-
-from tests.conftest import PASSWORD
-
-
-@pytest.fixture
-def login(client):
-    """Sign a user in to the web pages and return the client."""
-
-    def sign_in(user):
-        response = client.post("/login", data={"username": user.username, "password": PASSWORD})
-        assert response.status_code == 302
-        return client
-
-    return sign_in
 
 
 @pytest.fixture
