@@ -158,15 +158,24 @@ def _nul_error(where: str) -> Invalid:
     )
 
 
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
 def _refuse_nul_in_url() -> None:
+    """NUL in the path, the query or the fields of a submitted form (JSON bodies are checked
+    when parsed; other bodies, such as photo bytes, are left alone)."""
     if "\x00" in request.path:
         raise _nul_error("path")
     if any(_holds_nul(key) or _holds_nul(value) for key, value in request.args.items(multi=True)):
         raise _nul_error("query")
+    if request.mimetype in _FORM_TYPES and any(
+        _holds_nul(key) or _holds_nul(value) for key, value in request.form.items(multi=True)
+    ):
+        raise _nul_error("form")
 
 
 def init_app(app: Flask) -> None:
-    """Register the request id, the NUL check on URLs and the error handlers."""
+    """Register the request id, the NUL check on URLs and forms, and the error handlers."""
 
     @app.before_request
     def _assign_request_id():

@@ -57,6 +57,23 @@ def test_a_wrong_org_number_is_shown_at_the_field(client, login, coordinator):
     assert db.session.scalar(count) == 0
 
 
+def test_a_nul_character_in_a_form_is_refused_and_nothing_is_stored(client, login, coordinator):
+    login(coordinator)
+    response = client.post(
+        "/verksamheter/ny",
+        data={
+            "name": "Kiosk\x00Noll",
+            "org_number": "556677-8899",
+            "address": "Storgatan 2",
+            "category": "kiosk",
+        },
+    )
+    assert response.status_code == 400
+    assert "<html" in text(response)  # a page, not a JSON error or a server error
+    count = select(func.count()).where(Business.address == "Storgatan 2")
+    assert db.session.scalar(count) == 0
+
+
 def test_create_and_edit_a_business(client, login, coordinator):
     login(coordinator)
     response = client.post(
