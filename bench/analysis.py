@@ -20,13 +20,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import insert  # noqa: E402
 
-from bench.common import bench_app  # noqa: E402
+from bench.common import bench_app, insert_businesses  # noqa: E402
 from otto.accounts.services import AGENCIES, create_user, ensure_agencies  # noqa: E402
 from otto.audit import AuditEvent  # noqa: E402
 from otto.extensions import db  # noqa: E402
-from otto.inspections.businesses import CATEGORIES  # noqa: E402
-from otto.inspections.models import Business, Finding, FollowUp, Visit  # noqa: E402
-from otto.inspections.org_number import with_check_digit  # noqa: E402
+from otto.inspections.models import Finding, FollowUp, Visit  # noqa: E402
 
 BUSINESSES, VISITS, FINDINGS, FOLLOW_UPS = 1_000, 2_500, 10_000, 5_000
 PASSWORD = "bench-password-1"
@@ -39,19 +37,8 @@ def setup() -> None:
     coordinator = create_user(
         None, username="samordnare", name="S", email="s@x", role="coordinator", password=PASSWORD
     )
-    categories, agencies = list(CATEGORIES), list(AGENCIES)
-    db.session.execute(
-        insert(Business),
-        [
-            {
-                "name": f"Verksamhet {n}",
-                "org_number": with_check_digit(f"{556000000 + n:09d}"),
-                "address": f"Storgatan {n % 200}",
-                "category": categories[n % len(categories)],
-            }
-            for n in range(BUSINESSES)
-        ],
-    )
+    agencies = list(AGENCIES)
+    insert_businesses(BUSINESSES)
     visit_ids = [str(uuid.uuid4()) for _ in range(VISITS)]
     db.session.execute(
         insert(Visit),

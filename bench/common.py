@@ -4,12 +4,15 @@ import tempfile
 from pathlib import Path
 
 from flask_migrate import upgrade
+from sqlalchemy import insert
 
 from otto import create_app
 from otto.accounts.services import create_user, ensure_agencies
 from otto.checklists.services import install_template
 from otto.extensions import db
-from otto.inspections.businesses import create_business
+from otto.inspections.businesses import CATEGORIES, create_business
+from otto.inspections.models import Business
+from otto.inspections.org_number import with_check_digit
 
 
 def bench_app(**config):
@@ -78,3 +81,21 @@ def team(inspectors: int):
         None, name="B", org_number="556677-8899", address="Gatan 1", category="kiosk"
     )
     return coordinator, users, business
+
+
+def insert_businesses(count: int, words=("Verksamhet",)) -> None:
+    """`count` businesses with one bare multi-row insert (ids 1..count): names cycle through
+    `words`, org numbers are valid, categories cycle through the known ones."""
+    categories = list(CATEGORIES)
+    db.session.execute(
+        insert(Business),
+        [
+            {
+                "name": f"{words[n % len(words)]} {n}",
+                "org_number": with_check_digit(f"{556000000 + n:09d}"),
+                "address": f"Storgatan {n % 200}",
+                "category": categories[n % len(categories)],
+            }
+            for n in range(count)
+        ],
+    )

@@ -19,17 +19,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import insert  # noqa: E402
 
-from bench.common import bench_app  # noqa: E402
+from bench.common import bench_app, insert_businesses  # noqa: E402
 from otto.accounts.services import create_user, ensure_agencies  # noqa: E402
 from otto.auth import Actor  # noqa: E402
 from otto.checklists.library import install_library  # noqa: E402
 from otto.checklists.services import plannable_versions  # noqa: E402
 from otto.extensions import db  # noqa: E402
 from otto.inspections.answers import set_answer  # noqa: E402
-from otto.inspections.businesses import CATEGORIES  # noqa: E402
 from otto.inspections.findings import create_finding  # noqa: E402
-from otto.inspections.models import Business, Finding, Visit  # noqa: E402
-from otto.inspections.org_number import with_check_digit  # noqa: E402
+from otto.inspections.models import Finding, Visit  # noqa: E402
 from otto.inspections.visits import plan_visit  # noqa: E402
 from otto.sync.merge import Write  # noqa: E402
 from otto.timeutil import utcnow  # noqa: E402
@@ -46,19 +44,8 @@ def setup() -> str:
     coordinator = create_user(
         None, username="samordnare", name="S", email="s@x", role="coordinator", password=PASSWORD
     )
-    now, categories = utcnow(), list(CATEGORIES)
-    db.session.execute(
-        insert(Business),
-        [
-            {
-                "name": f"{WORDS[n % len(WORDS)]} {n}",
-                "org_number": with_check_digit(f"{556000000 + n:09d}"),
-                "address": f"Storgatan {n % 200}",
-                "category": categories[n % len(categories)],
-            }
-            for n in range(BUSINESSES)
-        ],
-    )
+    now = utcnow()
+    insert_businesses(BUSINESSES, WORDS)
     visit_ids = [str(uuid.uuid4()) for _ in range(VISITS)]
     db.session.execute(
         insert(Visit),
