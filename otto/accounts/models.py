@@ -17,6 +17,11 @@ class Role(enum.StrEnum):
     INSPECTOR = "inspector"
 
 
+# The roles that see every agency's items and plan, follow and report on visits (the OTTO
+# desk): the access rule of every coordinator page and route.
+COORDINATORS = (Role.COORDINATOR, Role.ADMIN)
+
+
 class Agency(db.Model):
     __tablename__ = "agency"
 
@@ -61,7 +66,7 @@ class User(db.Model):
     @property
     def is_coordinator(self) -> bool:
         """Coordinators and admins see every agency's items."""
-        return self.role in (Role.COORDINATOR, Role.ADMIN)
+        return self.role in COORDINATORS
 
 
 class LoginFailure(db.Model):

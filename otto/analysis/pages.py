@@ -6,7 +6,7 @@ import datetime as dt
 from flask import Blueprint, abort, render_template, request
 from marshmallow import ValidationError
 
-from otto.accounts.models import Role
+from otto.accounts.models import COORDINATORS
 from otto.analysis import exports, statistics
 from otto.analysis.charts import Series, bar_chart
 from otto.analysis.periods import KIND_LABELS, period_of
@@ -19,7 +19,6 @@ from otto.web.labels import AGENCY_NAMES, CATEGORY_LABELS, SEVERITY_ORDER
 from otto.web.labels import template_globals as labels
 
 pages = Blueprint("analysis", __name__, template_folder="templates")
-COORDINATORS = (Role.COORDINATOR, Role.ADMIN)
 
 # The pages' Swedish parameter names → the schemas' (API) names.
 EXPORT_PARAMS = {

@@ -3,7 +3,7 @@ period (coordinators)."""
 
 from flask import Response
 
-from otto.accounts.models import Role
+from otto.accounts.models import COORDINATORS
 from otto.analysis import exports, statistics
 from otto.analysis.periods import period_of
 from otto.analysis.schemas import ExportQuerySchema, StatisticsQuerySchema, StatisticsSchema
@@ -12,7 +12,6 @@ from otto.inspections.deadlines import local_date
 from otto.timeutil import utcnow
 
 blp = Blueprint("exports", __name__, url_prefix="/api", description="Exports and statistics")
-COORDINATORS = (Role.COORDINATOR, Role.ADMIN)
 
 FILE_RESPONSE = {
     "200": {

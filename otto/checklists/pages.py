@@ -10,7 +10,7 @@ import json
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 
-from otto.accounts.models import Role
+from otto.accounts.models import COORDINATORS
 from otto.accounts.services import AGENCIES as AGENCY_NAMES
 from otto.auth import page_auth
 from otto.checklists import services
@@ -33,7 +33,6 @@ pages = Blueprint(
     template_folder="templates",
     static_folder="static",
 )
-COORDINATORS = (Role.COORDINATOR, Role.ADMIN)
 AGENCY_OPTIONS = {code: AGENCY_NAMES[code][0] for code in AGENCIES}
 # Import errors about the file itself (not the template in it), explained in Swedish.
 _FILE_ERRORS = {

@@ -6,7 +6,7 @@ one service, commits once and serialises.
 
 from flask import jsonify
 
-from otto.accounts.models import Role
+from otto.accounts.models import COORDINATORS
 from otto.api import Blueprint, committed
 from otto.checklists import services
 from otto.checklists.schemas import (
@@ -20,7 +20,6 @@ from otto.checklists.schemas import (
 )
 
 blp = Blueprint("templates", __name__, url_prefix="/api", description="Checklist templates")
-COORDINATORS = (Role.COORDINATOR, Role.ADMIN)
 
 
 @blp.get("/templates")

@@ -3,7 +3,7 @@
 Each view parses with a schema, calls one service, commits once and serialises.
 """
 
-from otto.accounts.models import Role
+from otto.accounts.models import COORDINATORS
 from otto.api import Blueprint, QueryPage, committed
 from otto.inspections import answers, businesses, findings, followups, visits
 from otto.inspections.schemas import (
@@ -29,7 +29,6 @@ from otto.inspections.schemas import (
 from otto.sync.merge import Write
 
 blp = Blueprint("inspections", __name__, url_prefix="/api", description="Inspections")
-COORDINATORS = (Role.COORDINATOR, Role.ADMIN)
 
 
 @blp.get("/businesses")

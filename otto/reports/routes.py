@@ -9,7 +9,7 @@ from flask import Blueprint as PageBlueprint
 from flask import current_app, request
 from marshmallow import Schema, fields
 
-from otto.accounts.models import Role
+from otto.accounts.models import COORDINATORS
 from otto.api import Blueprint, committed
 from otto.auth import page_auth
 from otto.extensions import db
@@ -18,7 +18,6 @@ from otto.reports import services
 
 blp = Blueprint("reports", __name__, url_prefix="/api", description="Reports")
 pages = PageBlueprint("report_pages", __name__)
-COORDINATORS = (Role.COORDINATOR, Role.ADMIN)
 PDF_RESPONSE = {
     "200": {
         "description": "The report as PDF: PDF/A-3b and archived for a closed visit, a draft "

@@ -1,6 +1,6 @@
 """Sync API: the device registry, push and pull, and conflicts."""
 
-from otto.accounts.models import Role
+from otto.accounts.models import COORDINATORS
 from otto.api import Blueprint, committed
 from otto.errors import Forbidden
 from otto.extensions import db, run_in_transaction
@@ -18,7 +18,6 @@ from otto.sync.schemas import (
 )
 
 blp = Blueprint("sync", __name__, url_prefix="/api", description="Devices and sync")
-COORDINATORS = (Role.COORDINATOR, Role.ADMIN)
 
 
 @blp.get("/devices")

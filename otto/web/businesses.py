@@ -6,7 +6,7 @@ visits, open findings and follow-ups, and the CSV import (preview, then confirm)
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from otto.accounts.models import Role
+from otto.accounts.models import COORDINATORS
 from otto.auth import page_auth
 from otto.errors import Invalid
 from otto.extensions import db
@@ -15,7 +15,6 @@ from otto.web.forms import arg_choice, form_text, paginate
 from otto.web.labels import field_errors
 
 pages = Blueprint("businesses", __name__, url_prefix="/verksamheter", template_folder="templates")
-COORDINATORS = (Role.COORDINATOR, Role.ADMIN)
 FIELDS = ("name", "org_number", "address", "postal_code", "city", "category", "notes")
 MAX_IMPORT_BYTES = 400_000  # the confirm step posts the text back in a form field
 

@@ -19,7 +19,7 @@ from flask import (
     url_for,
 )
 
-from otto.accounts.models import Role
+from otto.accounts.models import COORDINATORS
 from otto.auth import page_auth
 from otto.errors import DomainError, Invalid
 from otto.extensions import db
@@ -32,7 +32,6 @@ from otto.sync import resolution
 from otto.web.labels import error_message
 
 pages = Blueprint("dossier", __name__, template_folder="templates")
-COORDINATORS = (Role.COORDINATOR, Role.ADMIN)
 PHOTO_SIZES = {"thumb": "thumb", "report": "report"}
 # The buttons shown for each status: (new status, label). Reopening is its own, explicit
 # action; closing is refused by the service while sync conflicts are open.

@@ -5,7 +5,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from otto.accounts.models import Role
+from otto.accounts.models import COORDINATORS
 from otto.auth import page_auth
 from otto.errors import DomainError
 from otto.extensions import db
@@ -16,7 +16,6 @@ from otto.web.forms import arg_choice, form_text, paginate
 from otto.web.labels import AGENCY_NAMES, FOLLOW_UP_STATUS_LABELS
 
 pages = Blueprint("followups", __name__, template_folder="templates")
-COORDINATORS = (Role.COORDINATOR, Role.ADMIN)
 VIEW_TITLES = {
     "open": "Öppna",
     "week": "Förfaller denna vecka",

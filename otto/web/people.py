@@ -4,7 +4,7 @@ devices; coordinators may look. Lists are paged and filterable."""
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from otto.accounts import services as accounts
-from otto.accounts.models import Role, User
+from otto.accounts.models import COORDINATORS, Role, User
 from otto.auth import page_auth
 from otto.errors import DomainError
 from otto.extensions import db
@@ -13,13 +13,12 @@ from otto.web.forms import arg_choice, form_text, paginate
 from otto.web.labels import AGENCY_NAMES, ROLE_LABELS, field_errors
 
 pages = Blueprint("people", __name__, template_folder="templates")
-VIEWERS = (Role.COORDINATOR, Role.ADMIN)
 ADMINS = (Role.ADMIN,)
 _ACTIVE = {"ja": True, "nej": False}
 
 
 @pages.get("/personer")
-@page_auth(VIEWERS)
+@page_auth(COORDINATORS)
 def users(actor):
     """Users filtered by text, role, agency and active; one page."""
     filters = {
@@ -63,7 +62,8 @@ _PROFILE_FIELDS = ("name", "email", "role", "agency")
 
 
 def _profile(user: User) -> dict:
-    return {"name": user.name, "email": user.email, "role": user.role, "agency": user.agency_code}
+    snapshot = accounts.user_snapshot(user)
+    return {field: snapshot[field] for field in _PROFILE_FIELDS}
 
 
 def _edit_page(user: User, values: dict, error: DomainError | None = None):
@@ -121,7 +121,7 @@ def set_active(user_id, actor):
 
 
 @pages.get("/enheter")
-@page_auth(VIEWERS)
+@page_auth(COORDINATORS)
 def devices(actor):
     """Registered devices (and calendar feeds) with last seen; filter by user, state, name."""
     user_id = request.args.get("person", type=int)

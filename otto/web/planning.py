@@ -11,7 +11,7 @@ import datetime as dt
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, or_, select
 
-from otto.accounts.models import Role
+from otto.accounts.models import COORDINATORS, Role
 from otto.accounts.services import users_query
 from otto.auth import page_auth
 from otto.checklists import services as checklists
@@ -23,7 +23,6 @@ from otto.web.forms import arg_choice, form_text, local, local_datetime, paginat
 from otto.web.labels import AGENCY_NAMES, VISIT_STATUS_LABELS, error_message, field_errors
 
 pages = Blueprint("planning", __name__, template_folder="templates")
-COORDINATORS = (Role.COORDINATOR, Role.ADMIN)
 MAX_INSPECTORS = 500
 
 
