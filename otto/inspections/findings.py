@@ -10,7 +10,7 @@ from otto.dbtypes import new_uuid
 from otto.errors import Conflict, Forbidden, Invalid, NotFound
 from otto.extensions import db, lock_row
 from otto.inspections.followups import follow_finding
-from otto.inspections.models import Finding, FindingStatus, PhotoLink, Severity, Visibility
+from otto.inspections.models import Finding, FindingStatus, Severity, Visibility
 from otto.inspections.visibility import get_visible, is_participant, visible_items
 from otto.inspections.visits import get_visit, require_open
 from otto.sync.feed import record_change
@@ -154,39 +154,10 @@ def _change(write: Write, finding_id: str, incoming: dict, action: str):
         )
         follow_finding(actor, finding)
         if finding.visibility != before["visibility"]:
-            _photos_follow_visibility(actor, finding)
+            from otto.inspections import photos  # photos needs this module's get_finding
+
+            photos.follow_finding_visibility(actor, finding)
     return finding, result
-
-
-def _photos_follow_visibility(actor, finding: Finding) -> None:
-    """A finding's photos share its visibility: made agency-only, its photos leave the other
-    agencies' devices, pages and the joint report with it (announced to all as a tombstone
-    for them); made joint, they reach the other participants. Audited per photo link."""
-    links = db.session.scalars(
-        select(PhotoLink)
-        .where(PhotoLink.finding_id == finding.id, PhotoLink.visibility != finding.visibility)
-        .order_by(PhotoLink.id)
-    ).all()
-    for link in links:
-        before = link.visibility
-        link.visibility = finding.visibility
-        link.version += 1
-        record_change(
-            "photo_link",
-            link.id,
-            visit_id=link.visit_id,
-            agency_code=link.agency_code,
-            visibility=Visibility.JOINT,
-        )
-        audit.record(
-            actor,
-            "update",
-            "photo_link",
-            link.id,
-            before={"visibility": before},
-            after={"visibility": link.visibility},
-            visit_id=link.visit_id,
-        )
 
 
 def update_finding(write: Write, finding_id: str, **fields) -> tuple[Finding, MergeResult]:

@@ -25,7 +25,7 @@ from otto.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from otto.extensions import db
 from otto.inspections import photo_images
 from otto.inspections.findings import get_finding
-from otto.inspections.models import Finding, Photo, PhotoLink
+from otto.inspections.models import Finding, Photo, PhotoLink, Visibility
 from otto.inspections.photo_storage import VARIANTS, PhotoStorage
 from otto.inspections.visibility import get_visible, is_participant, visible_items
 from otto.inspections.visits import get_visit, require_open
@@ -155,14 +155,40 @@ def link_snapshot(link: PhotoLink) -> dict:
     return snapshot
 
 
-def _changed(link: PhotoLink) -> None:
+def _changed(link: PhotoLink, was_joint: bool = False) -> None:
     record_change(
         "photo_link",
         link.id,
         visit_id=link.visit_id,
         agency_code=link.agency_code,
-        visibility=link.visibility,
+        # A link made agency-only is announced to all, so pull can send others a tombstone.
+        visibility=Visibility.JOINT if was_joint else link.visibility,
     )
+
+
+def follow_finding_visibility(actor, finding: Finding) -> None:
+    """A finding's photos share its visibility: made agency-only, its photos leave the other
+    agencies' devices, pages and the joint report with it; made joint, they reach the other
+    participants. Audited per photo link (called by otto.inspections.findings)."""
+    links = db.session.scalars(
+        select(PhotoLink)
+        .where(PhotoLink.finding_id == finding.id, PhotoLink.visibility != finding.visibility)
+        .order_by(PhotoLink.id)
+    ).all()
+    for link in links:
+        before = link_snapshot(link)
+        link.visibility = finding.visibility
+        link.version += 1
+        _changed(link, was_joint=before["visibility"] == Visibility.JOINT)
+        audit.record(
+            actor,
+            "update",
+            "photo_link",
+            link.id,
+            before=before,
+            after=link_snapshot(link),
+            visit_id=link.visit_id,
+        )
 
 
 def link_photo(
