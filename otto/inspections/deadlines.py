@@ -17,11 +17,10 @@ delivered and the coordinator is reviewing.
 
 import datetime as dt
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from otto.inspections.models import Finding, FollowUpKind, FollowUpStatus
+from otto.timeutil import LOCAL_TZ
 
-LOCAL_TZ = ZoneInfo("Europe/Stockholm")
 REMINDER_HOUR = 7
 PENDING = FollowUpStatus.OPEN
 

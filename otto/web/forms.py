@@ -1,13 +1,12 @@
 """Small helpers the coordinator pages share: local time, paging and reading form fields."""
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from flask import request
 
 from otto.extensions import db
+from otto.timeutil import LOCAL_TZ
 
-LOCAL_TZ = ZoneInfo("Europe/Stockholm")
 PER_PAGE = 25
 
 

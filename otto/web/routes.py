@@ -1,7 +1,6 @@
 """The start page, and the labels and filters every coordinator page shares."""
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
@@ -9,12 +8,11 @@ from flask_login import current_user
 from otto.auth import page_auth
 from otto.extensions import db
 from otto.inspections import followups, visits
-from otto.timeutil import utcnow
+from otto.timeutil import LOCAL_TZ, utcnow
 from otto.web import labels
 from otto.web.forms import local
 
 pages = Blueprint("web", __name__, template_folder="templates")
-LOCAL_TZ = ZoneInfo("Europe/Stockholm")
 
 
 @pages.app_context_processor

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from otto.extensions import db
 from otto.inspections import followups
 from otto.inspections.models import FollowUp
-from otto.timeutil import utcnow
+from otto.timeutil import local_today, utcnow
 from tests.web.conftest import text
 
 
@@ -23,7 +23,7 @@ def test_overview_counts_match_the_database(client, login, coordinator, make_vis
     for severity, due_in in (("major", None), ("minor", 0), ("minor", -2)):
         body = {"severity": severity, "description": "Avvikelse"}
         if due_in is not None:
-            body["follow_up_due"] = (dt.date.today() + dt.timedelta(days=due_in)).isoformat()
+            body["follow_up_due"] = (local_today() + dt.timedelta(days=due_in)).isoformat()
         response = client.post(
             f"/api/visits/{inspector_visit.id}/findings", headers=headers, json=body
         )
