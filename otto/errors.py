@@ -54,7 +54,8 @@ class TooManyRequests(DomainError):
     status, code = 429, "too_many_requests"
 
 
-# Swedish texts for the error page shown outside /api/.
+# Swedish texts for the error page shown outside /api/: a title and what to do. The API's
+# English messages never reach a page (they are written for developers and devices).
 _PAGE_TITLES = {
     400: "Felaktig begäran",
     401: "Inloggning krävs",
@@ -65,6 +66,17 @@ _PAGE_TITLES = {
     413: "För stor fil",
     429: "För många försök",
     500: "Ett oväntat fel inträffade",
+}
+_PAGE_MESSAGES = {
+    400: "Uppgifterna i begäran kunde inte tolkas. Gå tillbaka och försök igen.",
+    401: "Logga in för att se sidan.",
+    403: "Du har inte behörighet till den här sidan.",
+    404: "Sidan finns inte, eller så har du inte behörighet att se den.",
+    405: "Sidan kan inte användas på det sättet. Gå tillbaka och försök igen.",
+    409: "Ändringen krockar med en annan ändring. Ladda om sidan och försök igen.",
+    413: "Filen är för stor.",
+    429: "För många försök. Vänta en stund och försök igen.",
+    500: "Något gick fel hos oss. Försök igen om en stund.",
 }
 
 
@@ -84,7 +96,11 @@ def error_response(status: int, code: str, message: str, details: dict | None = 
         body = {"code": code, "message": message, "details": details or {}}
         return jsonify(body), status
     title = _PAGE_TITLES.get(status, "Fel")
-    return render_template("error.html", status=status, title=title, message=message), status
+    text = _PAGE_MESSAGES.get(status, "Begäran kunde inte genomföras.")
+    if status >= 500:
+        text += f" Ange felkod {g.get('request_id', '-')} om du kontaktar support."
+    page = render_template("error.html", status=status, title=title, message=text)
+    return page, status
 
 
 def _http_code(error: HTTPException) -> str:

@@ -1,5 +1,4 @@
-"""Report sender per agency, a case number per participation, internal findings, the
-device time of audited offline changes.
+"""Report sender per agency, a case number per participation, internal findings, device time.
 
 Revision ID: 0006
 Revises: 0004
