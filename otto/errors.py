@@ -8,7 +8,7 @@ Unexpected errors are logged with a request id and answered with a generic 500.
 import logging
 import uuid
 
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, g, jsonify, make_response, render_template, request
 from marshmallow import Schema, fields
 from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import HTTPException
@@ -118,9 +118,11 @@ def _handle_http_exception(error: HTTPException):
         return error_response(
             400, "validation_error", "The request failed validation.", data["messages"]
         )
-    response = error_response(error.code or 500, _http_code(error), error.description or "")
+    response = make_response(
+        error_response(error.code or 500, _http_code(error), error.description or "")
+    )
     if error.code == 405 and error.valid_methods:
-        response[0].headers["Allow"] = ", ".join(error.valid_methods)
+        response.headers["Allow"] = ", ".join(error.valid_methods)
     return response
 
 

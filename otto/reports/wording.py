@@ -111,6 +111,23 @@ APPEAL = {
     "skatt": "Ett beslut om kontrollavgift kan överklagas till förvaltningsrätten; "
     "överklagandet lämnas till Skatteverket.",
 }
+# Agency code → the fee notice under the follow-ups: only agencies that charge for
+# follow-up work by a tariff (the municipality and the fire service) say so.
+FEE_NOTICE = {
+    "miljo": "Uppföljande kontroller och handläggning kan vara avgiftsbelagda enligt "
+    "nämndens taxa.",
+    "livsmedel": "Uppföljande kontroller och handläggning kan vara avgiftsbelagda enligt "
+    "nämndens taxa.",
+    "brand": "Uppföljande tillsyn kan vara avgiftsbelagd enligt förbundets taxa.",
+}
+JOINT_FEE_NOTICE = "Om uppföljningen kostar något framgår av varje myndighets egen rapport."
+
+
+def fee_notice(agency_code: str | None) -> str:
+    """What the agency says about fees for follow-up work ("" when it charges none)."""
+    return JOINT_FEE_NOTICE if agency_code is None else FEE_NOTICE.get(agency_code, "")
+
+
 NOT_A_DECISION = "Rapporten är inte ett beslut och kan inte överklagas."
 JOINT_COMMENT = (
     "Den gemensamma rapporten sammanfattar det myndigheterna har delat med varandra. Varje "

@@ -255,3 +255,17 @@ def report_visit(make_user, make_visit, upload):
     )
     db.session.commit()
     return {"visit": visit, "coordinator": coordinator, **inspectors}
+
+
+@pytest.fixture
+def fetch(client, token_for):
+    """GET a report through the API as a user; returns the response."""
+    tokens = {}
+
+    def get(user, visit_id, agency=None):
+        if user.id not in tokens:
+            tokens[user.id] = token_for(user)
+        query = f"?agency={agency}" if agency else ""
+        return client.get(f"/api/visits/{visit_id}/report.pdf{query}", headers=tokens[user.id])
+
+    return get
