@@ -5,6 +5,7 @@ import datetime as dt
 import hashlib
 import io
 import random
+import uuid
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -23,6 +24,7 @@ from otto.inspections.photo_storage import storage_from_config
 LOCAL_TZ = ZoneInfo("Europe/Stockholm")
 # The demo's published password (README), not a secret.
 DEMO_PASSWORD = "otto-demo-2026"  # nosec B105
+DEMO_NAMESPACE = uuid.UUID("6f1c2a52-3d0e-4c55-9a0b-0d3e8c7a7e14")  # the demo tablets' ids
 
 DEMO_USERS = [
     # username, name, role, agency
@@ -421,10 +423,24 @@ def _seed_history(users: dict, by_name: dict, version_by_agency: dict, today: dt
     inspectors answer on their tablets during the visit (device time), link photos and
     findings to the questions they are about, and the representative signs."""
     from otto.inspections import findings, photos, signatures
+    from otto.sync.devices import register_device
     from otto.sync.merge import Write
 
     coordinator = Actor(users["samordnare"])
     storage = storage_from_config(current_app.config)
+    # Each inspector works on a tablet: what they record carries its device and its clock.
+    tablets = {
+        username: Actor(
+            user,
+            register_device(
+                user,
+                str(uuid.uuid5(DEMO_NAMESPACE, username)),
+                f"Surfplatta {user.name.split()[0]}",
+            )[0].id,
+        )
+        for username, user in users.items()
+        if user.role == Role.INSPECTOR
+    }
 
     def upload(actor: Actor, data: bytes) -> str:
         sha256 = hashlib.sha256(data).hexdigest()
@@ -459,10 +475,10 @@ def _seed_history(users: dict, by_name: dict, version_by_agency: dict, today: dt
                 for a in agencies
             ],
         )
-        first = Actor(users[agencies[0]])
+        first = tablets[agencies[0]]
         visits.set_visit_status(first, visit.id, "in_progress")
         for assignment in visit.assignments:
-            actor = Actor(assignment.user)
+            actor = tablets[assignment.user.username]
             overrides = given.get(assignment.agency_code, {})
             for question_id, value in _answers(assignment.template_version, overrides).items():
                 if isinstance(value, list):  # a photo question: generated photos
@@ -472,7 +488,7 @@ def _seed_history(users: dict, by_name: dict, version_by_agency: dict, today: dt
                     ]
                 _answer(actor, visit.id, assignment.template_version_id, question_id, value, clock)
         for n, item in enumerate(items):
-            actor = Actor(users[item.agency])
+            actor = tablets[item.agency]
             finding = findings.create_finding(
                 Write(actor, client_time=clock.tick()),
                 visit_id=visit.id,

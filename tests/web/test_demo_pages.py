@@ -91,3 +91,26 @@ def test_no_demo_page_shows_english_or_hashes(app, demo, username):
         for word in FORBIDDEN:
             assert word not in text, (url, word)
         assert not HEX64.search(text), (url, HEX64.search(text).group())
+
+
+def test_the_dossier_shows_photo_answers_as_thumbnails_and_device_time(app, demo):
+    client = app.test_client()
+    client.post("/login", data={"username": "samordnare", "password": DEMO_PASSWORD})
+    visit = db.session.scalar(select(Visit).where(Visit.case_number.like("MHN %-0002")))
+    html = client.get(f"/besok/{visit.id}").get_data(as_text=True)
+    thumbs = re.findall(
+        r'<img class="answer-thumb" src="(/foto/[0-9a-f]{64}\?storlek=thumb)"', html
+    )
+    assert len(thumbs) >= 3  # the fire, chemical and police photo questions
+    for url in thumbs:
+        response = client.get(url)
+        response.close()
+        assert response.status_code == 200 and response.mimetype == "image/jpeg"
+    # The timeline: recorded on the tablet during the visit, reached the server afterwards.
+    rows = re.findall(
+        r"<tr>\s*<td>([\d-]+ [\d:]+)</td>\s*<td>([\d-]+ [\d:]+)</td>\s*<td>([^<]*)", html
+    )
+    assert rows, "no timeline row with a device time"
+    for server, device, _what in rows:
+        assert device < server
+    assert "Tid på plattan" in html and "Mottaget av servern" in html
