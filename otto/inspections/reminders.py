@@ -130,6 +130,7 @@ def reminder_mail(reminder: Reminder, base_url: str) -> Mail:
         severity=labels.SEVERITIES.get(finding.severity) if finding else None,
         description=description,
         kind_label=labels.label(labels.FOLLOW_UP_KINDS, follow_up.kind),
+        agency_only=labels.VISIBILITIES["agency"],
         link=link,
     )
 
@@ -212,7 +213,6 @@ def digest_content(now: dt.datetime) -> dict:
         .where(FollowUp.status == deadlines.PENDING, FollowUp.overdue_since.is_not(None))
         .order_by(FollowUp.due_date, FollowUp.id)
     )
-    agencies = {a.code: a.name for a in db.session.scalars(select(Agency))}
     today = deadlines.local_date(now)
     return {
         "period_start": deadlines.local_date(start),
@@ -224,8 +224,9 @@ def digest_content(now: dt.datetime) -> dict:
         "overdue": [(f, (today - f.due_date).days) for f in overdue],
         "severities": SEVERITIES,
         "severity_labels": labels.SEVERITIES,
-        "agency_names": agencies,
+        "agency_names": labels.AGENCIES,
         "kind_labels": labels.FOLLOW_UP_KINDS,
+        "plural": labels.plural,
         "tz": deadlines.LOCAL_TZ,
     }
 
