@@ -53,6 +53,7 @@ class Row:
     value: str
     note: str
     legal_ref: str
+    photos: list[str] = dataclasses.field(default_factory=list)  # a photo answer's photos
 
     @property
     def outcome_label(self) -> str:
@@ -156,7 +157,9 @@ class ReportContent:
 
     @property
     def has_photos(self) -> bool:
-        return bool(self.other_photos) or any(e.photos for e in self.findings)
+        return bool(
+            self.other_photos or self.photo_shas - {s.image_sha256 for s in self.signatures}
+        )
 
     @property
     def has_follow_ups(self) -> bool:
@@ -172,6 +175,9 @@ class ReportContent:
         """Every photo (and signature image) the report may embed."""
         shas = {p.sha256 for e in self.findings for p in e.photos if not p.pending}
         shas |= {p.sha256 for p in self.other_photos if not p.pending}
+        shas |= {
+            sha for c in self.checklists for s in c.sections for r in s.rows for sha in r.photos
+        }
         return shas | {s.image_sha256 for s in self.signatures}
 
 
@@ -318,10 +324,11 @@ def _checklists(visit, agency_code, answers, findings, agencies) -> list[Checkli
         given = by_version.get(version_id, {})
         values = {qid: a.value for qid, a in given.items()}
         outcomes = checklist_outcomes(version.body, values, linked[code])
+        stored = _stored_photos(values.values())
         sections = []
         for section in version.body["sections"]:
             rows = [
-                _row(question, given.get(question["id"]), outcomes[question["id"]].outcome)
+                _row(question, given.get(question["id"]), outcomes[question["id"]], stored)
                 for question in section["questions"]
                 if agency_code is not None or question["id"] in given
             ]
@@ -347,15 +354,26 @@ def _value_text(question: dict, value) -> str:
     return "" if is_missing(value) else labels.answer_value(value, question)
 
 
-def _row(question: dict, answer: Answer | None, outcome: str) -> Row:
+def _row(question: dict, answer: Answer | None, outcome, stored: set[str]) -> Row:
+    value = answer.value if answer else None
+    shown = outcome.visible and question["type"] == "photo"
     return Row(
         question_id=question["id"],
         text=question["text"],
-        outcome=outcome,
-        value=_value_text(question, answer.value if answer else None),
+        outcome=outcome.outcome,
+        value=_value_text(question, value),
         note=answer.note if answer else "",
         legal_ref=question.get("legal_ref", ""),
+        photos=[sha for sha in labels.photo_shas(value) if sha in stored] if shown else [],
     )
+
+
+def _stored_photos(values) -> set[str]:
+    """Of the photos the answers name, those whose bytes the server has."""
+    named = {sha for value in values for sha in labels.photo_shas(value)}
+    if not named:
+        return set()
+    return set(db.session.scalars(select(Photo.sha256).where(Photo.sha256.in_(named))))
 
 
 def _photo_links(link_clause, finding_clause) -> list[tuple[PhotoLink, ReportPhoto]]:
