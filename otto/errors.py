@@ -9,6 +9,7 @@ import logging
 import uuid
 
 from flask import Flask, g, jsonify, make_response, render_template, request
+from flask_wtf.csrf import CSRFError
 from marshmallow import Schema, fields
 from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import HTTPException
@@ -78,6 +79,10 @@ _PAGE_MESSAGES = {
     429: "För många försök. Vänta en stund och försök igen.",
     500: "Något gick fel hos oss. Försök igen om en stund.",
 }
+_CSRF_TEXT = (
+    "Formulärets säkerhetskod (CSRF-token) saknas eller har gått ut. Ladda om sidan och "
+    "skicka formuläret igen."
+)
 
 
 class ErrorSchema(Schema):
@@ -90,13 +95,16 @@ class ErrorSchema(Schema):
     )
 
 
-def error_response(status: int, code: str, message: str, details: dict | None = None):
-    """The single place that shapes an error, as JSON under /api/ and as a page elsewhere."""
+def error_response(
+    status: int, code: str, message: str, details: dict | None = None, page_text: str = ""
+):
+    """The single place that shapes an error, as JSON under /api/ and as a page elsewhere
+    (in Swedish: `page_text`, or the status's own text)."""
     if request.path.startswith("/api/"):
         body = {"code": code, "message": message, "details": details or {}}
         return jsonify(body), status
     title = _PAGE_TITLES.get(status, "Fel")
-    text = _PAGE_MESSAGES.get(status, "Begäran kunde inte genomföras.")
+    text = page_text or _PAGE_MESSAGES.get(status, "Begäran kunde inte genomföras.")
     if status >= 500:
         text += f" Ange felkod {g.get('request_id', '-')} om du kontaktar support."
     page = render_template("error.html", status=status, title=title, message=text)
@@ -118,8 +126,11 @@ def _handle_http_exception(error: HTTPException):
         return error_response(
             400, "validation_error", "The request failed validation.", data["messages"]
         )
+    page_text = _CSRF_TEXT if isinstance(error, CSRFError) else ""
     response = make_response(
-        error_response(error.code or 500, _http_code(error), error.description or "")
+        error_response(
+            error.code or 500, _http_code(error), error.description or "", page_text=page_text
+        )
     )
     if error.code == 405 and error.valid_methods:
         response.headers["Allow"] = ", ".join(error.valid_methods)

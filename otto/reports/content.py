@@ -230,9 +230,7 @@ def load_content(user: User, visit_id: str, agency_code: str | None) -> ReportCo
         coordinator=db.session.get(User, visit.coordinator_id) if visit.coordinator_id else None,
         checklists=checklist_parts,
         findings=entries,
-        other_photos=[
-            p for link, p in links if link.finding_id is None or link.finding_id not in finding_ids
-        ],
+        other_photos=[p for link, p in links if link.finding_id not in finding_ids],
         signatures=_signatures(visit.id),
     )
 
@@ -303,7 +301,8 @@ def _question_texts(visit, answers) -> dict[tuple[str, str], str]:
 
 def _checklists(visit, agency_code, answers, findings, agencies) -> list[Checklist]:
     """The agency's pinned checklists with every question and its outcome; in the joint
-    report, each agency's checklist with only the questions that have a joint answer."""
+    report, each agency's checklist with only the questions that have a joint answer or a
+    joint finding."""
     by_version: dict[int, dict[str, Answer]] = defaultdict(dict)
     for answer in answers:
         by_version[answer.template_version_id][answer.question_id] = answer
@@ -325,12 +324,13 @@ def _checklists(visit, agency_code, answers, findings, agencies) -> list[Checkli
         values = {qid: a.value for qid, a in given.items()}
         outcomes = checklist_outcomes(version.body, values, linked[code])
         stored = _stored_photos(values.values())
+        shared = given.keys() | linked[code]  # what the joint report lists of this checklist
         sections = []
         for section in version.body["sections"]:
             rows = [
                 _row(question, given.get(question["id"]), outcomes[question["id"]], stored)
                 for question in section["questions"]
-                if agency_code is not None or question["id"] in given
+                if agency_code is not None or question["id"] in shared
             ]
             if rows:
                 sections.append(Section(section["title"], rows))
