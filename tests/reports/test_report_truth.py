@@ -3,13 +3,15 @@ count what is listed, each agency's sender and own case number, internal notes k
 every report, and sentences about photos, signatures and follow-ups only when there are some.
 """
 
+import io
 import re
 import subprocess
 
 import pytest
+from PIL import Image
 from sqlalchemy import select
 
-from otto.accounts.models import User
+from otto.accounts.models import Agency, User
 from otto.auth import Actor
 from otto.checklists.library import install_library
 from otto.demo import seed_demo
@@ -20,7 +22,7 @@ from otto.reports.content import load_content, participating_agencies
 from otto.reports.render import render_html
 from otto.sync.merge import Write
 from tests.reports.conftest import CASE_NUMBERS, INTERNAL_NOTE, SENDERS, VISIT_CASE
-from tests.reports.test_reports import close, pdf_of
+from tests.reports.test_reports import close, embedded_images, pdf_of
 
 
 def pdftotext(data: bytes) -> str:
@@ -204,3 +206,15 @@ def test_every_demo_report_counts_exactly_what_it_lists(app):
             assert "Ärendet är överlämnat" not in html  # the demo's internal note
             checked += 1
     assert checked >= 20
+
+
+def test_the_senders_logo_is_in_its_letterhead(report_visit, fetch):
+    coordinator, visit = report_visit["coordinator"], report_visit["visit"]
+    buffer = io.BytesIO()
+    Image.new("RGB", (300, 100), (160, 20, 30)).save(buffer, "PNG")
+    db.session.get(Agency, "brand").logo = buffer.getvalue()
+    db.session.commit()
+    assert (300, 100) in embedded_images(pdf_of(fetch(coordinator, visit.id, "brand"))).values()
+    assert (300, 100) not in embedded_images(
+        pdf_of(fetch(coordinator, visit.id, "livsmedel"))
+    ).values()
