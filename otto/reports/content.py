@@ -36,7 +36,7 @@ from otto.inspections.models import (
     Visit,
 )
 from otto.inspections.visibility import report_items
-from otto.inspections.visits import get_visit
+from otto.inspections.visits import case_numbers, get_visit
 
 # The one rule of what a report may say about findings: deleted findings and internal
 # notes (`Finding.internal`) are never in a report to the business.
@@ -236,13 +236,11 @@ def load_content(user: User, visit_id: str, agency_code: str | None) -> ReportCo
 
 
 def agency_case_number(visit: Visit, agency_code: str | None) -> str:
-    """The case number a report carries: the agency's own on its participation (the first
-    of its assignments that has one), the visit's (the coordinator's) for the joint report;
-    "" when the agency has given none."""
+    """The case number a report carries: the agency's own on its participation, the visit's
+    (the coordinator's) for the joint report; "" when the agency has given none."""
     if agency_code is None:
         return visit.case_number
-    numbers = [a.case_number for a in _assignments(visit) if a.agency_code == agency_code]
-    return next((n for n in numbers if n), "")
+    return case_numbers(visit).get(agency_code, "")
 
 
 def fingerprint(content: ReportContent, html: str) -> str:
