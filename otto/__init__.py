@@ -63,6 +63,7 @@ def _register_blueprints(app: Flask) -> None:
     from otto.inspections import routes as inspections
     from otto.reports import routes as reports
     from otto.sync import routes as sync
+    from otto.web import agencies as agency_pages
     from otto.web import businesses as business_pages
     from otto.web import calendar as calendar_pages
     from otto.web import dossier as dossier_pages
@@ -92,6 +93,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(dossier_pages.pages)
     app.register_blueprint(calendar_pages.pages)
     app.register_blueprint(people_pages.pages)
+    app.register_blueprint(agency_pages.pages)
     app.register_blueprint(field_app)
     app.register_blueprint(follow_up_pages.pages)
     app.register_blueprint(reports.pages)

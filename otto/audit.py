@@ -28,6 +28,8 @@ class AuditEvent(db.Model):
     entity: Mapped[str] = mapped_column(String(40))
     entity_id: Mapped[str] = mapped_column(String(64))
     visit_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    # When the device says the change was made on site (its own clock; display only).
+    client_time: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     before: Mapped[Any | None] = mapped_column(JSON)
     after: Mapped[Any | None] = mapped_column(JSON)
 
@@ -46,14 +48,23 @@ def record(
     before: dict | None = None,
     after: dict | None = None,
     visit_id: str | None = None,
+    client_time: dt.datetime | None = None,
 ) -> AuditEvent:
     """Append an audit event for `actor` (an `Actor`, or None for the system).
 
     Only the fields that changed are kept in before/after when both are given.
+    `client_time` is the device's clock for an offline change, shown beside `at`.
     """
     event = AuditEvent(
         **event_values(
-            actor, action, entity, entity_id, before=before, after=after, visit_id=visit_id
+            actor,
+            action,
+            entity,
+            entity_id,
+            before=before,
+            after=after,
+            visit_id=visit_id,
+            client_time=client_time,
         )
     )
     db.session.add(event)  # flushed with the next query or the commit, in this transaction
@@ -69,6 +80,7 @@ def event_values(
     before: dict | None = None,
     after: dict | None = None,
     visit_id: str | None = None,
+    client_time: dt.datetime | None = None,
 ) -> dict:
     """The column values of the audit event `record()` would append (for `record_many`)."""
     if before is not None and after is not None:
@@ -82,6 +94,7 @@ def event_values(
         "entity": entity,
         "entity_id": str(entity_id),
         "visit_id": visit_id,
+        "client_time": client_time,
         "before": _jsonable(before),
         "after": _jsonable(after),
     }

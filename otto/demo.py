@@ -1,21 +1,30 @@
 """The demo data set: a realistic, fictional Swedish joint-inspection setting."""
 
+import dataclasses
 import datetime as dt
+import hashlib
+import io
+import random
+import uuid
 from zoneinfo import ZoneInfo
 
+from flask import current_app
+from PIL import Image, ImageDraw
 from sqlalchemy import select
 
 from otto.accounts import services as accounts
-from otto.accounts.models import Role, User
+from otto.accounts.models import Agency, Role, User
 from otto.auth import Actor
 from otto.checklists.library import install_library
 from otto.extensions import db
 from otto.inspections import businesses, visits
 from otto.inspections.org_number import with_check_digit
+from otto.inspections.photo_storage import storage_from_config
 
 LOCAL_TZ = ZoneInfo("Europe/Stockholm")
 # The demo's published password (README), not a secret.
 DEMO_PASSWORD = "otto-demo-2026"  # nosec B105
+DEMO_NAMESPACE = uuid.UUID("6f1c2a52-3d0e-4c55-9a0b-0d3e8c7a7e14")  # the demo tablets' ids
 
 DEMO_USERS = [
     # username, name, role, agency
@@ -72,6 +81,7 @@ def seed_demo() -> dict:
     Safe to call again: when users exist it creates nothing and returns the logins.
     """
     accounts.ensure_agencies()
+    _seed_senders()
     versions = install_library()
     if db.session.scalar(select(User).limit(1)) is not None:
         return {"created": False, "users": DEMO_USERS, "password": DEMO_PASSWORD}
@@ -108,7 +118,7 @@ def seed_demo() -> dict:
         business_id=created[0].id,
         planned_start=start,
         planned_end=start + dt.timedelta(hours=3),
-        case_number=f"MHN {today.year}-{today.timetuple().tm_yday:04d}",
+        case_number=_case_number("miljo", today, today.timetuple().tm_yday),
         briefing="Samordnad tillsyn. Samling vid Tumba torg kl. 08.45.",
         participants=[
             {
@@ -116,6 +126,7 @@ def seed_demo() -> dict:
                 "template_version_ids": [version_by_agency[agency]]
                 if agency in version_by_agency
                 else [],
+                "case_number": _case_number(agency, today, today.timetuple().tm_yday),
             }
             for agency in ("miljo", "brand", "livsmedel", "polis")
         ],
@@ -124,182 +135,494 @@ def seed_demo() -> dict:
     return {"created": True, "users": DEMO_USERS, "password": DEMO_PASSWORD}
 
 
+# Each agency's sender (letterhead and footer of its reports): realistic, fictional numbers.
+DEMO_SENDERS = {
+    "miljo": (
+        "Botkyrka kommun",
+        "Miljö- och hälsoskyddsnämnden",
+        "Box 100\n147 85 Tumba",
+        "08-555 261 00",
+        "miljo@botkyrka.example",
+        "botkyrka.example/miljo",
+    ),
+    "livsmedel": (
+        "Botkyrka kommun",
+        "Miljö- och hälsoskyddsnämnden, livsmedelskontrollen",
+        "Box 100\n147 85 Tumba",
+        "08-555 261 10",
+        "livsmedel@botkyrka.example",
+        "botkyrka.example/livsmedel",
+    ),
+    "brand": (
+        "Södertörns brandförsvarsförbund",
+        "Enheten för tillsyn enligt LSO och LBE",
+        "Box 5010\n141 05 Huddinge",
+        "08-555 270 00",
+        "tillsyn@sbff.example",
+        "sbff.example",
+    ),
+    "polis": (
+        "Polismyndigheten",
+        "Polisregion Stockholm, lokalpolisområde Botkyrka",
+        "Box 1204\n102 25 Stockholm",
+        "08-555 280 00",
+        "registrator.stockholm@polisen.example",
+        "polisen.example",
+    ),
+    "skatt": (
+        "Skatteverket",
+        "Kontrollavdelningen, personalliggare och kassaregister",
+        "Box 5061\n171 94 Solna",
+        "08-555 290 00",
+        "kontroll@skatteverket.example",
+        "skatteverket.example",
+    ),
+    "arbetsmiljo": (
+        "Arbetsmiljöverket",
+        "Region Stockholm",
+        "Box 9500\n112 79 Stockholm",
+        "08-555 295 00",
+        "arbetsmiljoverket@av.example",
+        "av.example",
+    ),
+    "migration": (
+        "Migrationsverket",
+        "Arbetstillståndsenheten, region Stockholm",
+        "Box 1600\n171 26 Solna",
+        "08-555 298 00",
+        "kontroll@migrationsverket.example",
+        "migrationsverket.example",
+    ),
+}
+
+
+def _case_number(agency: str, day: dt.date, number: int) -> str:
+    """An agency's own (fictional) case number for a demo visit, in its own style."""
+    year = day.year
+    return {
+        "miljo": f"MHN {year}-{number:04d}",
+        "livsmedel": f"MHN {year}-{number + 500:04d}",
+        "brand": f"SBFF {year}-{number + 120:06d}",
+        "polis": f"5000-K{40000 + number * 37}-{year % 100:02d}",
+        "skatt": f"131 {480000 + number * 13}-{year % 100:02d}/1113",
+    }.get(agency, f"{agency.upper()} {year}-{number:04d}")
+
+
+@dataclasses.dataclass(frozen=True)
+class DemoFinding:
+    """A finding of a demo visit, tied to the question it is about (None: no question)."""
+
+    agency: str
+    question_id: str | None
+    severity: str
+    description: str
+    legal_ref: str
+    due_in: int | None = None  # days from the visit to its follow-up deadline
+    visibility: str | None = None  # None: the agency's default
+    internal: bool = False
+    photo: str | None = None  # a caption: the finding gets a generated photo
+
+
 # Earlier joint visits, so the statistics, exports, follow-ups and archived reports have a
-# history: (business, days ago, agencies, status, findings). A finding is (agency,
-# severity, description, legal reference, visibility or None for the agency's default,
-# days from the visit to its follow-up deadline or None).
+# history: (business, days ago, agencies, status, answers that differ from the compliant
+# default per agency (a list of captions for a photo question), findings, signer or None).
 DEMO_HISTORY = [
     (
         "Restaurang Smak av Syrien",
         63,
         ("miljo", "livsmedel", "skatt", "polis"),
         "closed",
+        {
+            "livsmedel": {"kyl": 12, "temp-foto": ["Termometern i kylen visar 12 °C"]},
+            "skatt": {"bransch": "restaurang", "pl-fors": "yes", "pl-ej-antecknade": 2},
+            "polis": {
+                "arbetsplatsinspektion": "yes",
+                "id-kontrollerade": 6,
+                "utan-ratt-att-arbeta": 2,
+                "verksamma-antal": 6,
+            },
+        },
         [
-            (
+            DemoFinding(
                 "livsmedel",
+                "kyl",
                 "major",
                 "Kylen i köket höll 12 °C. Varor kasserades på plats.",
                 "(EG) 852/2004 bilaga II kap. IX",
-                None,
-                14,
+                due_in=14,
+                photo="Kylens termometer",
             ),
-            (
+            DemoFinding(
                 "skatt",
+                "pl-ej-antecknade",
                 "major",
                 "Personalliggaren saknade två personer som arbetade i köket.",
                 "SFL 39 kap. 11 §",
-                None,
-                None,
             ),
-            (
+            DemoFinding(
                 "polis",
+                "utan-ratt-att-arbeta",
                 "critical",
-                "Två personer saknade arbetstillstånd. Ärendet är överlämnat till gränspolisen.",
+                "Två personer saknade arbetstillstånd.",
                 "UtlL 20 kap. 5 §",
+            ),
+            DemoFinding(
+                "polis",
                 None,
-                None,
+                "info",
+                "Ärendet är överlämnat till gränspolisen.",
+                "",
+                internal=True,
             ),
         ],
+        ("Rami Haddad", "Ägare"),
     ),
     (
         "Däckcentralen Hallunda",
         42,
         ("miljo", "brand", "polis"),
         "closed",
+        {
+            "miljo": {
+                "kem-hanteras": "yes",
+                "kem-forteckning": "yes",
+                "kem-sakerhetsdatablad": "yes",
+                "kem-invallning": "no",
+                "kem-produktval": "yes",
+                "kem-foto": ["Spilloljefat vid golvbrunnen"],
+            },
+            "brand": {"utr-fria": "no", "utr-foto": ["Däckstaplar i utrymningsvägen"]},
+            "polis": {
+                "okant-gods": "yes",
+                "okant-gods-beskrivning": "Fyra kompletta hjul, vinterdäck på alufälg.",
+                "okant-gods-foto": ["Hjul utan kvitton"],
+            },
+        },
         [
-            (
+            DemoFinding(
                 "miljo",
+                "kem-invallning",
                 "major",
                 "Spillolja förvaras utan invallning nära golvbrunn.",
                 "MB 2 kap. 3 §",
-                None,
-                30,
+                due_in=30,
+                photo="Oljefat utan invallning",
             ),
-            (
+            DemoFinding(
                 "brand",
+                "utr-fria",
                 "critical",
                 "Utrymningsvägen var blockerad av däckstaplar. Rättades på plats.",
                 "LSO 2 kap. 2 §",
-                None,
-                7,
+                due_in=7,
             ),
-            (
+            DemoFinding(
                 "polis",
+                "okant-gods",
                 "major",
                 "Fyra hjul utan kvitton eller känt ursprung. Beslag.",
                 "BrB 9 kap. 6 §",
-                None,
-                None,
             ),
         ],
+        ("Goran Petrović", "Verkstadschef"),
     ),
     (
         "Nails by Linh",
         28,
         ("miljo", "skatt"),
         "completed",
+        {
+            "miljo": {"egenkontroll": "no"},
+            "skatt": {
+                "bransch": "skonhetsvard",
+                "pl-fors": "yes",
+                "pl-ej-antecknade": 0,
+                "kontantforsaljning": "yes",
+                "kassaregister-finns": "yes",
+                "kassaregister-anmalt": "no",
+            },
+        },
         [
-            (
+            DemoFinding(
                 "miljo",
+                "egenkontroll",
                 "minor",
                 "Egenkontrollprogrammet saknar rutin för rengöring av verktyg.",
                 "MB 26 kap. 19 §",
-                None,
-                21,
+                due_in=21,
             ),
-            (
+            DemoFinding(
                 "skatt",
+                "kassaregister-anmalt",
                 "major",
                 "Kassaregistret var inte anmält till Skatteverket.",
                 "SFL 39 kap. 4–10 §§",
-                None,
-                None,
             ),
         ],
+        ("Linh Nguyen", "Ägare"),
     ),
-    ("Fittja Biltvätt & Rekond", 17, ("miljo", "brand"), "closed", []),
+    ("Fittja Biltvätt & Rekond", 17, ("miljo", "brand"), "closed", {}, [], None),
     (
         "Alby Livs & Kiosk",
         10,
         ("livsmedel", "miljo"),
         "completed",
+        {
+            "livsmedel": {"allergener": "no"},
+            "miljo": {
+                "tobak-saljs": "yes",
+                "tobak-tillstand": "yes",
+                "tobak-egenkontroll": "yes",
+                "tobak-skylt": "no",
+                "tobak-halsovarning": "yes",
+                "tobak-foto": ["Disken utan 18-årsskylt"],
+            },
+        },
         [
-            (
+            DemoFinding(
                 "livsmedel",
+                "allergener",
                 "minor",
                 "Allergeninformation saknades för lösviktsgodis.",
                 "(EU) 1169/2011 art. 9",
-                None,
-                14,
+                due_in=14,
             ),
-            (
+            DemoFinding(
                 "miljo",
+                "tobak-skylt",
                 "major",
                 "Tobak säljs utan synlig 18-årsskylt.",
                 "LTLP 2018:2088 5 kap.",
-                "joint",
-                21,
+                due_in=21,
+                visibility="joint",
             ),
         ],
+        ("Ahmed Yusuf", "Butiksansvarig"),
     ),
 ]
 
 
+def _seed_senders() -> None:
+    """Give every agency its (fictional) sender, unless an admin has set one."""
+    for agency in db.session.scalars(select(Agency)):
+        if agency.organisation or agency.code not in DEMO_SENDERS:
+            continue
+        (
+            agency.organisation,
+            agency.unit,
+            agency.postal_address,
+            agency.phone,
+            agency.email,
+            agency.web,
+        ) = DEMO_SENDERS[agency.code]
+    db.session.flush()
+
+
 def _seed_history(users: dict, by_name: dict, version_by_agency: dict, today: dt.date) -> None:
-    """Plan, carry out and (some) close the DEMO_HISTORY visits through the services."""
-    from otto.inspections import findings
+    """Plan, carry out and (some) close the DEMO_HISTORY visits through the services: the
+    inspectors answer on their tablets during the visit (device time), link photos and
+    findings to the questions they are about, and the representative signs."""
+    from otto.inspections import findings, photos, signatures
+    from otto.sync.devices import register_device
     from otto.sync.merge import Write
 
     coordinator = Actor(users["samordnare"])
-    for number, (name, days_ago, agencies, status, items) in enumerate(DEMO_HISTORY, 1):
+    storage = storage_from_config(current_app.config)
+    # Each inspector works on a tablet: what they record carries its device and its clock.
+    tablets = {
+        username: Actor(
+            user,
+            register_device(
+                user,
+                str(uuid.uuid5(DEMO_NAMESPACE, username)),
+                f"Surfplatta {user.name.split()[0]}",
+            )[0].id,
+        )
+        for username, user in users.items()
+        if user.role == Role.INSPECTOR
+    }
+
+    def upload(actor: Actor, data: bytes) -> str:
+        sha256 = hashlib.sha256(data).hexdigest()
+        photos.ingest_photo(
+            actor,
+            sha256,
+            io.BytesIO(data),
+            storage=storage,
+            max_bytes=current_app.config["MAX_PHOTO_BYTES"],
+            max_pixels=current_app.config["MAX_PHOTO_PIXELS"],
+        )
+        return sha256
+
+    for number, (name, days_ago, agencies, status, given, items, signer) in enumerate(
+        DEMO_HISTORY, 1
+    ):
         day = today - dt.timedelta(days=days_ago)
         start = dt.datetime.combine(day, dt.time(10, 0), LOCAL_TZ)
+        clock = _VisitClock(start)
         visit = visits.plan_visit(
             coordinator,
             business_id=by_name[name].id,
             planned_start=start,
             planned_end=start + dt.timedelta(hours=2),
-            case_number=f"MHN {day.year}-{number:04d}",
+            case_number=_case_number("miljo", day, number),
             participants=[
-                {"user_id": users[a].id, "template_version_ids": [version_by_agency[a]]}
+                {
+                    "user_id": users[a].id,
+                    "template_version_ids": [version_by_agency[a]],
+                    "case_number": _case_number(a, day, number),
+                }
                 for a in agencies
             ],
         )
-        first = Actor(users[agencies[0]])
+        first = tablets[agencies[0]]
         visits.set_visit_status(first, visit.id, "in_progress")
         for assignment in visit.assignments:
-            _answer_checklist(Actor(assignment.user), visit.id, assignment.template_version)
-        for agency, severity, description, legal_ref, visibility, due_in in items:
-            findings.create_finding(
-                Write(Actor(users[agency])),
+            actor = tablets[assignment.user.username]
+            overrides = given.get(assignment.agency_code, {})
+            for question_id, value in _answers(assignment.template_version, overrides).items():
+                if isinstance(value, list):  # a photo question: generated photos
+                    value = [
+                        upload(actor, demo_photo(caption, number * 10 + n))
+                        for n, caption in enumerate(value)
+                    ]
+                _answer(actor, visit.id, assignment.template_version_id, question_id, value, clock)
+        for n, item in enumerate(items):
+            actor = tablets[item.agency]
+            finding = findings.create_finding(
+                Write(actor, client_time=clock.tick()),
                 visit_id=visit.id,
-                severity=severity,
-                description=description,
-                legal_ref=legal_ref,
-                visibility=visibility,
-                follow_up_due=day + dt.timedelta(days=due_in) if due_in is not None else None,
+                severity=item.severity,
+                description=item.description,
+                legal_ref=item.legal_ref,
+                question_id=item.question_id,
+                visibility=item.visibility,
+                internal=item.internal,
+                follow_up_due=day + dt.timedelta(days=item.due_in) if item.due_in else None,
+            )
+            if item.photo:
+                photos.link_photo(
+                    actor,
+                    visit_id=visit.id,
+                    photo_sha256=upload(actor, demo_photo(item.photo, number * 10 + 5 + n)),
+                    finding_id=finding.id,
+                    caption=item.photo,
+                )
+        if signer:
+            signatures.add_signature(
+                first,
+                visit_id=visit.id,
+                signer_name=signer[0],
+                signer_role=signer[1],
+                image_sha256=upload(first, demo_signature(signer[0])),
+                signed_at=clock.tick(),
             )
         visits.set_visit_status(first, visit.id, "completed")
         if status == "closed":
             visits.set_visit_status(coordinator, visit.id, "closed")
+        _fit_times_to_visit(visit, start)
 
 
-def _answer_checklist(actor: Actor, visit_id: str, version) -> None:
-    """Answer the always-shown yes/no questions of a checklist without deviation, so a
-    demo report shows what was checked (the demo's findings stand for what was not)."""
-    from otto.inspections import answers
-    from otto.sync.merge import Write
+class _VisitClock:
+    """The tablet's clock during a demo visit: a few minutes between recorded items."""
 
+    def __init__(self, start: dt.datetime):
+        self.now = start + dt.timedelta(minutes=5)
+
+    def tick(self) -> dt.datetime:
+        self.now += dt.timedelta(minutes=2)
+        return self.now.astimezone(dt.UTC)
+
+
+def _answers(version, overrides: dict) -> dict:
+    """A compliant answer to every always-shown yes/no question, then the visit's own
+    answers (which may show further questions)."""
+    answers = {}
     for section in version.body["sections"]:
         for question in section["questions"]:
             if question["type"] != "yesno" or "show_if" in question:
                 continue
             when = question.get("deviation", {}).get("when", {})
             flagged = when.get("value") if when.get("q") == question["id"] else "yes"
-            answers.set_answer(
-                Write(actor),
-                visit_id=visit_id,
-                template_version_id=version.id,
-                question_id=question["id"],
-                value="no" if flagged == "yes" else "yes",
-            )
+            answers[question["id"]] = "no" if flagged == "yes" else "yes"
+    return answers | overrides
+
+
+def _answer(actor: Actor, visit_id: str, version_id: int, question_id, value, clock) -> None:
+    from otto.inspections import answers
+    from otto.sync.merge import Write
+
+    answers.set_answer(
+        Write(actor, client_time=clock.tick()),
+        visit_id=visit_id,
+        template_version_id=version_id,
+        question_id=question_id,
+        value=value,
+    )
+
+
+def _fit_times_to_visit(visit, start: dt.datetime) -> None:
+    """Give the demo visit's rows the times of the visit itself (they were made now): what
+    the tablets recorded keeps its device time, and reached the server as the inspectors
+    synced half an hour later; the plan was made a week before, the closing a day after."""
+    from otto.audit import AuditEvent
+    from otto.inspections.models import Answer, Finding, PhotoLink
+
+    synced = dt.timedelta(minutes=30)
+    for answer in db.session.scalars(select(Answer).where(Answer.visit_id == visit.id)):
+        answer.updated_at = answer.client_time + synced
+    for finding in db.session.scalars(select(Finding).where(Finding.visit_id == visit.id)):
+        finding.created_at = finding.updated_at = start + dt.timedelta(hours=1) + synced
+    for link in db.session.scalars(select(PhotoLink).where(PhotoLink.visit_id == visit.id)):
+        link.created_at = start + dt.timedelta(hours=1) + synced
+    events = list(
+        db.session.scalars(
+            select(AuditEvent).where(AuditEvent.visit_id == visit.id).order_by(AuditEvent.id)
+        )
+    )
+    on_site = start + dt.timedelta(hours=1)
+    for event in events:
+        if event.client_time is not None:
+            event.at = event.client_time + synced
+        elif event.action == "create" and event.entity == "visit":
+            event.at = start - dt.timedelta(days=7)
+        elif event.entity == "visit" and (event.after or {}).get("status") == "closed":
+            event.at = start + dt.timedelta(days=1)
+        elif event.entity == "visit" and (event.after or {}).get("status") == "completed":
+            event.at = start + dt.timedelta(hours=2)
+        elif event.entity == "visit":
+            event.at = start
+        else:
+            event.at = on_site + synced
+    visit.updated_at = max(e.at for e in events)
+    db.session.flush()
+
+
+def demo_photo(caption: str, seed: int) -> bytes:
+    """A generated JPEG standing in for a photo taken on site: a simple scene in colours
+    that differ by seed, with the caption written on it (each seed its own SHA-256)."""
+    rng = random.Random(seed)
+    width, height = 1024, 768
+    image = Image.new("RGB", (width, height), (rng.randrange(90, 160),) * 3)
+    draw = ImageDraw.Draw(image)
+    draw.rectangle([0, height * 2 // 3, width, height], fill=(rng.randrange(60, 110),) * 3)
+    for _ in range(6):
+        x, y = rng.randrange(0, width - 200), rng.randrange(120, height - 260)
+        colour = tuple(rng.randrange(40, 220) for _ in range(3))
+        draw.rectangle([x, y, x + rng.randrange(80, 220), y + rng.randrange(80, 240)], colour)
+    draw.rectangle([0, 0, width, 70], fill=(20, 24, 30))
+    draw.text((24, 24), caption, fill=(255, 255, 255), font_size=28)
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=82)
+    return buffer.getvalue()
+
+
+def demo_signature(name: str) -> bytes:
+    """A generated signature (PNG): a pen stroke that differs by name."""
+    rng = random.Random(name)
+    image = Image.new("RGB", (600, 200), "white")
+    points = [(30 + i * 45, 100 + rng.randrange(-60, 60)) for i in range(13)]
+    ImageDraw.Draw(image).line(points, fill=(20, 30, 90), width=5, joint="curve")
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()

@@ -8,7 +8,8 @@ Unexpected errors are logged with a request id and answered with a generic 500.
 import logging
 import uuid
 
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, g, jsonify, make_response, render_template, request
+from flask_wtf.csrf import CSRFError
 from marshmallow import Schema, fields
 from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import HTTPException
@@ -54,7 +55,8 @@ class TooManyRequests(DomainError):
     status, code = 429, "too_many_requests"
 
 
-# Swedish texts for the error page shown outside /api/.
+# Swedish texts for the error page shown outside /api/: a title and what to do. The API's
+# English messages never reach a page (they are written for developers and devices).
 _PAGE_TITLES = {
     400: "Felaktig begäran",
     401: "Inloggning krävs",
@@ -66,6 +68,21 @@ _PAGE_TITLES = {
     429: "För många försök",
     500: "Ett oväntat fel inträffade",
 }
+_PAGE_MESSAGES = {
+    400: "Uppgifterna i begäran kunde inte tolkas. Gå tillbaka och försök igen.",
+    401: "Logga in för att se sidan.",
+    403: "Du har inte behörighet till den här sidan.",
+    404: "Sidan finns inte, eller så har du inte behörighet att se den.",
+    405: "Sidan kan inte användas på det sättet. Gå tillbaka och försök igen.",
+    409: "Ändringen krockar med en annan ändring. Ladda om sidan och försök igen.",
+    413: "Filen är för stor.",
+    429: "För många försök. Vänta en stund och försök igen.",
+    500: "Något gick fel hos oss. Försök igen om en stund.",
+}
+_CSRF_TEXT = (
+    "Formulärets säkerhetskod (CSRF-token) saknas eller har gått ut. Ladda om sidan och "
+    "skicka formuläret igen."
+)
 
 
 class ErrorSchema(Schema):
@@ -78,13 +95,20 @@ class ErrorSchema(Schema):
     )
 
 
-def error_response(status: int, code: str, message: str, details: dict | None = None):
-    """The single place that shapes an error, as JSON under /api/ and as a page elsewhere."""
+def error_response(
+    status: int, code: str, message: str, details: dict | None = None, page_text: str = ""
+):
+    """The single place that shapes an error, as JSON under /api/ and as a page elsewhere
+    (in Swedish: `page_text`, or the status's own text)."""
     if request.path.startswith("/api/"):
         body = {"code": code, "message": message, "details": details or {}}
         return jsonify(body), status
     title = _PAGE_TITLES.get(status, "Fel")
-    return render_template("error.html", status=status, title=title, message=message), status
+    text = page_text or _PAGE_MESSAGES.get(status, "Begäran kunde inte genomföras.")
+    if status >= 500:
+        text += f" Ange felkod {g.get('request_id', '-')} om du kontaktar support."
+    page = render_template("error.html", status=status, title=title, message=text)
+    return page, status
 
 
 def _http_code(error: HTTPException) -> str:
@@ -102,9 +126,14 @@ def _handle_http_exception(error: HTTPException):
         return error_response(
             400, "validation_error", "The request failed validation.", data["messages"]
         )
-    response = error_response(error.code or 500, _http_code(error), error.description or "")
+    page_text = _CSRF_TEXT if isinstance(error, CSRFError) else ""
+    response = make_response(
+        error_response(
+            error.code or 500, _http_code(error), error.description or "", page_text=page_text
+        )
+    )
     if error.code == 405 and error.valid_methods:
-        response[0].headers["Allow"] = ", ".join(error.valid_methods)
+        response.headers["Allow"] = ", ".join(error.valid_methods)
     return response
 
 

@@ -24,6 +24,7 @@ import pytest
 from flask import g
 from sqlalchemy import select
 
+from otto.accounts.models import Agency
 from otto.auth import Actor
 from otto.extensions import db
 from otto.inspections import answers, calendar_feed, followups, photos
@@ -123,6 +124,10 @@ MATRIX = {
     ("GET", "/statistik/export"): COORDINATORS,
     ("GET", "/statistik/export/<name>.<fmt>"): COORDINATORS,
     ("POST", "/enheter/<device_id>/sparra"): ADMINS,
+    ("GET", "/myndigheter"): COORDINATORS,
+    ("GET", "/myndigheter/<code>"): ADMINS,
+    ("POST", "/myndigheter/<code>"): ADMINS,
+    ("GET", "/myndigheter/<code>/logotyp.png"): COORDINATORS,
     # --- API --------------------------------------------------------------------------------
     ("GET", "/api/openapi.json"): PUBLIC,
     ("POST", "/api/auth/device"): PUBLIC,  # username and password are the credentials
@@ -291,7 +296,9 @@ def world(app, make_user, make_visit, tmp_path, monkeypatch):
         "name": "avvikelser",
         "fmt": "csv",
         "report_id": report.id,
+        "code": "miljo",
     }
+    db.session.get(Agency, "miljo").logo = data  # the sender's logo (any stored image bytes)
     return {"users": users, "tokens": tokens, "params": params}
 
 

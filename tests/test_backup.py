@@ -141,7 +141,7 @@ def seeded(request, app, empty_database, tmp_path_factory):
 @pytest.mark.parametrize("seeded", ["folder", "s3"], indirect=True)
 def test_backup_wipe_restore_brings_back_every_row_and_photo(seeded, tmp_path):
     rows, hashes = every_row(seeded), photo_hashes(seeded)
-    assert len(hashes) == 3 * len(VARIANTS)
+    assert len(hashes) >= 3 * len(VARIANTS)  # the demo's photos and the finding's three
     assert all(rows[table] for table in ("business", "visit", "finding", "photo_link", "change"))
 
     result = invoke(seeded, "backup", str(tmp_path / "backup"))

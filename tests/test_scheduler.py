@@ -83,7 +83,7 @@ def test_reminders_go_out_three_days_before_and_on_the_deadline(mailbox, due_fol
     assert before["From"] == "otto@kommun.example"
     text = before.get_body(("plain",)).get_content()
     html = before.get_body(("html",)).get_content()
-    assert "Brandfarlig vara förvaras fel" in text and "Dokumentation" in text
+    assert "Brandfarlig vara förvaras fel" in text and "Dokument" in text
     assert "<strong>2030-06-14</strong>" in html
 
     mailbox.clear()
@@ -155,7 +155,7 @@ def test_agency_only_descriptions_stay_out_of_reminders(mailbox, make_user, make
     assert len(mailbox) == 2
     for message in mailbox:
         assert "penningtvätt" not in message.get_body(("plain",)).get_content()
-        assert "endast myndigheten" in message.get_body(("plain",)).get_content()
+        assert "endast egen myndighet" in message.get_body(("plain",)).get_content()
 
 
 # --- two schedulers at once, real commits ---------------------------------------------------
@@ -275,12 +275,12 @@ def test_the_thursday_digest_lists_the_week_for_each_coordinator_once(
     assert "Kiosken Förr" not in text
     assert "NYA AVVIKELSER PER MYNDIGHET OCH ALLVARLIGHETSGRAD (6)" in text
     assert (
-        "- Miljö- och hälsoskydd: Kritisk avvikelse 1, Allvarlig avvikelse 0, "
-        "Mindre avvikelse 3, Information 0"
+        "- Miljö- och hälsoskydd: Allvarlig avvikelse 1, Större avvikelse 0, "
+        "Mindre avvikelse 3, Iakttagelse 0"
     ) in text
     assert (
-        "- Polismyndigheten: Kritisk avvikelse 0, Allvarlig avvikelse 1, "
-        "Mindre avvikelse 0, Information 1"
+        "- Polismyndigheten: Allvarlig avvikelse 0, Större avvikelse 1, "
+        "Mindre avvikelse 0, Iakttagelse 1"
     ) in text
     assert "FÖRSENADE UPPFÖLJNINGAR (1)" in text and "senast 2020-01-10" in text
     assert "Svartarbete" not in text  # counts only

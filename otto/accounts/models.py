@@ -3,7 +3,7 @@
 import datetime as dt
 import enum
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from otto.dbtypes import UTCDateTime
@@ -30,6 +30,14 @@ class Agency(db.Model):
     # Visibility given to this agency's answers and findings unless the inspector chooses;
     # agencies under strict secrecy (police, tax) default to "agency".
     default_visibility: Mapped[str] = mapped_column(String(10), default="joint")
+    # The sender of the agency's reports (letterhead and footer), edited by an admin.
+    organisation: Mapped[str] = mapped_column(String(200), default="")
+    unit: Mapped[str] = mapped_column(String(200), default="")
+    postal_address: Mapped[str] = mapped_column(Text, default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    email: Mapped[str] = mapped_column(String(254), default="")
+    web: Mapped[str] = mapped_column(String(200), default="")
+    logo: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)  # PNG
 
 
 class User(db.Model):

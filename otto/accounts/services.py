@@ -6,7 +6,7 @@ import re
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from otto import audit
+from otto import audit, labels
 from otto.accounts.models import Agency, LoginFailure, Role, User
 from otto.errors import Conflict, Forbidden, Invalid, NotFound, TooManyRequests, Unauthorized
 from otto.extensions import db
@@ -17,15 +17,17 @@ USERNAME_RE = re.compile(r"^[a-z0-9._-]{2,80}$")
 # Compared against when the username is unknown, so timing does not reveal which users exist.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
-AGENCIES = {
-    "miljo": ("Miljö- och hälsoskydd", "joint"),
-    "brand": ("Räddningstjänsten", "joint"),
-    "livsmedel": ("Livsmedelskontrollen", "joint"),
-    "polis": ("Polismyndigheten", "agency"),
-    "skatt": ("Skatteverket", "agency"),
-    "arbetsmiljo": ("Arbetsmiljöverket", "joint"),
-    "migration": ("Migrationsverket", "agency"),
+# Agency code → (name, default visibility); the names are the vocabulary's (otto.labels).
+_DEFAULT_VISIBILITY = {
+    "miljo": "joint",
+    "brand": "joint",
+    "livsmedel": "joint",
+    "polis": "agency",
+    "skatt": "agency",
+    "arbetsmiljo": "joint",
+    "migration": "agency",
 }
+AGENCIES = {code: (labels.AGENCIES[code], vis) for code, vis in _DEFAULT_VISIBILITY.items()}
 
 
 def ensure_agencies() -> list[Agency]:

@@ -19,18 +19,16 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy import func, select
 
 from otto.extensions import db
+from otto.inspections.businesses import CATEGORIES as CATEGORY_LABELS
 from otto.inspections.deadlines import LOCAL_TZ, is_overdue, local_date, local_time
 from otto.inspections.models import Business, Finding, FollowUp, FollowUpStatus, Visit, VisitStatus
 from otto.inspections.visibility import visible_items
-from otto.web.labels import (
-    AGENCY_NAMES,
-    CATEGORY_LABELS,
-    FINDING_STATUS_LABELS,
-    FOLLOW_UP_KIND_LABELS,
-    FOLLOW_UP_STATUS_LABELS,
-    SEVERITY_LABELS,
-    VISIBILITY_LABELS,
-)
+from otto.labels import AGENCIES as AGENCY_NAMES
+from otto.labels import FINDING_STATUSES as FINDING_STATUS_LABELS
+from otto.labels import FOLLOW_UP_KINDS as FOLLOW_UP_KIND_LABELS
+from otto.labels import FOLLOW_UP_STATUSES as FOLLOW_UP_STATUS_LABELS
+from otto.labels import SEVERITIES as SEVERITY_LABELS
+from otto.labels import VISIBILITIES as VISIBILITY_LABELS
 
 KINDS = ("findings", "follow_ups")
 FINDING_HEADER = (

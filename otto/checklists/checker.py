@@ -16,6 +16,16 @@ Rules
   does not have are "unknown question". A missing answer (null, "", []) is never invalid.
 - Deviations: for each visible question with a deviation rule whose `when` is true, a
   SuggestedFinding, in template order. Hidden answers play no part.
+- Outcome of a control point (`checklist_outcomes`, what reports, the dossier and statistics
+  show), first rule that applies:
+  1. a question with a finding linked to it is a deviation, whatever its answer;
+  2. a hidden question is not applicable;
+  3. an unanswered (missing) question is not checked;
+  4. a yes/no question answered "na" (ej aktuellt) is not applicable;
+  5. a question whose deviation rule is true is a deviation;
+  6. otherwise: no deviation.
+  This module is the only evaluator of a filled checklist on the server; the field app's
+  twin (pwa/src/checklist.js) passes the same vectors (checker_vectors.json).
 
 `check_answers` expects a body that passed `template_format.validate_template`. To check many
 answer sets against one template, build a `CompiledChecklist` once with `compile_checklist`.
@@ -24,7 +34,7 @@ answer sets against one template, build a `CompiledChecklist` once with `compile
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,6 +68,21 @@ class CheckResult:
     deviations: list[SuggestedFinding] = field(default_factory=list)
 
 
+NO_DEVIATION, DEVIATION = "no_deviation", "deviation"
+NOT_CHECKED, NOT_APPLICABLE = "not_checked", "not_applicable"
+OUTCOMES = (NO_DEVIATION, DEVIATION, NOT_CHECKED, NOT_APPLICABLE)
+
+
+@dataclass(frozen=True)
+class QuestionOutcome:
+    """What a filled checklist says about one question (rules: module docstring)."""
+
+    question_id: str
+    visible: bool
+    answered: bool  # visible and not missing
+    outcome: str  # one of OUTCOMES
+
+
 @dataclass(frozen=True)
 class _QuestionRule:
     id: str
@@ -66,6 +91,7 @@ class _QuestionRule:
     # Items a satisfying answer needs: 0 = not required, 1 = any answer, n = n photos.
     needed: int
     is_photo: bool
+    is_yesno: bool
     deviation_when: Mapping[str, Any] | None
     finding: SuggestedFinding | None
 
@@ -76,6 +102,16 @@ class CompiledChecklist:
 
     rules: tuple[_QuestionRule, ...]
     question_ids: frozenset[str]
+
+
+@dataclass(frozen=True)
+class _Step:
+    """One question met while walking a checklist in template order."""
+
+    rule: _QuestionRule
+    value: Any
+    visible: bool
+    deviates: bool  # visible, with a deviation rule that is true
 
 
 def compile_checklist(body: Mapping[str, Any]) -> CompiledChecklist:
@@ -92,24 +128,70 @@ def check_answers(
     body: Mapping[str, Any] | CompiledChecklist, answers: Mapping[str, Any]
 ) -> CheckResult:
     """Check answers (question id -> value) against a template (rules: module docstring)."""
-    checklist = body if isinstance(body, CompiledChecklist) else compile_checklist(body)
+    checklist = _compiled(body)
     result = CheckResult()
-    visible_answers: dict[str, Any] = {}
-    for rule in checklist.rules:
-        value = answers.get(rule.id)
+    for step in _walk(checklist, answers):
+        rule, value = step.rule, step.value
         if not is_missing(value) and (message := rule.check(value)):
             result.invalid[rule.id] = message
-        if rule.show_if is not None and not evaluate(rule.show_if, visible_answers):
+        if not step.visible:
             continue
-        visible_answers[rule.id] = value
         if rule.needed and not _satisfies(rule, value):
             result.missing_required.append(rule.id)
-        if rule.deviation_when is not None and evaluate(rule.deviation_when, visible_answers):
+        if step.deviates:
             result.deviations.append(rule.finding)
     for question_id in answers:
         if question_id not in checklist.question_ids:
             result.invalid[question_id] = "unknown question"
     return result
+
+
+def checklist_outcomes(
+    body: Mapping[str, Any] | CompiledChecklist,
+    answers: Mapping[str, Any],
+    linked_findings: Collection[str] = (),
+) -> dict[str, QuestionOutcome]:
+    """Every question's visibility, answered state and outcome, in template order.
+
+    `linked_findings` holds the ids of the questions a (reported) finding is linked to."""
+    result = {}
+    for step in _walk(_compiled(body), answers):
+        rule, value = step.rule, step.value
+        answered = step.visible and not is_missing(value)
+        if rule.id in linked_findings:
+            outcome = DEVIATION
+        elif not step.visible:
+            outcome = NOT_APPLICABLE
+        elif not answered:
+            outcome = NOT_CHECKED
+        elif rule.is_yesno and value == "na":
+            outcome = NOT_APPLICABLE
+        elif step.deviates:
+            outcome = DEVIATION
+        else:
+            outcome = NO_DEVIATION
+        result[rule.id] = QuestionOutcome(rule.id, step.visible, answered, outcome)
+    return result
+
+
+def _compiled(body: Mapping[str, Any] | CompiledChecklist) -> CompiledChecklist:
+    return body if isinstance(body, CompiledChecklist) else compile_checklist(body)
+
+
+def _walk(checklist: CompiledChecklist, answers: Mapping[str, Any]) -> Iterator[_Step]:
+    """The questions in template order with their visibility: a question is visible when
+    its show_if holds against the answers of the visible questions before it."""
+    visible_answers: dict[str, Any] = {}
+    for rule in checklist.rules:
+        value = answers.get(rule.id)
+        if rule.show_if is not None and not evaluate(rule.show_if, visible_answers):
+            yield _Step(rule, value, visible=False, deviates=False)
+            continue
+        visible_answers[rule.id] = value
+        deviates = rule.deviation_when is not None and evaluate(
+            rule.deviation_when, visible_answers
+        )
+        yield _Step(rule, value, visible=True, deviates=deviates)
 
 
 def answer_problem(question: Mapping[str, Any], value: Any) -> str | None:
@@ -142,6 +224,7 @@ def _compile_question(question: Mapping[str, Any]) -> _QuestionRule:
         show_if=question.get("show_if"),
         needed=needed,
         is_photo=is_photo,
+        is_yesno=question["type"] == "yesno",
         deviation_when=deviation["when"] if deviation is not None else None,
         finding=finding,
     )

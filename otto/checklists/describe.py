@@ -1,4 +1,4 @@
-"""Swedish words for the authoring pages: statuses, severities and conditions in prose.
+"""Conditions in Swedish prose, for the authoring pages (the words for codes: otto.labels).
 
 `describe_condition` says in Swedish what a condition means, e.g.
 ”Temperatur i kylförvaring” är större än 8 °C och ”Finns rutiner?” är Nej.
@@ -8,14 +8,8 @@ The meaning itself is owned by `logic`; this module only puts it into words.
 from collections.abc import Mapping
 from typing import Any
 
-STATUS_LABELS = {"draft": "Utkast", "published": "Publicerad", "retired": "Tillbakadragen"}
-SEVERITY_LABELS = {
-    "info": "Information",
-    "minor": "Mindre avvikelse",
-    "major": "Allvarlig avvikelse",
-    "critical": "Kritisk avvikelse",
-}
-YESNO_LABELS = {"yes": "Ja", "no": "Nej", "na": "Ej aktuellt"}
+from otto import labels
+
 _OP_WORDS = {
     "eq": "är",
     "ne": "är inte",
@@ -70,10 +64,10 @@ def _describe_leaf(leaf: Mapping[str, Any], questions: Mapping[str, dict]) -> st
 def _describe_value(value: Any, question: Mapping[str, Any]) -> str:
     """An answer value as the inspector sees it: option labels, Ja/Nej, numbers with unit."""
     if question.get("type") == "yesno":
-        return YESNO_LABELS.get(value, str(value))
+        return labels.YESNO.get(value, str(value))
     if question.get("type") == "choice":
-        labels = {option["value"]: option["label"] for option in question["options"]}
-        return f"”{labels.get(value, value)}”"
+        options = {option["value"]: option["label"] for option in question["options"]}
+        return f"”{options.get(value, value)}”"
     if question.get("unit"):
         return f"{value} {question['unit']}"
     return str(value)

@@ -10,21 +10,17 @@ import json
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 
+from otto import labels
 from otto.accounts.models import COORDINATORS
-from otto.accounts.services import AGENCIES as AGENCY_NAMES
 from otto.auth import page_auth
 from otto.checklists import services
-from otto.checklists.describe import (
-    SEVERITY_LABELS,
-    STATUS_LABELS,
-    YESNO_LABELS,
-    describe_condition,
-)
+from otto.checklists.describe import describe_condition
 from otto.checklists.models import VersionStatus
 from otto.checklists.template_format import AGENCIES
 from otto.checklists.xlsform import MAX_ROWS
 from otto.errors import Invalid
 from otto.extensions import db
+from otto.web.labels import json_error
 
 pages = Blueprint(
     "checklists",
@@ -33,7 +29,7 @@ pages = Blueprint(
     template_folder="templates",
     static_folder="static",
 )
-AGENCY_OPTIONS = {code: AGENCY_NAMES[code][0] for code in AGENCIES}
+AGENCY_OPTIONS = {code: labels.AGENCIES[code] for code in AGENCIES}
 # Import errors about the file itself (not the template in it), explained in Swedish.
 _FILE_ERRORS = {
     "invalid_xlsform": "Filen kunde inte läsas som XLSForm: en .xlsx-arbetsbok med ett blad "
@@ -45,9 +41,9 @@ _FILE_ERRORS = {
 @pages.context_processor
 def _labels():
     return {
-        "status_labels": STATUS_LABELS,
-        "severity_labels": SEVERITY_LABELS,
-        "yesno_labels": YESNO_LABELS,
+        "status_labels": labels.TEMPLATE_STATUSES,
+        "severity_labels": labels.SEVERITIES,
+        "yesno_labels": labels.YESNO,
         "agency_names": AGENCY_OPTIONS,
     }
 
@@ -194,5 +190,5 @@ def _parse_json(text: str):
     try:
         return json.loads(text)
     except json.JSONDecodeError as error:
-        message = f"Ogiltig JSON på rad {error.lineno}, kolumn {error.colno}: {error.msg}."
+        message = json_error(error)
         raise Invalid(message, {"": [message]}) from None

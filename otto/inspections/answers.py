@@ -131,6 +131,7 @@ def _write_answer(
         "before": before,
         "after": answer_snapshot(answer),
         "visit_id": visit_id,
+        "client_time": write.client_time,
     }
     if trail is None:
         record_change(**change)

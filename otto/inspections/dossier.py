@@ -2,8 +2,11 @@
 through the services that apply the confidentiality rule (otto.inspections.visibility).
 
 Coordinators see every agency's items; an inspector sees the joint items and their own
-agency's. The audit trail holds before/after values, so inspectors see only the visit's
-own events (planning and status), never those of answers, findings or photos.
+agency's. Internal notes (`Finding.internal`) are shown here, labelled, as their visibility
+allows; they never reach a report (otto.reports.content). Each question's outcome comes
+from the checker, as in the reports. The audit trail holds before/after values, so
+inspectors see only the visit's own events (planning and status), never those of answers,
+findings or photos.
 """
 
 import dataclasses
@@ -11,9 +14,11 @@ from collections import defaultdict
 
 from sqlalchemy import select
 
+from otto import labels
 from otto.accounts.models import User
 from otto.audit import AuditEvent
 from otto.checklists import services as checklists
+from otto.checklists.checker import QuestionOutcome, checklist_outcomes
 from otto.extensions import db
 from otto.inspections import answers, findings, photos, signatures
 from otto.inspections.models import Answer, Finding, Signature, Visit
@@ -21,7 +26,6 @@ from otto.inspections.visits import get_visit
 from otto.sync import resolution
 from otto.sync.models import Conflict, Device
 
-SEVERITY_ORDER = ("critical", "major", "minor", "info")
 TIMELINE_LIMIT = 200
 _VISIT_ENTITIES = ("visit", "signature")
 
@@ -34,6 +38,7 @@ class Checklist:
     version: object
     rows: list[tuple[dict, Answer | None]]  # (question, its answer or None)
     unknown: list[Answer]  # answers to questions the version does not have
+    outcomes: dict[str, QuestionOutcome]  # question id → the checker's outcome
 
 
 @dataclasses.dataclass
@@ -76,7 +81,7 @@ def load_dossier(user: User, visit_id: str) -> Dossier:
     device_ids = {a.device_id for a in visible_answers if a.device_id}
     return Dossier(
         visit=visit,
-        checklists=_checklists(visit, visible_answers),
+        checklists=_checklists(visit, visible_answers, visible_findings),
         findings=_group_findings(visible_findings),
         photos=photos.photo_links(user, visit.id),
         signatures=signatures.list_signatures(user, visit.id),
@@ -97,7 +102,9 @@ def _by_id(model, ids) -> dict:
     }
 
 
-def _checklists(visit: Visit, visible_answers: list[Answer]) -> list[Checklist]:
+def _checklists(
+    visit: Visit, visible_answers: list[Answer], visible_findings: list[Finding]
+) -> list[Checklist]:
     """The pinned versions of the visit (and any other version answered, e.g. one pinned
     before the plan changed), each with its questions and the visible answers.
 
@@ -109,6 +116,10 @@ def _checklists(visit: Visit, visible_answers: list[Answer]) -> list[Checklist]:
         by_version[answer.template_version_id][answer.question_id] = answer
     version_ids = [a.template_version_id for a in visit.assignments if a.template_version_id]
     version_ids += [v for v in by_version if v not in version_ids]
+    linked = defaultdict(set)
+    for finding in visible_findings:
+        if finding.question_id and not finding.deleted:
+            linked[finding.agency_code].add(finding.question_id)
     result = []
     for version_id in dict.fromkeys(version_ids):
         version = checklists.get_version(version_id)
@@ -120,6 +131,11 @@ def _checklists(visit: Visit, visible_answers: list[Answer]) -> list[Checklist]:
                 version=version,
                 rows=[(q, given.get(qid)) for qid, q in questions.items()],
                 unknown=[a for qid, a in given.items() if qid not in questions],
+                outcomes=checklist_outcomes(
+                    version.body,
+                    {qid: a.value for qid, a in given.items()},
+                    linked[version.template.agency_code],
+                ),
             )
         )
     return sorted(result, key=lambda c: (c.agency, c.version.template.key))
@@ -130,7 +146,7 @@ def _group_findings(rows: list[Finding]) -> dict[str, dict[str, list[Finding]]]:
     for finding in rows:
         grouped.setdefault(finding.agency_code, {}).setdefault(finding.severity, []).append(finding)
     return {
-        agency: {s: by_severity[s] for s in SEVERITY_ORDER if s in by_severity}
+        agency: {s: by_severity[s] for s in labels.SEVERITY_ORDER if s in by_severity}
         for agency, by_severity in sorted(grouped.items())
     }
 

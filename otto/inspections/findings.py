@@ -23,6 +23,7 @@ EDITABLE = (
     "legal_ref",
     "description",
     "visibility",
+    "internal",
     "follow_up_due",
     "status",
 )
@@ -69,6 +70,7 @@ def create_finding(
     question_id: str | None = None,
     legal_ref: str = "",
     visibility: str | None = None,
+    internal: bool = False,
     follow_up_due: dt.date | None = None,
 ) -> Finding:
     """Record a finding for the writer's agency on a visit they take part in. Audited."""
@@ -101,6 +103,7 @@ def create_finding(
             "legal_ref": legal_ref or "",
             "description": description.strip(),
             "visibility": visibility or actor.user.agency.default_visibility,
+            "internal": bool(internal),
             "follow_up_due": follow_up_due,
             "status": FindingStatus.OPEN.value,
         },
@@ -112,7 +115,13 @@ def create_finding(
     _changed(finding)
     db.session.flush()
     audit.record(
-        actor, "create", "finding", finding.id, after=finding_snapshot(finding), visit_id=visit.id
+        actor,
+        "create",
+        "finding",
+        finding.id,
+        after=finding_snapshot(finding),
+        visit_id=visit.id,
+        client_time=write.client_time,
     )
     follow_finding(actor, finding)
     return finding
@@ -151,6 +160,7 @@ def _change(write: Write, finding_id: str, incoming: dict, action: str):
             before=before,
             after=finding_snapshot(finding),
             visit_id=finding.visit_id,
+            client_time=write.client_time,
         )
         follow_finding(actor, finding)
         if finding.visibility != before["visibility"]:

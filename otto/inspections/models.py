@@ -137,6 +137,8 @@ class Assignment(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
     agency_code: Mapped[str] = mapped_column(ForeignKey("agency.code"))
     template_version_id: Mapped[int | None] = mapped_column(ForeignKey("template_version.id"))
+    # This agency's own case number (diarienummer) for the visit, printed in its report.
+    case_number: Mapped[str] = mapped_column(String(40), default="")
 
     visit: Mapped[Visit] = relationship(back_populates="assignments")
     user: Mapped[User] = relationship()
@@ -180,6 +182,8 @@ class Finding(db.Model):
     legal_ref: Mapped[str] = mapped_column(String(200), default="")
     description: Mapped[str] = mapped_column(Text)
     visibility: Mapped[str] = mapped_column(String(10), default=Visibility.JOINT)
+    # An internal note: shared as `visibility` says, never in a report to the business.
+    internal: Mapped[bool] = mapped_column(Boolean, default=False)
     follow_up_due: Mapped[dt.date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(10), default=FindingStatus.OPEN)
     version: Mapped[int] = mapped_column(Integer, default=1)

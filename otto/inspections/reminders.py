@@ -18,9 +18,8 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from otto import audit
+from otto import audit, labels
 from otto.accounts.models import Agency, Role, User
-from otto.checklists.describe import SEVERITY_LABELS
 from otto.extensions import db
 from otto.inspections import deadlines
 from otto.inspections.models import (
@@ -35,7 +34,6 @@ from otto.inspections.models import (
 )
 from otto.mail import Mail, render_mail
 
-KIND_LABELS = {"document": "Dokumentation", "revisit": "Återbesök"}
 # Most serious first, the order of the digest's columns.
 SEVERITIES = (Severity.CRITICAL, Severity.MAJOR, Severity.MINOR, Severity.INFO)
 
@@ -129,9 +127,10 @@ def reminder_mail(reminder: Reminder, base_url: str) -> Mail:
         follow_up=follow_up,
         business=follow_up.visit.business,
         agency=db.session.get(Agency, follow_up.agency_code),
-        severity=SEVERITY_LABELS.get(finding.severity) if finding else None,
+        severity=labels.SEVERITIES.get(finding.severity) if finding else None,
         description=description,
-        kind_label=KIND_LABELS.get(follow_up.kind, follow_up.kind),
+        kind_label=labels.label(labels.FOLLOW_UP_KINDS, follow_up.kind),
+        agency_only=labels.VISIBILITIES["agency"],
         link=link,
     )
 
@@ -214,7 +213,6 @@ def digest_content(now: dt.datetime) -> dict:
         .where(FollowUp.status == deadlines.PENDING, FollowUp.overdue_since.is_not(None))
         .order_by(FollowUp.due_date, FollowUp.id)
     )
-    agencies = {a.code: a.name for a in db.session.scalars(select(Agency))}
     today = deadlines.local_date(now)
     return {
         "period_start": deadlines.local_date(start),
@@ -225,9 +223,10 @@ def digest_content(now: dt.datetime) -> dict:
         "finding_count": sum(totals.values()),
         "overdue": [(f, (today - f.due_date).days) for f in overdue],
         "severities": SEVERITIES,
-        "severity_labels": SEVERITY_LABELS,
-        "agency_names": agencies,
-        "kind_labels": KIND_LABELS,
+        "severity_labels": labels.SEVERITIES,
+        "agency_names": labels.AGENCIES,
+        "kind_labels": labels.FOLLOW_UP_KINDS,
+        "plural": labels.plural,
         "tz": deadlines.LOCAL_TZ,
     }
 

@@ -146,6 +146,8 @@ class NewFindingSchema(Schema):
     legal_ref = fields.String(load_default="", validate=validate.Length(max=200))
     description = fields.String(required=True, validate=validate.Length(min=1))
     visibility = fields.String(load_default=None, validate=_one_of(Visibility))
+    # An internal note: never in a report to the business (JSON true/false only).
+    internal = fields.Boolean(truthy={True}, falsy={False}, load_default=False)
     follow_up_due = fields.Date(load_default=None)
 
 
@@ -156,6 +158,7 @@ class FindingUpdateSchema(Schema):
     legal_ref = fields.String(validate=validate.Length(max=200))
     description = fields.String(validate=validate.Length(min=1))
     visibility = fields.String(validate=_one_of(Visibility))
+    internal = fields.Boolean(truthy={True}, falsy={False})
     follow_up_due = fields.Date(allow_none=True)
     status = fields.String(validate=_one_of(FindingStatus))
 
@@ -173,6 +176,7 @@ class FindingSchema(Schema):
     legal_ref = fields.String()
     description = fields.String()
     visibility = fields.String()
+    internal = fields.Boolean()
     follow_up_due = fields.Date(allow_none=True)
     status = fields.String()
     version = fields.Integer()

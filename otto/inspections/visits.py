@@ -43,7 +43,37 @@ def visit_snapshot(visit: Visit) -> dict:
     snapshot["participants"] = sorted(
         [a.user_id, a.agency_code, a.template_version_id] for a in visit.assignments
     )
+    snapshot["case_numbers"] = case_numbers(visit)
     return snapshot
+
+
+def case_numbers(visit: Visit) -> dict[str, str]:
+    """Each participating agency's own case number for the visit ("" when not given)."""
+    numbers: dict[str, str] = {}
+    for assignment in sorted(visit.assignments, key=lambda a: a.id or 0):
+        if not numbers.get(assignment.agency_code):
+            numbers[assignment.agency_code] = assignment.case_number or ""
+    return dict(sorted(numbers.items()))
+
+
+def set_case_numbers(actor, visit_id: str, numbers: dict[str, str]) -> Visit:
+    """Set participating agencies' own case numbers (agency code → number; coordinators),
+    on every assignment of that agency, while the visit is not closed. Audited."""
+    if not actor.is_coordinator:
+        raise Forbidden("Only coordinators change the plan of a visit.")
+    visit = get_visit(actor.user, visit_id)
+    require_open(visit)
+    before = visit_snapshot(visit)
+    for assignment in visit.assignments:
+        if assignment.agency_code in numbers:
+            assignment.case_number = numbers[assignment.agency_code].strip()[:40]
+    after = visit_snapshot(visit)
+    if after == before:
+        return visit
+    _touch(visit)
+    db.session.flush()
+    audit.record(actor, "update", "visit", visit.id, before=before, after=after, visit_id=visit.id)
+    return visit
 
 
 def _touch(visit: Visit) -> None:
@@ -79,7 +109,10 @@ def _assignments(participants: list[dict]) -> list[Assignment]:
                     ]
             assignments.append(
                 Assignment(
-                    user_id=user.id, agency_code=user.agency_code, template_version_id=version_id
+                    user_id=user.id,
+                    agency_code=user.agency_code,
+                    template_version_id=version_id,
+                    case_number=(participant.get("case_number") or "").strip()[:40],
                 )
             )
     if errors:

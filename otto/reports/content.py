@@ -3,6 +3,13 @@
 Every answer, finding and photo link comes from `visibility.report_items`: an agency's
 report holds that agency's items (both visibilities), the joint report only `joint` items of
 every agency. Follow-ups follow their findings. The result is plain data for the template.
+
+Internal notes never leave the system: a finding marked `internal` is in no report to the
+business (draft, issued or joint), and neither are its photos and follow-ups. The rule is
+`REPORTABLE_FINDING` below and nowhere else; the dossier shows such findings, labelled.
+
+Each control point's outcome comes from the checker (`checker.checklist_outcomes`), never
+from an evaluation of its own; the summary counts exactly the rows and findings listed.
 """
 
 import dataclasses
@@ -12,10 +19,11 @@ from collections import defaultdict
 
 from sqlalchemy import select
 
+from otto import labels
 from otto.accounts.models import Agency, User
 from otto.checklists import services as checklists
-from otto.checklists.describe import SEVERITY_LABELS
-from otto.checklists.logic import evaluate, is_missing
+from otto.checklists.checker import OUTCOMES, checklist_outcomes
+from otto.checklists.logic import is_missing
 from otto.errors import Forbidden, Invalid
 from otto.extensions import db
 from otto.inspections.models import (
@@ -28,16 +36,16 @@ from otto.inspections.models import (
     Visit,
 )
 from otto.inspections.visibility import report_items
-from otto.inspections.visits import get_visit
-from otto.reports import wording
-from otto.web import labels
+from otto.inspections.visits import case_numbers, get_visit
 
-SEVERITY_ORDER = ("critical", "major", "minor", "info")
+# The one rule of what a report may say about findings: deleted findings and internal
+# notes (`Finding.internal`) are never in a report to the business.
+REPORTABLE_FINDING = Finding.deleted_at.is_(None) & Finding.internal.is_(False)
 
 
 @dataclasses.dataclass
 class Row:
-    """One question of a checklist with its outcome (`ok`, `deviation`, `not_checked`, `na`)."""
+    """One question of a checklist with its outcome (one of checker.OUTCOMES)."""
 
     question_id: str
     text: str
@@ -45,10 +53,11 @@ class Row:
     value: str
     note: str
     legal_ref: str
+    photos: list[str] = dataclasses.field(default_factory=list)  # a photo answer's photos
 
     @property
     def outcome_label(self) -> str:
-        return wording.OUTCOME_LABELS[self.outcome]
+        return labels.OUTCOMES[self.outcome]
 
 
 @dataclasses.dataclass
@@ -87,7 +96,7 @@ class FindingEntry:
 
     @property
     def severity_label(self) -> str:
-        return SEVERITY_LABELS.get(self.finding.severity, self.finding.severity)
+        return labels.label(labels.SEVERITIES, self.finding.severity)
 
 
 @dataclasses.dataclass
@@ -99,12 +108,27 @@ class Participant:
 
 
 @dataclasses.dataclass
+class Summary:
+    """The report's first-page counts, each equal to what the report lists."""
+
+    outcomes: dict[str, int]  # outcome → number of control points listed with it
+    findings: int  # findings listed
+    findings_without_point: int  # of which not tied to a question of the checklist
+
+    @property
+    def findings_at_points(self) -> int:
+        return self.findings - self.findings_without_point
+
+
+@dataclasses.dataclass
 class ReportContent:
-    """Everything one report shows. `agency` is None for the joint report."""
+    """Everything one report shows. `agency` is None for the joint report; `case_number`
+    is the agency's own (its participation's), the visit's for the joint report."""
 
     visit: Visit
     agency: Agency | None
     agencies: list[Agency]
+    case_number: str
     inspectors: list[Participant]
     coordinator: User | None
     checklists: list[Checklist]
@@ -117,10 +141,43 @@ class ReportContent:
         return self.agency is None
 
     @property
+    def senders(self) -> list[Agency]:
+        """Whose letterhead and footer the report carries."""
+        return self.agencies if self.agency is None else [self.agency]
+
+    @property
+    def summary(self) -> Summary:
+        counts = dict.fromkeys(OUTCOMES, 0)
+        for checklist in self.checklists:
+            for section in checklist.sections:
+                for row in section.rows:
+                    counts[row.outcome] += 1
+        without_point = sum(not e.question_text for e in self.findings)
+        return Summary(counts, len(self.findings), without_point)
+
+    @property
+    def has_photos(self) -> bool:
+        return bool(
+            self.other_photos or self.photo_shas - {s.image_sha256 for s in self.signatures}
+        )
+
+    @property
+    def has_follow_ups(self) -> bool:
+        return any(e.follow_ups or e.finding.follow_up_due for e in self.findings)
+
+    @property
+    def logos(self) -> dict[str, bytes]:
+        """The senders' logos the report may embed, by agency code."""
+        return {a.code: a.logo for a in self.senders if a.logo}
+
+    @property
     def photo_shas(self) -> set[str]:
         """Every photo (and signature image) the report may embed."""
         shas = {p.sha256 for e in self.findings for p in e.photos if not p.pending}
         shas |= {p.sha256 for p in self.other_photos if not p.pending}
+        shas |= {
+            sha for c in self.checklists for s in c.sections for r in s.rows for sha in r.photos
+        }
         return shas | {s.image_sha256 for s in self.signatures}
 
 
@@ -157,18 +214,18 @@ def load_content(user: User, visit_id: str, agency_code: str | None) -> ReportCo
         raise Forbidden("You may not request this report.")
     agencies = {a.code: a for a in db.session.scalars(select(Agency).where(Agency.code.in_(codes)))}
     answers = list(db.session.scalars(select(Answer).where(clauses[Answer])))
-    findings = list(
-        db.session.scalars(select(Finding).where(clauses[Finding], Finding.deleted_at.is_(None)))
-    )
+    finding_clause = clauses[Finding] & REPORTABLE_FINDING
+    findings = list(db.session.scalars(select(Finding).where(finding_clause)))
     questions = _question_texts(visit, answers)
     checklist_parts = _checklists(visit, agency_code, answers, findings, agencies)
-    links = _photo_links(clauses[PhotoLink], clauses[Finding])
+    links = _photo_links(clauses[PhotoLink], finding_clause)
     entries = _finding_entries(findings, links, agencies, questions)
     finding_ids = {f.id for f in findings}
     return ReportContent(
         visit=visit,
         agency=agencies.get(agency_code) if agency_code else None,
         agencies=[agencies[c] for c in codes if c in agencies],
+        case_number=agency_case_number(visit, agency_code),
         inspectors=_inspectors(visit, agency_code, agencies),
         coordinator=db.session.get(User, visit.coordinator_id) if visit.coordinator_id else None,
         checklists=checklist_parts,
@@ -178,11 +235,21 @@ def load_content(user: User, visit_id: str, agency_code: str | None) -> ReportCo
     )
 
 
+def agency_case_number(visit: Visit, agency_code: str | None) -> str:
+    """The case number a report carries: the agency's own on its participation, the visit's
+    (the coordinator's) for the joint report; "" when the agency has given none."""
+    if agency_code is None:
+        return visit.case_number
+    return case_numbers(visit).get(agency_code, "")
+
+
 def fingerprint(content: ReportContent, html: str) -> str:
     """The SHA-256 of a report's content: its HTML (rendered without the issue stamp) and
     the photos it embeds, so a changed photo or text means a new version."""
     digest = hashlib.sha256(html.encode())
     digest.update(json.dumps(sorted(content.photo_shas)).encode())
+    for code, logo in sorted(content.logos.items()):
+        digest.update(code.encode() + hashlib.sha256(logo).digest())
     return digest.hexdigest()
 
 
@@ -232,7 +299,8 @@ def _question_texts(visit, answers) -> dict[tuple[str, str], str]:
 
 def _checklists(visit, agency_code, answers, findings, agencies) -> list[Checklist]:
     """The agency's pinned checklists with every question and its outcome; in the joint
-    report, each agency's checklist with only the questions that have a joint answer."""
+    report, each agency's checklist with only the questions that have a joint answer or a
+    joint finding."""
     by_version: dict[int, dict[str, Answer]] = defaultdict(dict)
     for answer in answers:
         by_version[answer.template_version_id][answer.question_id] = answer
@@ -242,19 +310,25 @@ def _checklists(visit, agency_code, answers, findings, agencies) -> list[Checkli
         if a.template_version_id and (agency_code is None or a.agency_code == agency_code)
     ]
     version_ids += [v for v in by_version if v not in version_ids]
-    flagged = {(f.agency_code, f.question_id) for f in findings if f.question_id}
+    linked = defaultdict(set)
+    for finding in findings:
+        if finding.question_id:
+            linked[finding.agency_code].add(finding.question_id)
     result = []
     for version_id in dict.fromkeys(version_ids):
         version = checklists.get_version(version_id)
         code = version.template.agency_code
         given = by_version.get(version_id, {})
         values = {qid: a.value for qid, a in given.items()}
+        outcomes = checklist_outcomes(version.body, values, linked[code])
+        stored = _stored_photos(values.values())
+        shared = given.keys() | linked[code]  # what the joint report lists of this checklist
         sections = []
         for section in version.body["sections"]:
             rows = [
-                _row(question, given.get(question["id"]), values, (code, question["id"]) in flagged)
+                _row(question, given.get(question["id"]), outcomes[question["id"]], stored)
                 for question in section["questions"]
-                if agency_code is not None or question["id"] in given
+                if agency_code is not None or question["id"] in shared
             ]
             if rows:
                 sections.append(Section(section["title"], rows))
@@ -274,45 +348,30 @@ def _checklists(visit, agency_code, answers, findings, agencies) -> list[Checkli
     return sorted(result, key=lambda c: (order.get(c.agency_code, 99), c.title))
 
 
-def _row(question: dict, answer: Answer | None, values: dict, has_finding: bool) -> Row:
+def _value_text(question: dict, value) -> str:
+    return "" if is_missing(value) else labels.answer_value(value, question)
+
+
+def _row(question: dict, answer: Answer | None, outcome, stored: set[str]) -> Row:
     value = answer.value if answer else None
-    if is_missing(value):
-        shown = question.get("show_if")
-        outcome = "na" if shown and not evaluate(shown, values) else "not_checked"
-    elif question.get("type") == "yesno" and value == "na":
-        outcome = "na"
-    elif has_finding or _deviates(question, values):
-        outcome = "deviation"
-    else:
-        outcome = "ok"
+    shown = outcome.visible and question["type"] == "photo"
     return Row(
         question_id=question["id"],
         text=question["text"],
-        outcome=outcome,
+        outcome=outcome.outcome,
         value=_value_text(question, value),
         note=answer.note if answer else "",
         legal_ref=question.get("legal_ref", ""),
+        photos=[sha for sha in labels.photo_shas(value) if sha in stored] if shown else [],
     )
 
 
-def _deviates(question: dict, values: dict) -> bool:
-    deviation = question.get("deviation")
-    return bool(deviation and evaluate(deviation["when"], values))
-
-
-def _value_text(question: dict, value) -> str:
-    if is_missing(value):
-        return ""
-    kind = question.get("type")
-    if kind == "photo":
-        count = len(value) if isinstance(value, list) else 1
-        return f"{count} foto" if count == 1 else f"{count} foton"
-    if kind == "signature":
-        return "Signerad"
-    if kind == "location" and isinstance(value, dict):
-        lat, lon = value.get("lat"), value.get("lon")
-        return f"{lat}, {lon}" if lat is not None else labels.answer_value(value, question)
-    return labels.answer_value(value, question)
+def _stored_photos(values) -> set[str]:
+    """Of the photos the answers name, those whose bytes the server has."""
+    named = {sha for value in values for sha in labels.photo_shas(value)}
+    if not named:
+        return set()
+    return set(db.session.scalars(select(Photo.sha256).where(Photo.sha256.in_(named))))
 
 
 def _photo_links(link_clause, finding_clause) -> list[tuple[PhotoLink, ReportPhoto]]:
@@ -349,7 +408,7 @@ def _finding_entries(findings, links, agencies, questions) -> list[FindingEntry]
         )
         for follow_up in db.session.scalars(query):
             follow_ups[follow_up.finding_id].append(follow_up)
-    rank = {severity: n for n, severity in enumerate(SEVERITY_ORDER)}
+    rank = {severity: n for n, severity in enumerate(labels.SEVERITY_ORDER)}
     ordered = sorted(findings, key=lambda f: (rank.get(f.severity, 9), f.created_at, f.id))
     entries = []
     for number, finding in enumerate(ordered, start=1):

@@ -3,7 +3,7 @@ print stylesheet templates/reports/report.css).
 
 WeasyPrint fetches nothing on its own: the only URLs a report may use are `photo:<sha256>`,
 answered from photo storage with the photo's report-size copy (never the original) and only
-for the photos the report's content holds.
+for the photos the report's content holds, and `logo:<agency code>`, the sender's logo.
 """
 
 import datetime as dt
@@ -19,6 +19,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from PIL import Image
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from otto import labels
 from otto.inspections.photo_storage import PhotoStorage
 from otto.reports import wording
 from otto.reports.content import ReportContent
@@ -27,6 +28,7 @@ LOCAL_TZ = ZoneInfo("Europe/Stockholm")
 STYLESHEET = Path(__file__).parent / "templates" / "reports" / "report.css"
 PDF_A = "pdf/a-3b"
 PHOTO_SCHEME = "photo:"
+LOGO_SCHEME = "logo:"
 PRINT_EDGE, PRINT_QUALITY = 800, 80
 PRINT_THREADS = 4
 
@@ -50,6 +52,7 @@ def _environment() -> Environment:
     env.filters["localtime"] = _local
     env.filters["date"] = _date
     env.globals["wording"] = wording
+    env.globals["labels"] = labels
     return env
 
 
@@ -71,13 +74,17 @@ class PhotoFetcher(URLFetcher):
     go of the GIL while it decodes and encodes); a photo whose report copy is missing is
     left out of the report, as WeasyPrint does with any image it cannot load."""
 
-    def __init__(self, storage: PhotoStorage, allowed: set[str]):
-        super().__init__(allowed_protocols=["photo"])
+    def __init__(self, storage: PhotoStorage, allowed: set[str], logos: dict[str, bytes]):
+        super().__init__(allowed_protocols=["photo", "logo"])
+        self.logos = logos
         with ThreadPoolExecutor(max_workers=PRINT_THREADS) as pool:
             copies = pool.map(lambda sha256: _stored_print_copy(storage, sha256), allowed)
             self.copies = dict(zip(allowed, copies, strict=True))
 
     def fetch(self, url, headers=None):
+        if url.startswith(LOGO_SCHEME) and url.removeprefix(LOGO_SCHEME) in self.logos:
+            body = self.logos[url.removeprefix(LOGO_SCHEME)]
+            return URLFetcherResponse(url, body, {"Content-Type": "image/png"})
         body = (
             self.copies.get(url.removeprefix(PHOTO_SCHEME))
             if url.startswith(PHOTO_SCHEME)
@@ -111,12 +118,17 @@ def print_copy(file) -> bytes:
 
 
 def render_pdf(
-    html: str, *, storage: PhotoStorage, photos: set[str], pdf_variant: str | None = None
+    html: str,
+    *,
+    storage: PhotoStorage,
+    photos: set[str],
+    logos: dict[str, bytes] | None = None,
+    pdf_variant: str | None = None,
 ) -> bytes:
-    """The HTML as PDF bytes; `pdf_variant` "pdf/a-3b" for the archived copy."""
-    document = weasyprint.HTML(
-        string=html, base_url="photo:", url_fetcher=PhotoFetcher(storage, photos)
-    )
+    """The HTML as PDF bytes; `pdf_variant` "pdf/a-3b" for the archived copy; `logos` the
+    senders' logos (PNG) by agency code."""
+    fetcher = PhotoFetcher(storage, photos, logos or {})
+    document = weasyprint.HTML(string=html, base_url="photo:", url_fetcher=fetcher)
     options = {"pdf_variant": pdf_variant} if pdf_variant else {}
     with warnings.catch_warnings():
         # WeasyPrint opens its sRGB profile for PDF/A without closing it (read whole, so

@@ -56,7 +56,7 @@ def report_pdf(
     content = load_content(actor.user, visit_id, agency_code)
     if content.visit.status != VisitStatus.CLOSED:
         html = render_html(content, stamp=None)
-        pdf = render_pdf(html, storage=storage, photos=content.photo_shas)
+        pdf = render_pdf(html, storage=storage, photos=content.photo_shas, logos=content.logos)
         return ReportFile(pdf, _filename(content, None), None)
     report = _issue(actor, content, storage)
     return ReportFile(report.content, _filename(content, report), report)
@@ -83,7 +83,9 @@ def _issue(actor, content: ReportContent, storage: PhotoStorage) -> Report:
     version = latest.version + 1 if latest else 1
     issued_at = utcnow()
     html = render_html(content, stamp={"version": version, "issued_at": issued_at})
-    pdf = render_pdf(html, storage=storage, photos=content.photo_shas, pdf_variant=PDF_A)
+    pdf = render_pdf(
+        html, storage=storage, photos=content.photo_shas, logos=content.logos, pdf_variant=PDF_A
+    )
     report = Report(
         visit_id=visit.id,
         agency_code=agency_code,

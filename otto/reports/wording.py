@@ -1,22 +1,10 @@
-"""The Swedish texts of the reports: outcomes, each agency's purpose and legal basis, what a
-follow-up asks of the business, and the right to comment.
+"""The Swedish sentences of the reports: each agency's purpose and legal basis, the method,
+what a follow-up asks of the business, and each agency's own right to comment and appeal.
+The words for codes (outcomes, severities, statuses) are the vocabulary's: otto.labels.
 
 An agency's report is that agency's own: nothing here names the joint team or its aims.
 The purposes and legal bases are working texts; each agency should confirm its own.
 """
-
-OUTCOME_LABELS = {
-    "ok": "Ingen avvikelse",
-    "deviation": "Avvikelse",
-    "not_checked": "Ej kontrollerad",
-    "na": "Ej tillämplig",
-}
-REASON_LABELS = {
-    "planned": "Planerad kontroll",
-    "event": "Händelsestyrd kontroll",
-    "follow_up": "Uppföljande kontroll",
-}
-FINDING_STATUS_LABELS = {"open": "Ej åtgärdad", "corrected": "Åtgärdad", "closed": "Avslutad"}
 
 # Agency code → (purpose, legal basis). Unknown agencies get DEFAULT_BASIS.
 AGENCY_BASIS = {
@@ -70,17 +58,97 @@ JOINT_PURPOSE = (
 )
 METHOD = (
     "Inspektion på plats med myndighetens checklista, granskning av handlingar och samtal "
-    "med företrädare för verksamheten. Iakttagelser har dokumenterats med foton."
+    "med företrädare för verksamheten."
 )
+METHOD_PHOTOS = "Iakttagelser har dokumenterats med foton."
 FOLLOW_UP_DEMANDS = {
     "document": "Skicka in en skriftlig redogörelse med underlag som visar att bristen är åtgärdad",
     "revisit": "Åtgärda bristen; myndigheten kontrollerar åtgärden vid ett återbesök",
 }
-RIGHT_TO_COMMENT = (
-    "Ni har rätt att yttra er över innehållet i denna rapport innan myndigheten fattar "
-    "beslut i ärendet, till exempel om föreläggande, förbud eller avgift (25 § "
-    "förvaltningslagen (2017:900)). Lämna era synpunkter skriftligen inom två veckor från att "
-    "ni tog emot rapporten och ange diarienumret. Om ni inte hör av er kan myndigheten "
-    "avgöra ärendet på det underlag som finns."
+_COMMENT_IN_WRITING = (
+    "Lämna era synpunkter skriftligen inom två veckor från att ni tog emot rapporten{quote}. "
+    "Om ni inte hör av er kan myndigheten avgöra ärendet på det underlag som finns."
 )
+# Agency code → what the business may say before that agency decides (förvaltningslagen
+# 25 §), naming only the measures that agency can take. Unknown agencies: DEFAULT_COMMENT.
+RIGHT_TO_COMMENT = {
+    "miljo": (
+        "Ni har rätt att yttra er över innehållet i denna rapport innan nämnden fattar beslut "
+        "i ärendet, till exempel om föreläggande, förbud eller miljösanktionsavgift (25 § "
+        "förvaltningslagen (2017:900)). " + _COMMENT_IN_WRITING
+    ),
+    "livsmedel": (
+        "Ni har rätt att yttra er över innehållet i denna rapport innan nämnden fattar beslut "
+        "i ärendet, till exempel om föreläggande, förbud eller sanktionsavgift enligt "
+        "livsmedelslagen (25 § förvaltningslagen (2017:900)). " + _COMMENT_IN_WRITING
+    ),
+    "brand": (
+        "Ni har rätt att yttra er över innehållet i denna rapport innan räddningstjänsten "
+        "beslutar om föreläggande eller förbud enligt lagen (2003:778) om skydd mot olyckor "
+        "(25 § förvaltningslagen (2017:900)). " + _COMMENT_IN_WRITING
+    ),
+    "polis": (
+        "Rapporten redovisar polisens iakttagelser vid kontrollen. Ni har rätt att lämna "
+        "synpunkter på den. Om polisen inleder ett ärende eller en förundersökning med "
+        "anledning av kontrollen får ni besked om era rättigheter i det ärendet. "
+        "Lämna era synpunkter skriftligen{quote}."
+    ),
+    "skatt": (
+        "Ni har rätt att yttra er innan Skatteverket beslutar om kontrollavgift enligt "
+        "50 kap. skatteförfarandelagen (2011:1244) (25 § förvaltningslagen (2017:900)). "
+        + _COMMENT_IN_WRITING
+    ),
+}
+DEFAULT_COMMENT = (
+    "Ni har rätt att yttra er över innehållet i denna rapport innan myndigheten fattar "
+    "beslut i ärendet (25 § förvaltningslagen (2017:900)). " + _COMMENT_IN_WRITING
+)
+# Agency code → how a later decision is appealed. A report is not itself a decision.
+APPEAL = {
+    "miljo": "Ett beslut som nämnden fattar i ärendet kan överklagas till länsstyrelsen.",
+    "livsmedel": "Ett beslut som nämnden fattar i ärendet kan överklagas till länsstyrelsen.",
+    "brand": "Ett beslut om föreläggande eller förbud kan överklagas till länsstyrelsen.",
+    "skatt": "Ett beslut om kontrollavgift kan överklagas till förvaltningsrätten; "
+    "överklagandet lämnas till Skatteverket.",
+}
+# Agency code → the fee notice under the follow-ups: only agencies that charge for
+# follow-up work by a tariff (the municipality and the fire service) say so.
+FEE_NOTICE = {
+    "miljo": "Uppföljande kontroller och handläggning kan vara avgiftsbelagda enligt "
+    "nämndens taxa.",
+    "livsmedel": "Uppföljande kontroller och handläggning kan vara avgiftsbelagda enligt "
+    "nämndens taxa.",
+    "brand": "Uppföljande tillsyn kan vara avgiftsbelagd enligt förbundets taxa.",
+}
+JOINT_FEE_NOTICE = "Om uppföljningen kostar något framgår av varje myndighets egen rapport."
+
+
+def fee_notice(agency_code: str | None) -> str:
+    """What the agency says about fees for follow-up work ("" when it charges none)."""
+    return JOINT_FEE_NOTICE if agency_code is None else FEE_NOTICE.get(agency_code, "")
+
+
+NOT_A_DECISION = "Rapporten är inte ett beslut och kan inte överklagas."
+JOINT_COMMENT = (
+    "Den gemensamma rapporten sammanfattar det myndigheterna har delat med varandra. Varje "
+    "myndighet redovisar i sin egen rapport hur ni kan yttra er och överklaga."
+)
+
+
+def right_to_comment(agency_code: str | None, case_number: str) -> str:
+    """The agency's own right-to-comment text, asking for its own case number when it has
+    one; the joint report's pointer to the agencies' reports."""
+    if agency_code is None:
+        return JOINT_COMMENT
+    quote = f" och ange diarienummer {case_number}" if case_number else ""
+    return RIGHT_TO_COMMENT.get(agency_code, DEFAULT_COMMENT).format(quote=quote)
+
+
+def appeal(agency_code: str | None) -> str:
+    """How a decision that may follow is appealed (none for the joint report)."""
+    if agency_code is None:
+        return ""
+    return " ".join(filter(None, (NOT_A_DECISION, APPEAL.get(agency_code, ""))))
+
+
 NO_FINDINGS = "Vid kontrollen noterades inga avvikelser."

@@ -100,6 +100,7 @@ class FindingFields(Schema):
     legal_ref = fields.String(allow_none=True)
     description = fields.String()
     visibility = fields.String(validate=validate.OneOf(["joint", "agency"]))
+    internal = fields.Boolean(truthy={True}, falsy={False})
     follow_up_due = fields.Date(allow_none=True)
     status = fields.String()
     deleted = fields.Boolean()

@@ -4,56 +4,22 @@ Services speak English (codes and messages for the API); the pages show Swedish.
 messages the services are known to give are translated here; any other passes through.
 """
 
-from otto.accounts.services import AGENCIES
-from otto.checklists.describe import SEVERITY_LABELS, YESNO_LABELS
+from otto import labels
 from otto.inspections.businesses import CATEGORIES
 
-AGENCY_NAMES = {code: name for code, (name, _visibility) in AGENCIES.items()}
-ROLE_LABELS = {"admin": "Administratör", "coordinator": "Samordnare", "inspector": "Inspektör"}
-VISIT_STATUS_LABELS = {
-    "planned": "Planerat",
-    "in_progress": "Pågår",
-    "completed": "Genomfört",
-    "closed": "Avslutat",
-    "cancelled": "Inställt",
-}
-VISIT_REASON_LABELS = {"planned": "Planerat", "event": "Händelse", "follow_up": "Uppföljning"}
-FINDING_STATUS_LABELS = {"open": "Öppen", "corrected": "Åtgärdad", "closed": "Stängd"}
-FOLLOW_UP_KIND_LABELS = {"document": "Dokument", "revisit": "Återbesök"}
-FOLLOW_UP_STATUS_LABELS = {
-    "open": "Öppen",
-    "received": "Mottagen",
-    "approved": "Godkänd",
-    "closed": "Stängd",
-}
-VISIBILITY_LABELS = {"joint": "Gemensam", "agency": "Endast myndigheten"}
-# Most serious first, the order findings are listed in.
-SEVERITY_ORDER = ("critical", "major", "minor", "info")
-
-AUDIT_ACTION_LABELS = {
-    "create": "skapade",
-    "update": "ändrade",
-    "status": "ändrade status på",
-    "reopen": "öppnade igen",
-    "cancel": "ställde in",
-    "delete": "tog bort",
-    "restore": "återställde",
-    "resolve": "löste",
-    "issue": "utfärdade",
-    "credentials_changed": "bytte lösenord för",
-    "credentials_reset": "satte nytt lösenord för",
-    "conflict": "synkkonflikt på",
-}
-AUDIT_ENTITY_LABELS = {
-    "visit": "besöket",
-    "answer": "ett svar",
-    "finding": "en avvikelse",
-    "photo_link": "ett foto",
-    "signature": "en underskrift",
-    "conflict": "en konflikt",
-    "follow_up": "en uppföljning",
-    "report": "en rapport",
-}
+# The page names of the shared vocabulary (otto.labels); the words themselves live there.
+AGENCY_NAMES = labels.AGENCIES
+ROLE_LABELS = labels.ROLES
+VISIT_STATUS_LABELS = labels.VISIT_STATUSES
+VISIT_REASON_LABELS = labels.VISIT_REASONS
+FINDING_STATUS_LABELS = labels.FINDING_STATUSES
+FOLLOW_UP_KIND_LABELS = labels.FOLLOW_UP_KINDS
+FOLLOW_UP_STATUS_LABELS = labels.FOLLOW_UP_STATUSES
+VISIBILITY_LABELS = labels.VISIBILITIES
+SEVERITY_LABELS = labels.SEVERITIES
+SEVERITY_ORDER = labels.SEVERITY_ORDER
+answer_value = labels.answer_value
+photo_shas = labels.photo_shas
 
 _FIELD_MESSAGES = {
     "Must not be empty.": "Får inte vara tomt.",
@@ -133,32 +99,38 @@ def error_message(error) -> str:
         return text
 
 
+# The messages of Python's JSON decoder (json.JSONDecodeError.msg), by their beginning.
+_JSON_MESSAGES = {
+    "Expecting value": "här saknas ett värde",
+    "Expecting ',' delimiter": "här saknas ett kommatecken",
+    "Expecting ':' delimiter": "här saknas ett kolon",
+    "Expecting property name enclosed in double quotes": (
+        "här ska ett namn inom dubbla citattecken stå (eller ett kommatecken för mycket)"
+    ),
+    "Illegal trailing comma": "ett kommatecken för mycket före slutparentesen",
+    "Extra data": "texten fortsätter efter JSON-värdets slut",
+    "Unterminated string": "en text saknar avslutande citattecken",
+    "Invalid control character": "en text innehåller ett otillåtet tecken (till exempel radbyte)",
+    "Invalid \\escape": "en text innehåller ett ogiltigt \\-tecken",
+    "Invalid \\uXXXX escape": "en text innehåller en ogiltig \\u-kod",
+}
+
+
+def json_error(error) -> str:
+    """A JSON syntax error (json.JSONDecodeError) in Swedish, with its line and column."""
+    what = next(
+        (text for start, text in _JSON_MESSAGES.items() if error.msg.startswith(start)),
+        "felaktig JSON",
+    )
+    return f"Ogiltig JSON på rad {error.lineno}, kolumn {error.colno}: {what}."
+
+
 def field_errors(details: dict) -> dict[str, list[str]]:
     """A DomainError's details as Swedish messages per form field."""
     return {
         field: [swedish(str(m)) for m in (messages if isinstance(messages, list) else [messages])]
         for field, messages in details.items()
     }
-
-
-def answer_value(value, question: dict | None = None) -> str:
-    """An answer as the inspector gave it: Ja/Nej, option labels, numbers with unit."""
-    question = question or {}
-    if value is None or value == "" or value == []:
-        return "–"
-    if question.get("type") == "yesno":
-        return YESNO_LABELS.get(value, str(value))
-    if question.get("type") == "choice":
-        options = {o["value"]: o["label"] for o in question.get("options", [])}
-        values = value if isinstance(value, list) else [value]
-        return ", ".join(str(options.get(v, v)) for v in values)
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    if isinstance(value, dict):
-        return ", ".join(f"{k}: {v}" for k, v in value.items())
-    if question.get("unit"):
-        return f"{value} {question['unit']}"
-    return str(value)
 
 
 def template_globals() -> dict:
@@ -175,6 +147,11 @@ def template_globals() -> dict:
         "visibility_labels": VISIBILITY_LABELS,
         "category_labels": CATEGORY_LABELS,
         "import_field_labels": IMPORT_FIELD_LABELS,
-        "audit_action_labels": AUDIT_ACTION_LABELS,
-        "audit_entity_labels": AUDIT_ENTITY_LABELS,
+        "outcome_labels": labels.OUTCOMES,
+        "internal_label": labels.INTERNAL,
+        "event_text": labels.event_text,
+        "event_system": labels.EVENT_SYSTEM,
+        "device_time_label": labels.DEVICE_TIME,
+        "server_time_label": labels.SERVER_TIME,
+        "plural": labels.plural,
     }

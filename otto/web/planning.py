@@ -1,7 +1,8 @@
 """Planning joint visits (coordinators, /planering/ny), and the list of visits (/besok).
 
 The form names the business, the local date and time window, the inspectors of each agency
-and the checklist versions each agency uses, the case number (diarienummer) and a briefing.
+and the checklist versions each agency uses, the coordinator's case number (diarienummer) on
+the visit, each agency's own case number (printed in its report) and a briefing.
 Warnings (an inspector already booked, another visit to the business within 30 days) are
 shown after saving; they never block. Cancelling keeps the visit with status `cancelled`.
 """
@@ -93,7 +94,11 @@ def _read_form() -> tuple[dict, dict]:
         versions = [int(v) for v in request.form.getlist(f"version-{agency}") if v.isdigit()]
         if agency_users and not versions:
             errors[f"version-{agency}"] = ["Välj minst en checklista för myndigheten."]
-        participants += [{"user_id": u.id, "template_version_ids": versions} for u in agency_users]
+        case_number = form_text(f"case-{agency}")[:40]
+        participants += [
+            {"user_id": u.id, "template_version_ids": versions, "case_number": case_number}
+            for u in agency_users
+        ]
     if not participants:
         errors["participants"] = ["Välj minst en inspektör."]
     plan["participants"] = participants
@@ -107,7 +112,7 @@ def _read_form() -> tuple[dict, dict]:
 def _values_of(visit: Visit | None) -> dict:
     """The form's values for an existing visit (or defaults for a new one)."""
     if visit is None:
-        return {"inspectors": set(), "versions": set(), "reason": "planned"}
+        return {"inspectors": set(), "versions": set(), "reason": "planned", "case_numbers": {}}
     start, end = local(visit.planned_start), local(visit.planned_end)
     return {
         "date": start.date().isoformat(),
@@ -119,6 +124,7 @@ def _values_of(visit: Visit | None) -> dict:
         "reason": visit.reason,
         "inspectors": {a.user_id for a in visit.assignments},
         "versions": {a.template_version_id for a in visit.assignments},
+        "case_numbers": visits.case_numbers(visit),
     }
 
 
@@ -130,6 +136,9 @@ def _values_from_form() -> dict:
     values["inspectors"] = {int(v) for v in request.form.getlist("inspector") if v.isdigit()}
     values["versions"] = {
         int(v) for k in request.form if k.startswith("version-") for v in request.form.getlist(k)
+    }
+    values["case_numbers"] = {
+        k.removeprefix("case-"): form_text(k) for k in request.form if k.startswith("case-")
     }
     return values
 
@@ -216,10 +225,12 @@ def edit(visit_id, actor):
     if errors:
         return _render_form(visit.business, visit, _values_from_form(), errors, 400)
     participants = data.pop("participants")
+    numbers = {p["user_id"]: p["case_number"] for p in participants}
     try:
         visits.update_visit(actor, visit.id, **data)
         if visit.status == "planned":
             visits.set_participants(actor, visit.id, participants)
+        visits.set_case_numbers(actor, visit.id, _agency_case_numbers(visit, numbers))
     except Invalid as error:
         db.session.rollback()
         visit = visits.get_visit(actor.user, visit_id)
@@ -233,6 +244,16 @@ def edit(visit_id, actor):
     flash("Ändringarna är sparade och når deltagarnas enheter vid nästa synk.", "info")
     _flash_warnings(visit)
     return redirect(url_for("dossier.show", visit_id=visit.id))
+
+
+def _agency_case_numbers(visit: Visit, by_user: dict[int, str]) -> dict[str, str]:
+    """The form's case number per agency of the visit's participants (the form has one
+    field per agency; every inspector of that agency carries it)."""
+    numbers = {}
+    for assignment in visit.assignments:
+        if assignment.user_id in by_user:
+            numbers[assignment.agency_code] = by_user[assignment.user_id]
+    return numbers
 
 
 @pages.post("/besok/<visit_id>/stall-in")

@@ -31,6 +31,11 @@ def _swedish(message: str) -> str:
     return labels.swedish(message)
 
 
+@pages.app_template_filter("photo_shas")
+def _photo_shas(value) -> list[str]:
+    return labels.photo_shas(value)
+
+
 @pages.app_template_filter("answer_value")
 def _answer_value(value, question=None) -> str:
     return labels.answer_value(value, question)

@@ -71,10 +71,10 @@ def test_findings_xlsx_has_swedish_headers_and_exactly_the_periods_findings(
             "Storgatan 1",
             "Pizzeria",
             "Polismyndigheten",
-            "Allvarlig avvikelse",
+            "Större avvikelse",
             "BrB 9:1",
             "Misstänkt svartarbete i köket",
-            "Endast myndigheten",
+            "Endast egen myndighet",
             "Öppen",
             dt.datetime(2026, 6, 1),
         ],
@@ -86,7 +86,7 @@ def test_findings_xlsx_has_swedish_headers_and_exactly_the_periods_findings(
             "Storgatan 1",
             "Kiosk/livsmedelsbutik",
             "Livsmedelskontrollen",
-            "Kritisk avvikelse",
+            "Allvarlig avvikelse",
             "'@SUM(1)",
             "'" + INJECTION,
             "Gemensam",
@@ -108,8 +108,8 @@ def test_findings_csv_is_semicolon_separated_utf8_with_formulas_neutralised(
     assert header == list(exports.FINDING_HEADER)
     assert [(r[0], r[2], r[6], r[7]) for r in rows] == [
         ("2026-05-12", "Pizzeria Roma", "Miljö- och hälsoskydd", "Mindre avvikelse"),
-        ("2026-05-12", "Pizzeria Roma", "Polismyndigheten", "Allvarlig avvikelse"),
-        ("2026-06-03", "Kiosk Centrum", "Livsmedelskontrollen", "Kritisk avvikelse"),
+        ("2026-05-12", "Pizzeria Roma", "Polismyndigheten", "Större avvikelse"),
+        ("2026-06-03", "Kiosk Centrum", "Livsmedelskontrollen", "Allvarlig avvikelse"),
     ]
     formula_row = rows[2]
     assert formula_row[8] == "'@SUM(1)"

@@ -113,8 +113,8 @@ def test_the_page_shows_the_tertial_in_tables_and_charts(client, seeded, login):
         ["Uppföljningar klara i tid", "1 (25,0\u00a0%)", "0 (–)"],
     ]
     assert table(body, "tabell-avvikelser") == [
-        ["Myndighet", "Kritisk avvikelse", "Allvarlig avvikelse", "Mindre avvikelse",
-         "Information", "Totalt"],
+        ["Myndighet", "Allvarlig avvikelse", "Större avvikelse", "Mindre avvikelse",
+         "Iakttagelse", "Totalt"],
         ["Miljö- och hälsoskydd", "0", "0", "1", "0", "1"],
         ["Livsmedelskontrollen", "1", "0", "0", "0", "1"],
         ["Polismyndigheten", "0", "1", "0", "0", "1"],
@@ -145,9 +145,9 @@ def test_the_page_shows_the_tertial_in_tables_and_charts(client, seeded, login):
     bars = [(r.find(f"{SVG}title").text, r.get("data-value")) for r in findings.iter(f"{SVG}rect")
             if r.find(f"{SVG}title") is not None]  # fmt: skip
     assert sorted(bars) == [
-        ("Livsmedelskontrollen, kritisk avvikelse: 1", "1"),
+        ("Livsmedelskontrollen, allvarlig avvikelse: 1", "1"),
         ("Miljö- och hälsoskydd, mindre avvikelse: 1", "1"),
-        ("Polismyndigheten, allvarlig avvikelse: 1", "1"),
+        ("Polismyndigheten, större avvikelse: 1", "1"),
     ]
     follow_ups = chart(body, "diagram-uppfoljningar")
     totals = [t.text for t in follow_ups.iter(f"{SVG}text") if t.get("class") == "total"]

@@ -29,7 +29,7 @@ document.addEventListener('securitypolicyviolation', (event) => {
 });
 """
 # Links a crawl must not follow: leaving the session, the field app (tested on its own).
-NOT_PAGES = ("/logout", "/app/")
+NOT_PAGES = ("/logout", "/app/", "/foto/")  # a photo opens in the browser's image viewer
 MAX_PAGES = 60
 PER_KIND = 2  # pages of one kind (same path but for ids) opened at most
 

@@ -45,7 +45,7 @@ def test_coordinator_plans_a_joint_visit_sees_it_in_the_week_and_opens_the_dossi
     page.get_by_label("Sluttid").fill("11:00")
     page.get_by_label("Maria Öberg").check()
     page.get_by_label("Björn Åkesson").check()
-    page.get_by_label("Diarienummer").fill("OTTO 2026-77")
+    page.get_by_label("Samordnarens diarienummer").fill("OTTO 2026-77")
     page.get_by_role("button", name="Planera besöket").click()
 
     page.wait_for_load_state("load")

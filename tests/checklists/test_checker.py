@@ -1,11 +1,17 @@
 """Checking answers: required and visible questions, answer types and bounds, deviations."""
 
+import json
+from pathlib import Path
+
 import pytest
 
+from otto.checklists import checker
 from otto.checklists.checker import (
+    OUTCOMES,
     CheckResult,
     SuggestedFinding,
     check_answers,
+    checklist_outcomes,
     compile_checklist,
 )
 from otto.checklists.template_format import validate_template
@@ -253,3 +259,34 @@ def test_compiled_checklist_gives_the_same_result_as_the_body():
     )
     assert check_answers(body, answers) == expected
     assert check_answers(compile_checklist(body), answers) == expected
+
+
+# --- Outcomes of a filled checklist: the shared vectors (also run by pwa/test/checker.test.js)
+
+_VECTORS = json.loads(
+    (Path(checker.__file__).with_name("checker_vectors.json")).read_text(encoding="utf-8")
+)["vectors"]
+
+
+@pytest.mark.parametrize("vector", _VECTORS, ids=[v["name"] for v in _VECTORS])
+def test_checker_vector(vector):
+    body = validate_template(vector["template"])
+    expected = vector["expected"]
+    result = check_answers(body, vector["answers"])
+    outcomes = checklist_outcomes(body, vector["answers"], set(vector["findings"]))
+    assert [q for q, o in outcomes.items() if o.visible] == expected["visible"]
+    assert result.missing_required == expected["missing"]
+    assert [d.question_id for d in result.deviations] == expected["deviations"]
+    assert {q: o.outcome for q, o in outcomes.items()} == expected["outcomes"]
+
+
+def test_answered_means_visible_and_given():
+    body = make_template(yesno("a"), yesno("b", show_if={"q": "a", "op": "eq", "value": "yes"}))
+    outcomes = checklist_outcomes(body, {"a": "no", "b": "no"})
+    assert outcomes["a"].answered and not outcomes["b"].answered
+    assert not outcomes["b"].visible
+
+
+def test_vectors_cover_every_outcome():
+    seen = {o for v in _VECTORS for o in v["expected"]["outcomes"].values()}
+    assert seen == set(OUTCOMES)

@@ -10,6 +10,7 @@ import io
 import pytest
 from PIL import Image, ImageDraw
 
+from otto.accounts.models import Agency
 from otto.auth import Actor
 from otto.checklists import services as checklists
 from otto.extensions import db
@@ -23,6 +24,16 @@ POLICE_FINDING = "Misstänkt stöldgods i lagret"
 FOOD_JOINT_FINDING = "Kylvaror förvaras vid 11 °C i kylrummet"
 FOOD_AGENCY_FINDING = "Oklar spårbarhet för kött från okänd leverantör"
 FIRE_FINDING = "Utrymningsvägen är blockerad av kartonger"
+INTERNAL_NOTE = "Ärendet är överlämnat till gränspolisen"
+# Each agency's own case number (diarienummer) on its participation; the visit's is the
+# coordinator's.
+VISIT_CASE = "KS 2026-0042"
+CASE_NUMBERS = {"livsmedel": "MHN 2026-0815", "brand": "SBF 2026-0412", "polis": "5000-K123456-26"}
+SENDERS = {
+    "livsmedel": ("Tumba kommun", "Miljö- och hälsoskyddsnämnden", "08-555 010 00"),
+    "brand": ("Södertörns brandförsvarsförbund", "Enheten för tillsyn", "08-555 020 00"),
+    "polis": ("Polismyndigheten", "Polisregion Stockholm, lokalpolisområde Tumba", "114 14"),
+}
 
 CHECKLISTS = {
     "livsmedel": {
@@ -154,13 +165,22 @@ def report_visit(make_user, make_visit, upload):
     visit = make_visit(
         coordinator=coordinator,
         inspectors=list(inspectors.values()),
-        case_number="MHN 2026-0815",
+        case_number=VISIT_CASE,
         reason="event",
         participants=[
-            {"user_id": user.id, "template_version_ids": [versions[code].id]}
+            {
+                "user_id": user.id,
+                "template_version_ids": [versions[code].id],
+                "case_number": CASE_NUMBERS[code],
+            }
             for code, user in inspectors.items()
         ],
     )
+    for code, (organisation, unit, phone) in SENDERS.items():
+        agency = db.session.get(Agency, code)
+        agency.organisation, agency.unit, agency.phone = organisation, unit, phone
+        agency.postal_address = "Box 100\n147 80 Tumba"
+        agency.email = f"{code}@example.se"
 
     def answer(code, question_id, value, note=None):
         answers.set_answer(
@@ -217,6 +237,7 @@ def report_visit(make_user, make_visit, upload):
     )
     finding("brand", FIRE_FINDING, "critical", photo_seeds=(3,), question_id="fria")
     finding("polis", POLICE_FINDING, "major", photo_seeds=(4,), legal_ref="BrB 9 kap. 6 §")
+    finding("polis", INTERNAL_NOTE, "info", photo_seeds=(5,), internal=True)
     followups.create_follow_up(
         Actor(coordinator),
         finding_id=food.id,
@@ -234,3 +255,17 @@ def report_visit(make_user, make_visit, upload):
     )
     db.session.commit()
     return {"visit": visit, "coordinator": coordinator, **inspectors}
+
+
+@pytest.fixture
+def fetch(client, token_for):
+    """GET a report through the API as a user; returns the response."""
+    tokens = {}
+
+    def get(user, visit_id, agency=None):
+        if user.id not in tokens:
+            tokens[user.id] = token_for(user)
+        query = f"?agency={agency}" if agency else ""
+        return client.get(f"/api/visits/{visit_id}/report.pdf{query}", headers=tokens[user.id])
+
+    return get

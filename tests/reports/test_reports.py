@@ -8,7 +8,6 @@ import re
 import subprocess
 from pathlib import Path
 
-import pytest
 from PIL import Image, ImageDraw, ImageFilter
 from pypdf import PdfReader
 from sqlalchemy import select
@@ -53,20 +52,6 @@ def embedded_images(data: bytes) -> dict[int, tuple[int, int]]:
             if image["/Subtype"] == "/Image":
                 images[ref.idnum] = (image["/Width"], image["/Height"])
     return images
-
-
-@pytest.fixture
-def fetch(client, token_for):
-    """GET a report through the API as a user; returns the response."""
-    tokens = {}
-
-    def get(user, visit_id, agency=None):
-        if user.id not in tokens:
-            tokens[user.id] = token_for(user)
-        query = f"?agency={agency}" if agency else ""
-        return client.get(f"/api/visits/{visit_id}/report.pdf{query}", headers=tokens[user.id])
-
-    return get
 
 
 def pdf_of(response) -> bytes:

@@ -117,7 +117,7 @@ def test_business_page_shows_visits_open_findings_across_visits(
     login(coordinator)
     body = text(client.get(f"/verksamheter/{business.id}"))
     assert "Besökshistorik" in body and f"/besok/{first.id}" in body
-    assert "Avloppet är igensatt" in body and "Allvarlig avvikelse" in body
+    assert "Avloppet är igensatt" in body and "Större avvikelse" in body
 
 
 CSV = (

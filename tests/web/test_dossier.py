@@ -62,8 +62,8 @@ def test_the_coordinator_sees_every_agencys_answers_and_findings(client, login, 
     assert "Maria Öberg" in body and "Peter Sjöström" in body and "Webben" in body
     assert ">7<" in body and ">4<" in body
     assert "Trasig kyl" in body and "Mindre avvikelse" in body
-    assert "Misstänkt penningtvätt" in body and "Kritisk avvikelse" in body
-    assert body.index("Kritisk avvikelse") > body.index("Polismyndigheten")
+    assert "Misstänkt penningtvätt" in body and "Allvarlig avvikelse" in body
+    assert body.index("Allvarlig avvikelse") > body.index("Polismyndigheten")
     assert 'src="/static/dossier.js"' in body and "<script>" not in body  # no inline script
 
 
