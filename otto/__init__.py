@@ -36,8 +36,9 @@ def _init_extensions(app: Flask) -> None:
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine)
+    # Inside the package, so an installed OTTO finds its migrations wherever it runs from.
     migrate.init_app(
-        app, db, directory=str(Path(app.root_path).parent / "migrations"), render_as_batch=True
+        app, db, directory=str(Path(app.root_path) / "migrations"), render_as_batch=True
     )
     csrf.init_app(app)
     login_manager.init_app(app)
