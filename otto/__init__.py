@@ -3,8 +3,9 @@
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from otto import errors, security
+from otto import errors, logs, security
 from otto.api import api
 from otto.config import INSTANCE_DIR, load_config
 from otto.extensions import configure_sqlite, csrf, db, login_manager, migrate
@@ -16,6 +17,8 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(INSTANCE_DIR))
     app.config.update(load_config())
     app.config.update(config or {})
+    logs.init_app(app)
+    _trust_proxies(app)
     _init_extensions(app)
     _register_blueprints(app)
     errors.init_app(app)
@@ -27,6 +30,14 @@ def create_app(config: dict | None = None) -> Flask:
     _register_cli(app)
     _start_scheduler(app)
     return app
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind PROXY_COUNT reverse proxies, take the client's address, scheme and host from
+    their X-Forwarded-* headers (never from a client directly: without proxies, none)."""
+    hops = app.config["PROXY_COUNT"]
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
 
 
 def _init_extensions(app: Flask) -> None:
@@ -60,6 +71,7 @@ def _register_blueprints(app: Flask) -> None:
     from otto.analysis import routes as analysis
     from otto.checklists import pages as checklist_pages
     from otto.checklists import routes as checklists
+    from otto.health import health
     from otto.inspections import photo_routes as photos
     from otto.inspections import routes as inspections
     from otto.reports import routes as reports
@@ -85,6 +97,7 @@ def _register_blueprints(app: Flask) -> None:
     ):
         api.register_blueprint(blueprint)
         csrf.exempt(blueprint)  # the API authenticates with bearer tokens, not cookies
+    app.register_blueprint(health)
     app.register_blueprint(accounts.pages)
     app.register_blueprint(checklist_pages.pages)
     app.register_blueprint(web.pages)
