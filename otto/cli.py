@@ -82,8 +82,8 @@ def _register_jobs(app: Flask) -> None:
     def scheduler_command():
         """Run the job scheduler in this process (production: on one or more hosts; on
         PostgreSQL only the leader runs jobs)."""
-        click.echo("Scheduler running; stop with Ctrl+C.")
-        scheduler.run_blocking(report=click.echo)
+        scheduler.log.info("Scheduler running; stop with Ctrl+C.")
+        scheduler.run_blocking()
 
     @app.cli.command("mark-overdue")
     @_NOW_OPTION
