@@ -80,6 +80,7 @@ def _register_blueprints(app: Flask) -> None:
     from otto.web import calendar as calendar_pages
     from otto.web import dossier as dossier_pages
     from otto.web import followups as follow_up_pages
+    from otto.web import mail_log as mail_log_pages
     from otto.web import people as people_pages
     from otto.web import planning as planning_pages
     from otto.web import routes as web
@@ -106,6 +107,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(dossier_pages.pages)
     app.register_blueprint(calendar_pages.pages)
     app.register_blueprint(people_pages.pages)
+    app.register_blueprint(mail_log_pages.pages)
     app.register_blueprint(field_app)
     app.register_blueprint(follow_up_pages.pages)
     app.register_blueprint(reports.pages)

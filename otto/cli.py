@@ -97,6 +97,12 @@ def _register_jobs(app: Flask) -> None:
         """E-mail the follow-up reminders that are due (each at most once)."""
         click.echo(f"Reminders: {tasks.send_reminders(scheduler.parse_now(now))}")
 
+    @app.cli.command("retry-mail")
+    @_NOW_OPTION
+    def retry_mail_command(now):
+        """Try again the mails that found no SMTP server, when their next attempt is due."""
+        click.echo(f"Retried mails: {tasks.retry_mail(scheduler.parse_now(now))}")
+
     @app.cli.command("weekly-digest")
     @_NOW_OPTION
     def weekly_digest_command(now):

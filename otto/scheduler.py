@@ -49,6 +49,8 @@ JOBS = {
     "mark_overdue": (tasks.mark_overdue, CronTrigger(minute="*/5", timezone=LOCAL_TZ), HOUR),
     # Reminder windows open at 07:00; each reminder is sent once, whichever run finds it.
     "send_reminders": (tasks.send_reminders, CronTrigger(minute="*/15", timezone=LOCAL_TZ), HOUR),
+    # Mails the SMTP server was not there for, when their next attempt is due.
+    "retry_mail": (tasks.retry_mail, CronTrigger(minute="*/5", timezone=LOCAL_TZ), HOUR),
     # Thursday morning, before the weekly situation-picture meeting.
     "weekly_digest": (
         tasks.weekly_digest,
