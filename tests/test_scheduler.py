@@ -266,6 +266,7 @@ def test_the_thursday_digest_lists_the_week_for_each_coordinator_once(
     old_business = make_business(name="Kiosken Förr")
     old = make_visit(coordinator=coordinator, inspectors=[miljo], business_id=old_business.id)
     db.session.get(Visit, old.id).planned_start = now - dt.timedelta(days=8)
+    db.session.get(Visit, visit.id).status = "completed"  # carried out: counted
     db.session.commit()
 
     assert tasks.weekly_digest(now) == {"sent": 2, "failed": 0, "skipped": 0}
@@ -274,7 +275,7 @@ def test_the_thursday_digest_lists_the_week_for_each_coordinator_once(
     message = mailbox[0]
     assert message["Subject"].startswith("Veckans lägesbild")
     text = message.get_body(("plain",)).get_content()
-    assert "BESÖK SENASTE VECKAN (1)" in text and "Pizzeria Testa" in text
+    assert "GENOMFÖRDA BESÖK SENASTE VECKAN (1)" in text and "Pizzeria Testa" in text
     assert "Kiosken Förr" not in text
     assert "NYA AVVIKELSER PER MYNDIGHET OCH ALLVARLIGHETSGRAD (6)" in text
     assert (

@@ -39,6 +39,7 @@ from otto.inspections.models import (
     Visibility,
     Visit,
 )
+from otto.inspections.visits import carried_out_between
 from otto.mail import Mail, render_mail
 
 KIND_LABELS = {"document": "Dokumentation", "revisit": "Återbesök"}
@@ -261,7 +262,8 @@ def claim_digest(recipient: User, now: dt.datetime) -> DigestSent | None:
 
 
 def digest_content(now: dt.datetime) -> dict:
-    """What the weekly situation picture lists, for the seven days before `now`: the visits,
+    """What the weekly situation picture lists, for the seven days before `now`: the visits
+    that took place (counted as Statistik counts them, visits.carried_out_between),
     the new findings counted by agency and severity, and the overdue follow-ups.
 
     Coordinators may see every agency's items, so nothing is filtered; agency-only
@@ -269,9 +271,7 @@ def digest_content(now: dt.datetime) -> dict:
     """
     start = now - dt.timedelta(days=7)
     visits = db.session.scalars(
-        select(Visit)
-        .where(Visit.planned_start >= start, Visit.planned_start < now)
-        .order_by(Visit.planned_start)
+        select(Visit).where(carried_out_between(start, now)).order_by(Visit.planned_start)
     )
     rows = db.session.execute(
         select(Finding.agency_code, Finding.severity, func.count())
