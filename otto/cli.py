@@ -79,9 +79,19 @@ def _register_jobs(app: Flask) -> None:
     from otto.inspections import tasks
 
     @app.cli.command("scheduler")
-    def scheduler_command():
+    @click.option(
+        "--once",
+        is_flag=True,
+        help="Run every job once now, log each outcome and exit (a check after an install "
+        "or upgrade; every job is safe to run again).",
+    )
+    def scheduler_command(once):
         """Run the job scheduler in this process (production: on one or more hosts; on
         PostgreSQL only the leader runs jobs)."""
+        if once:
+            for job_id in scheduler.JOBS:
+                scheduler.run_job(job_id)
+            return
         scheduler.log.info("Scheduler running; stop with Ctrl+C.")
         scheduler.run_blocking()
 
