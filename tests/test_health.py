@@ -1,6 +1,7 @@
 """Health endpoints, forwarded headers behind proxies, and the request id in the logs."""
 
 import logging
+from pathlib import Path
 
 import pytest
 
@@ -49,6 +50,33 @@ def test_readyz_is_unavailable_on_an_unmigrated_database(tmp_path):
     response = app.test_client().get("/readyz")
     assert response.status_code == 503
     assert response.json["checks"]["migrations"].startswith("schema at nothing")
+
+
+@pytest.mark.no_rollback
+def test_readyz_accepts_a_schema_migrated_by_a_newer_version(app, tmp_path):
+    from sqlalchemy import create_engine, text
+
+    url = f"sqlite:///{tmp_path / 'newer.sqlite3'}"
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE alembic_version (version_num VARCHAR(32))"))
+        connection.execute(text("INSERT INTO alembic_version VALUES ('9999')"))
+    engine.dispose()
+    newer = create_app(
+        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "PHOTO_DIR": str(tmp_path / "p")}
+    )
+    response = newer.test_client().get("/readyz")
+    assert response.json["checks"]["migrations"] == "ok"
+
+
+def test_readyz_refuses_a_schema_behind_the_code(app, client, monkeypatch):
+    from otto import health
+
+    heads, known = health._migrations(str(Path(app.root_path) / "migrations"))
+    monkeypatch.setattr(health, "_migrations", lambda _directory: ({"9999"}, known | {"9999"}))
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json["checks"]["migrations"].endswith("code expects ['9999']")
 
 
 def _forwarded_app(tmp_path, proxies: int):
