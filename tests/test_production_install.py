@@ -206,8 +206,8 @@ def test_the_readme_production_commands_work_on_an_installed_package(app, empty_
         )  # fmt: skip
 
     server = Process(
-        ["gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2", "--access-logfile", "-",
-         "otto:create_app()"],
+        ["gunicorn", "--config", ROOT / "deploy" / "gunicorn.conf.py",
+         "--bind", f"127.0.0.1:{port}", "--workers", "2", "otto:create_app()"],
         cwd=neutral,
         env=env,
     )  # fmt: skip
@@ -270,7 +270,8 @@ def test_the_readme_production_commands_work_on_an_installed_package(app, empty_
         seen = http.json("GET", "/api/sync/pull?cursor=0&limit=500", None, coordinator)
         answers = [c["data"] for c in seen["changes"] if c["entity"] == "answer"]
         assert [(a["question_id"], a["value"]) for a in answers] == [(question["id"], "yes")]
-        assert "GET /readyz" in "".join(server.seen) or server.wait_for("GET /readyz")
+        status, headers, _ = http.call("GET", "/healthz?logged")
+        assert "rid=" + headers["X-Request-Id"] in server.wait_for("GET /healthz?logged")
 
         # The scheduler process leads and runs its jobs; `--once` runs each job now.
         scheduler = Process(["flask", "--app", "otto", "scheduler"], cwd=neutral, env=env)
