@@ -39,8 +39,8 @@ run: $(STAMPS)/venv pwa
 	OTTO_RUN_SCHEDULER=1 $(BIN)/flask run --host 127.0.0.1 --port 5000
 
 lint: $(STAMPS)/venv
-	$(BIN)/ruff check otto tests migrations bench
-	$(BIN)/ruff format --check otto tests migrations/env.py bench
+	$(BIN)/ruff check otto tests bench
+	$(BIN)/ruff format --check otto tests bench
 	$(BIN)/bandit --quiet --configfile pyproject.toml --recursive otto
 
 test: $(STAMPS)/venv $(STAMPS)/system-test pwa lint

@@ -3,8 +3,9 @@
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from otto import errors, security
+from otto import errors, logs, security
 from otto.api import api
 from otto.config import INSTANCE_DIR, load_config
 from otto.extensions import configure_sqlite, csrf, db, login_manager, migrate
@@ -16,6 +17,8 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(INSTANCE_DIR))
     app.config.update(load_config())
     app.config.update(config or {})
+    logs.init_app(app)
+    _trust_proxies(app)
     _init_extensions(app)
     _register_blueprints(app)
     errors.init_app(app)
@@ -29,6 +32,14 @@ def create_app(config: dict | None = None) -> Flask:
     return app
 
 
+def _trust_proxies(app: Flask) -> None:
+    """Behind PROXY_COUNT reverse proxies, take the client's address, scheme and host from
+    their X-Forwarded-* headers (never from a client directly: without proxies, none)."""
+    hops = app.config["PROXY_COUNT"]
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
+
+
 def _init_extensions(app: Flask) -> None:
     from otto import models  # noqa: F401  (every model registered before migrations look)
 
@@ -36,8 +47,9 @@ def _init_extensions(app: Flask) -> None:
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine)
+    # Inside the package, so an installed OTTO finds its migrations wherever it runs from.
     migrate.init_app(
-        app, db, directory=str(Path(app.root_path).parent / "migrations"), render_as_batch=True
+        app, db, directory=str(Path(app.root_path) / "migrations"), render_as_batch=True
     )
     csrf.init_app(app)
     login_manager.init_app(app)
@@ -59,6 +71,7 @@ def _register_blueprints(app: Flask) -> None:
     from otto.analysis import routes as analysis
     from otto.checklists import pages as checklist_pages
     from otto.checklists import routes as checklists
+    from otto.health import health
     from otto.inspections import photo_routes as photos
     from otto.inspections import routes as inspections
     from otto.reports import routes as reports
@@ -68,6 +81,7 @@ def _register_blueprints(app: Flask) -> None:
     from otto.web import calendar as calendar_pages
     from otto.web import dossier as dossier_pages
     from otto.web import followups as follow_up_pages
+    from otto.web import mail_log as mail_log_pages
     from otto.web import people as people_pages
     from otto.web import planning as planning_pages
     from otto.web import routes as web
@@ -85,6 +99,7 @@ def _register_blueprints(app: Flask) -> None:
     ):
         api.register_blueprint(blueprint)
         csrf.exempt(blueprint)  # the API authenticates with bearer tokens, not cookies
+    app.register_blueprint(health)
     app.register_blueprint(accounts.pages)
     app.register_blueprint(checklist_pages.pages)
     app.register_blueprint(web.pages)
@@ -94,6 +109,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(calendar_pages.pages)
     app.register_blueprint(people_pages.pages)
     app.register_blueprint(agency_pages.pages)
+    app.register_blueprint(mail_log_pages.pages)
     app.register_blueprint(field_app)
     app.register_blueprint(follow_up_pages.pages)
     app.register_blueprint(reports.pages)

@@ -42,7 +42,7 @@ MANIFEST = "manifest.json"
 PHOTO_FOLDER = "photos"
 DATABASE_FILES = {"sqlite": "database.sqlite3", "postgresql": "database.dump"}
 # Tables that migrations fill in an otherwise empty database: rows there are not data.
-SCHEMA_ROWS = {"alembic_version", "sync_state"}
+SCHEMA_ROWS = {"alembic_version", "sync_state", "agency"}
 CHUNK_BYTES = 1024 * 1024
 
 

@@ -79,11 +79,21 @@ def _register_jobs(app: Flask) -> None:
     from otto.inspections import tasks
 
     @app.cli.command("scheduler")
-    def scheduler_command():
+    @click.option(
+        "--once",
+        is_flag=True,
+        help="Run every job once now, log each outcome and exit (a check after an install "
+        "or upgrade; every job is safe to run again).",
+    )
+    def scheduler_command(once):
         """Run the job scheduler in this process (production: on one or more hosts; on
         PostgreSQL only the leader runs jobs)."""
-        click.echo("Scheduler running; stop with Ctrl+C.")
-        scheduler.run_blocking(report=click.echo)
+        if once:
+            for job_id in scheduler.JOBS:
+                scheduler.run_job(job_id)
+            return
+        scheduler.log.info("Scheduler running; stop with Ctrl+C.")
+        scheduler.run_blocking()
 
     @app.cli.command("mark-overdue")
     @_NOW_OPTION
@@ -96,6 +106,12 @@ def _register_jobs(app: Flask) -> None:
     def send_reminders_command(now):
         """E-mail the follow-up reminders that are due (each at most once)."""
         click.echo(f"Reminders: {tasks.send_reminders(scheduler.parse_now(now))}")
+
+    @app.cli.command("retry-mail")
+    @_NOW_OPTION
+    def retry_mail_command(now):
+        """Try again the mails that found no SMTP server, when their next attempt is due."""
+        click.echo(f"Retried mails: {tasks.retry_mail(scheduler.parse_now(now))}")
 
     @app.cli.command("weekly-digest")
     @_NOW_OPTION

@@ -3,6 +3,7 @@
 Every setting has one name here; tests pass an override dict to `create_app(config)`.
 """
 
+import datetime as dt
 import json
 import os
 import secrets
@@ -64,6 +65,24 @@ def follow_up_rules(overrides: str) -> dict:
     return rules
 
 
+def day_range(value: str) -> tuple[int, int]:
+    """ "1-5" → (1, 5): ISO weekdays, Monday = 1."""
+    first, _, last = value.partition("-")
+    days = (int(first), int(last or first))
+    if not 1 <= days[0] <= days[1] <= 7:
+        raise ValueError(f"OTTO_OFFICE_DAYS {value!r}: use e.g. 1-5 (Monday to Friday).")
+    return days
+
+
+def hour_range(value: str) -> tuple[dt.time, dt.time]:
+    """ "07:00-17:00" → (07:00, 17:00), local times; the end is exclusive."""
+    start, _, end = value.partition("-")
+    hours = (dt.time.fromisoformat(start.strip()), dt.time.fromisoformat(end.strip()))
+    if not hours[0] < hours[1]:
+        raise ValueError(f"OTTO_OFFICE_HOURS {value!r}: use e.g. 07:00-17:00.")
+    return hours
+
+
 def load_config() -> dict:
     """Build the configuration dict from environment variables."""
     env = os.environ.get
@@ -115,8 +134,24 @@ def load_config() -> dict:
         # (the limitation period of the gravest offences OTTO's findings may be evidence of,
         # grovt skattebrott, is ten years; the municipality's records plan may say otherwise).
         "RETENTION_YEARS": int(env("OTTO_RETENTION_YEARS", 10)),
-        # The address of the coordinator pages, for links in e-mails.
+        # The public address of OTTO: every absolute link (e-mails, calendar feeds) starts
+        # with it, whatever host or scheme a request came in by.
         "BASE_URL": env("OTTO_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        # Reverse proxies in front of the app servers (nginx: 1). Their X-Forwarded-For,
+        # -Proto, -Host and -Port are trusted that many hops deep, and only then (0: none).
+        "PROXY_COUNT": int(env("OTTO_PROXY_COUNT", 0)),
+        # The built field app (pwa/dist). Empty: pwa/dist beside the package (a checkout).
+        "FIELD_APP_DIR": env("OTTO_FIELD_APP_DIR", ""),
+        # Log level of the app, the CLI and the scheduler (all to stdout, see otto.logs).
+        "LOG_LEVEL": env("OTTO_LOG_LEVEL", "INFO"),
+        # Reminders and digests leave only on these weekdays (1 = Monday) between these
+        # Swedish local times; a run outside them leaves the mail for the next run inside.
+        "OFFICE_DAYS": day_range(env("OTTO_OFFICE_DAYS", "1-5")),
+        "OFFICE_HOURS": hour_range(env("OTTO_OFFICE_HOURS", "07:00-17:00")),
+        # A mail that failed (SMTP server away, refusal) is tried again after 15, 30, 60 ...
+        # minutes, at most MAIL_MAX_ATTEMPTS times in all; then it stays failed (admin page).
+        "MAIL_MAX_ATTEMPTS": int(env("OTTO_MAIL_MAX_ATTEMPTS", 5)),
+        "MAIL_RETRY_MINUTES": int(env("OTTO_MAIL_RETRY_MINUTES", 15)),
         # OpenAPI document (flask-smorest)
         "API_TITLE": "OTTO fältinspektioner API",
         "API_VERSION": "1",

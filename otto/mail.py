@@ -3,6 +3,10 @@ through SMTP with the app's settings (SMTP_HOST/PORT/USER/PASSWORD/STARTTLS, MAI
 
 Templates live in otto/templates/mail/ as `<name>.txt` and `<name>.html`; the first line of
 the text template is the subject.
+
+A failure before the message is handed over (no connection, TLS or login refused) raises
+SmtpUnavailable: the mail certainly did not leave and may be tried again. Any later failure
+raises as it is: the server may have taken the mail, and a mail must not arrive twice.
 """
 
 import smtplib
@@ -11,6 +15,10 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 
 from flask import render_template
+
+
+class SmtpUnavailable(Exception):
+    """The SMTP server could not be reached or refused the session; nothing was sent."""
 
 
 @dataclass(frozen=True)
@@ -38,9 +46,16 @@ def send_mail(mail: Mail, config: Mapping) -> None:
     message["Subject"] = mail.subject
     message.set_content(mail.text)
     message.add_alternative(mail.html, subtype="html")
-    with smtplib.SMTP(config["SMTP_HOST"], config["SMTP_PORT"], timeout=30) as smtp:
-        if config["SMTP_STARTTLS"]:
-            smtp.starttls()
-        if config["SMTP_USER"]:
-            smtp.login(config["SMTP_USER"], config["SMTP_PASSWORD"])
+    try:
+        smtp = smtplib.SMTP(config["SMTP_HOST"], config["SMTP_PORT"], timeout=30)
+    except (OSError, smtplib.SMTPException) as error:
+        raise SmtpUnavailable(f"{type(error).__name__}: {error}") from error
+    with smtp:
+        try:
+            if config["SMTP_STARTTLS"]:
+                smtp.starttls()
+            if config["SMTP_USER"]:
+                smtp.login(config["SMTP_USER"], config["SMTP_PASSWORD"])
+        except (OSError, smtplib.SMTPException) as error:
+            raise SmtpUnavailable(f"{type(error).__name__}: {error}") from error
         smtp.send_message(message)

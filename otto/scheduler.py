@@ -27,7 +27,7 @@ from apscheduler.triggers.cron import CronTrigger
 from flask import Flask, current_app
 from flask.helpers import get_debug_flag
 from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.pool import NullPool
 from werkzeug.serving import is_running_from_reloader
 
@@ -49,6 +49,8 @@ JOBS = {
     "mark_overdue": (tasks.mark_overdue, CronTrigger(minute="*/5", timezone=LOCAL_TZ), HOUR),
     # Reminder windows open at 07:00; each reminder is sent once, whichever run finds it.
     "send_reminders": (tasks.send_reminders, CronTrigger(minute="*/15", timezone=LOCAL_TZ), HOUR),
+    # Mails the SMTP server was not there for, when their next attempt is due.
+    "retry_mail": (tasks.retry_mail, CronTrigger(minute="*/5", timezone=LOCAL_TZ), HOUR),
     # Thursday morning, before the weekly situation-picture meeting.
     "weekly_digest": (
         tasks.weekly_digest,
@@ -64,10 +66,28 @@ JOBS = {
 
 
 def run_job(job_id: str) -> None:
-    """Run one job at the current time (APScheduler calls this by name, in an app context)."""
+    """Run one job at the current time (APScheduler calls this by name, in an app context)
+    and log its start and outcome. A database that cannot be reached is said in one line;
+    any other failure is logged with its traceback. Either way the next run comes."""
     job, _trigger, _grace = JOBS[job_id]
-    result = job(utcnow())
+    log.info("Job %s started", job_id)
+    try:
+        result = job(utcnow())
+    except OperationalError as error:
+        db.session.rollback()
+        log.error("Job %s failed: database unreachable (%s)", job_id, short_error(error))
+        return
+    except Exception:
+        db.session.rollback()
+        log.exception("Job %s failed", job_id)
+        return
     log.info("Job %s done: %s", job_id, result)
+
+
+def short_error(error: BaseException) -> str:
+    """The first line of a database error's message (not the SQL or the traceback)."""
+    message = str(getattr(error, "orig", None) or error).strip()
+    return message.splitlines()[0] if message else type(error).__name__
 
 
 class AppContextExecutor(ThreadPoolExecutor):
@@ -172,9 +192,13 @@ class LeaderLock:
     def __init__(self, engine: Engine):
         self.engine = engine
         self._connection = None
+        # Why the last acquire() could not ask the database, or None when it could.
+        self.unreachable: str | None = None
 
     def acquire(self) -> bool:
-        """Try to become the leader, without waiting; True when this process leads."""
+        """Try to become the leader, without waiting; True when this process leads. When
+        the database cannot be reached, False with the reason in `unreachable`."""
+        self.unreachable = None
         if self.engine.dialect.name != "postgresql":
             return True
         try:
@@ -190,8 +214,8 @@ class LeaderLock:
                     text("SELECT pg_try_advisory_lock(:key)"), {"key": LEADER_LOCK_KEY}
                 )
             )
-        except DBAPIError:  # the database is away: nobody can lead through it now
-            log.warning("Cannot reach the database to take the scheduler lock", exc_info=True)
+        except DBAPIError as error:  # the database is away: nobody can lead through it now
+            self.unreachable = short_error(error)
             self.release()
             return False
 
@@ -231,15 +255,25 @@ def run_as_leader(
     with app.app_context():
         lock = LeaderLock(db.engine)
     try:
-        waiting_said = False
+        said = None  # why this process last said it is not leading (each said once)
         while not stop.is_set():
             if not lock.acquire():
-                if not waiting_said:
+                if lock.unreachable and said != "unreachable":
+                    report(
+                        f"Database unreachable ({lock.unreachable}); no jobs run until it "
+                        f"answers. Trying again every {poll_seconds:g} s."
+                    )
+                    said = "unreachable"
+                elif not lock.unreachable and said != "waiting":
+                    if said == "unreachable":
+                        report("Database reachable again.")
                     report("Another scheduler is leading; this one takes over if it stops.")
-                    waiting_said = True
+                    said = "waiting"
                 stop.wait(poll_seconds)
                 continue
-            waiting_said = False
+            if said == "unreachable":
+                report("Database reachable again.")
+            said = None
             scheduler = build_scheduler(app, BackgroundScheduler)
             scheduler.start()
             report("Leading: this scheduler runs the jobs.")

@@ -133,7 +133,7 @@ class Process:
             except queue.Empty:
                 raise AssertionError(f"no {start!r} line; it said: {''.join(seen)}") from None
             assert line is not None, "".join(seen)  # the process ended first
-            if line.startswith(start):
+            if start in line:
                 return
             seen.append(line)
 

@@ -36,8 +36,8 @@ from otto.inspections.models import (
     VisitStatus,
 )
 from otto.inspections.visibility import visible_items, visible_visits
+from otto.inspections.visits import carried_out_between
 
-COUNTED = (VisitStatus.COMPLETED, VisitStatus.CLOSED)
 FOLLOW_UP_OUTCOMES = ("on_time", "late", "overdue", "pending")
 SEVERITIES = tuple(Severity)
 
@@ -97,7 +97,7 @@ def _in_period(period: Period):
 def compute(user, period: Period, now: dt.datetime) -> Figures:
     """The figures of `period` as `user` may see them (see the module docstring)."""
     figures = Figures(period)
-    counted = [_in_period(period), Visit.status.in_(COUNTED), visible_visits(user)]
+    counted = [carried_out_between(*period.utc_bounds()), visible_visits(user)]
     figures.visits, figures.businesses = db.session.execute(
         select(func.count(Visit.id), func.count(distinct(Visit.business_id))).where(*counted)
     ).one()

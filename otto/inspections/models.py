@@ -79,11 +79,13 @@ class ReminderKind(enum.StrEnum):
 
 
 class Delivery(enum.StrEnum):
-    """A mail's send record: claimed (committed before sending), then sent or failed."""
+    """A mail's send record: claimed (committed before sending), then sent or failed, or
+    retry when the SMTP server could not be reached (the mail certainly did not leave)."""
 
     CLAIMED = "claimed"
     SENT = "sent"
     FAILED = "failed"
+    RETRY = "retry"
 
 
 class Business(db.Model):
@@ -296,6 +298,9 @@ class _SendRecord:
     claimed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     error: Mapped[str] = mapped_column(Text, default="")
+    # Sending attempts so far, and when a mail in `retry` is tried next (see otto.mail).
+    attempts: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
 
 
 class ReminderSent(_SendRecord, db.Model):

@@ -6,7 +6,13 @@ and recipient) is inserted and committed as `claimed` before the mail goes out, 
 run, a restarted scheduler or a second scheduler process finds the record and skips. After
 the attempt the record becomes `sent` or `failed`; a failed (or interrupted) send is logged
 and audited and never retried by itself, because the SMTP server may have accepted the mail
-before the error and a reminder must never arrive twice.
+before the error and a reminder must never arrive twice. The one exception: when the SMTP
+server could not be reached at all (otto.mail.SmtpUnavailable) nothing left, so the record
+goes to `retry` and is tried again after MAIL_RETRY_MINUTES, doubling each time, at most
+MAIL_MAX_ATTEMPTS times; then it is `failed`. Failed mails are listed for admins (/admin/e-post).
+
+Mail leaves only in office hours (OFFICE_DAYS, OFFICE_HOURS, Swedish local time): a reminder
+due outside them waits for the next run inside them (if its window is still open).
 
 Services here only flush; the jobs in otto.inspections.tasks commit around each send.
 """
@@ -15,7 +21,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from otto import audit, labels
@@ -32,6 +38,7 @@ from otto.inspections.models import (
     Visibility,
     Visit,
 )
+from otto.inspections.visits import carried_out_between
 from otto.mail import Mail, render_mail
 
 # Most serious first, the order of the digest's columns.
@@ -165,6 +172,74 @@ def record_failed(record, error: Exception) -> None:
     db.session.flush()
 
 
+def in_office_hours(now: dt.datetime, days: tuple[int, int], hours: tuple[dt.time, dt.time]):
+    """True when `now` is on an office day (ISO weekdays `days`, inclusive) between the
+    local times `hours` (end exclusive)."""
+    local = now.astimezone(deadlines.LOCAL_TZ)
+    return days[0] <= local.isoweekday() <= days[1] and hours[0] <= local.time() < hours[1]
+
+
+def record_retry(record, error: Exception, now: dt.datetime, config) -> bool:
+    """A claimed mail found no SMTP server: schedule its next attempt (after
+    MAIL_RETRY_MINUTES, doubled per earlier attempt), or give up as failed after
+    MAIL_MAX_ATTEMPTS attempts. Returns True when it will be tried again."""
+    if record.attempts >= config["MAIL_MAX_ATTEMPTS"]:
+        record_failed(record, error)
+        return False
+    wait = dt.timedelta(minutes=config["MAIL_RETRY_MINUTES"] * 2 ** (record.attempts - 1))
+    record.status, record.next_attempt_at = Delivery.RETRY, now + wait
+    record.error = f"{type(error).__name__}: {error}"[:2000]
+    db.session.flush()
+    return True
+
+
+def retries_due(now: dt.datetime) -> list:
+    """The send records whose next attempt is due at `now`, oldest first."""
+    due = []
+    for model in (ReminderSent, DigestSent):
+        due += db.session.scalars(
+            select(model).where(model.status == Delivery.RETRY, model.next_attempt_at <= now)
+        )
+    return sorted(due, key=lambda record: record.next_attempt_at)
+
+
+def reclaim(record, now: dt.datetime) -> bool:
+    """Claim a record in `retry` for one more attempt; False when another scheduler did."""
+    model = type(record)
+    claimed = db.session.execute(
+        update(model)
+        .where(model.id == record.id, model.status == Delivery.RETRY)
+        .values(status=Delivery.CLAIMED, attempts=model.attempts + 1, claimed_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.expire(record)
+    return claimed == 1
+
+
+def retry_mail(record, base_url: str) -> Mail | None:
+    """The mail of a record being retried, or None when it is no longer wanted (the
+    follow-up was dealt with or its deadline moved)."""
+    recipient = db.session.get(User, record.recipient_id)
+    if isinstance(record, DigestSent):
+        moment = deadlines.local_time(record.week_of, deadlines.REMINDER_HOUR)
+        return digest_mail(recipient, digest_content(moment), base_url)
+    follow_up = db.session.get(FollowUp, record.follow_up_id)
+    if follow_up.status != deadlines.PENDING or follow_up.due_date != record.due_date:
+        return None
+    return reminder_mail(Reminder(follow_up, record.kind, recipient), base_url)
+
+
+def undelivered() -> list:
+    """Mails that did not go out: failed ones and those waiting for a retry, newest first
+    (for the admins' page)."""
+    rows = []
+    for model in (ReminderSent, DigestSent):
+        rows += db.session.scalars(
+            select(model).where(model.status.in_([Delivery.FAILED, Delivery.RETRY]))
+        )
+    return sorted(rows, key=lambda record: record.claimed_at, reverse=True)
+
+
 # --- the weekly digest ------------------------------------------------------------------
 
 
@@ -186,7 +261,8 @@ def claim_digest(recipient: User, now: dt.datetime) -> DigestSent | None:
 
 
 def digest_content(now: dt.datetime) -> dict:
-    """What the weekly situation picture lists, for the seven days before `now`: the visits,
+    """What the weekly situation picture lists, for the seven days before `now`: the visits
+    that took place (counted as Statistik counts them, visits.carried_out_between),
     the new findings counted by agency and severity, and the overdue follow-ups.
 
     Coordinators may see every agency's items, so nothing is filtered; agency-only
@@ -194,9 +270,7 @@ def digest_content(now: dt.datetime) -> dict:
     """
     start = now - dt.timedelta(days=7)
     visits = db.session.scalars(
-        select(Visit)
-        .where(Visit.planned_start >= start, Visit.planned_start < now)
-        .order_by(Visit.planned_start)
+        select(Visit).where(carried_out_between(start, now)).order_by(Visit.planned_start)
     )
     rows = db.session.execute(
         select(Finding.agency_code, Finding.severity, func.count())

@@ -1,24 +1,42 @@
 """Data retention: photos and personal details of closed visits are removed once the visit
 is older than `RETENTION_YEARS`, leaving an audited record of what was removed.
 
-What goes: every photo link of the visit and each photo (row and files) that no newer visit
-still uses; the images of signatures, and the signers' names (replaced by "[borttaget]"),
-also inside the audit trail's signature events; the coordinator's briefing (it names
-people). What stays: the visit, answers, findings, follow-ups and the rest of the audit
-trail: they are the authority's record of the inspection (and belong to the municipality's
-records plan, not to this job). A visit's age is its planned end; only closed visits count.
+The rule, in one place:
+- What goes: every photo link of the visit (with its caption) and each photo (row and files)
+  that no newer visit still uses; the images of signatures and the signers' names (replaced
+  by "[borttaget]"); the coordinator's briefing (it names people).
+- The audit trail keeps its events but forgets the same fields: in every event of the visit,
+  the personal fields of PERSONAL_FIELDS are replaced by "[borttaget]" in before and after.
+- Devices forget too: every removed or changed row gets a change-feed entry in the same
+  transaction, so a pull sends a tombstone for a removed photo link and the anonymised
+  signature and visit; a device that pulled them before drops the names and captions.
+- What stays: the visit, answers, findings, follow-ups and the rest of the audit trail: they
+  are the authority's record of the inspection (the municipality's records plan decides
+  their end, not this job).
+- Issued reports (archived PDF/A, otto.reports) stay as issued: each is a public record
+  (allmän handling) that the business received, kept under the archive rules (arkivlagen and
+  the records plan), never altered after issue. Retention does not reopen the visit, so no
+  new report version is issued for it (a new version needs a reopen).
+A visit's age is its planned end; only closed visits count.
 """
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from otto import audit
 from otto.audit import AuditEvent
 from otto.extensions import db
 from otto.inspections.models import Photo, PhotoLink, Signature, Visit, VisitStatus
+from otto.sync import feed
 
 REMOVED = "[borttaget]"
+# The fields of audit snapshots, by entity, that name or show people.
+PERSONAL_FIELDS = {
+    "visit": ("briefing",),
+    "signature": ("signer_name",),
+    "photo_link": ("caption",),
+}
 
 
 def cutoff(now: dt.datetime, years: int) -> dt.datetime:
@@ -48,19 +66,48 @@ def _still_used(shas: set[str], visit_id: str) -> set[str]:
     return set(db.session.scalars(linked)) | set(db.session.scalars(signed))
 
 
-def _redact_signature_events(visit_id: str) -> int:
-    """Replace signer names in the audit trail's signature events of the visit."""
+def _redact_audit_trail(visit_id: str) -> int:
+    """Replace the personal fields (PERSONAL_FIELDS) in the audit events of the visit;
+    returns how many snapshots changed."""
     events = db.session.scalars(
-        select(AuditEvent).where(AuditEvent.visit_id == visit_id, AuditEvent.entity == "signature")
+        select(AuditEvent).where(
+            or_(
+                AuditEvent.visit_id == visit_id,
+                (AuditEvent.entity == "visit") & (AuditEvent.entity_id == visit_id),
+            ),
+            AuditEvent.entity.in_(PERSONAL_FIELDS),
+        )
     )
     redacted = 0
     for event in events:
+        personal = PERSONAL_FIELDS[event.entity]
         for side in ("before", "after"):
             values = getattr(event, side)
-            if isinstance(values, dict) and values.get("signer_name") not in (None, REMOVED):
-                setattr(event, side, values | {"signer_name": REMOVED})
+            if not isinstance(values, dict):
+                continue
+            named = {f: REMOVED for f in personal if values.get(f) not in (None, "", REMOVED)}
+            if named:
+                setattr(event, side, values | named)
                 redacted += 1
     return redacted
+
+
+def _tell_devices(visit: Visit, links: list[PhotoLink], signatures: list[Signature]) -> None:
+    """Feed entries for every row retention removed or changed: a pull then sends removed
+    links as tombstones and the anonymised signatures and visit as they are now."""
+    for link in links:
+        feed.record_change(
+            "photo_link",
+            link.id,
+            visit_id=visit.id,
+            agency_code=link.agency_code,
+            visibility=link.visibility,
+        )
+    for signature in signatures:
+        feed.record_change(
+            "signature", signature.id, visit_id=visit.id, agency_code=signature.agency_code
+        )
+    feed.record_change("visit", visit.id, visit_id=visit.id)
 
 
 def strip_visit(visit_id: str, *, years: int) -> list[str] | None:
@@ -77,7 +124,7 @@ def strip_visit(visit_id: str, *, years: int) -> list[str] | None:
     orphaned = shas - _still_used(shas, visit_id)
     photos = list(db.session.scalars(select(Photo).where(Photo.sha256.in_(orphaned))))
     briefing = bool(visit.briefing) and visit.briefing != REMOVED
-    redacted = _redact_signature_events(visit_id)
+    redacted = _redact_audit_trail(visit_id)
     if not (links or named or photos or briefing or redacted):
         return None
     for link in links:
@@ -89,6 +136,7 @@ def strip_visit(visit_id: str, *, years: int) -> list[str] | None:
     if briefing:
         visit.briefing = REMOVED
     db.session.flush()
+    _tell_devices(visit, links, named)
     audit.record(
         None,
         "retention",

@@ -12,7 +12,7 @@ from flask import current_app
 from otto.extensions import db
 from otto.inspections import followups, reminders, retention
 from otto.inspections.photo_storage import PhotoStorage, storage_from_config
-from otto.mail import Mail, send_mail
+from otto.mail import Mail, SmtpUnavailable, send_mail
 
 log = logging.getLogger(__name__)
 
@@ -27,12 +27,25 @@ def mark_overdue(now: dt.datetime) -> int:
 
 
 def _deliver(record, build_mail: Callable[[], Mail], now: dt.datetime, send: Sender) -> bool:
-    """Send the mail of a committed claim and record the outcome (committed). Any failure,
-    also rendering, is logged and recorded as failed, and the next mail goes on."""
+    """Send the mail of a committed claim and record the outcome (committed). No SMTP
+    server: tried again later (reminders.record_retry). Any other failure, also rendering,
+    is logged and recorded as failed (at most once), and the next mail goes on."""
     try:
         send(build_mail(), current_app.config)
-    except Exception as error:  # SMTP refusal, network, template: never retried (at most once)
-        log.exception("Mail to %s (record %s) failed", record.email, record.id)
+    except SmtpUnavailable as error:
+        db.session.rollback()
+        again = reminders.record_retry(record, error, now, current_app.config)
+        db.session.commit()
+        log.warning(
+            "Mail %s %s not sent, SMTP server unavailable (%s); %s",
+            record.__tablename__,
+            record.id,
+            error,
+            f"next attempt at {record.next_attempt_at:%Y-%m-%d %H:%M} UTC" if again else "gave up",
+        )
+        return False
+    except Exception as error:  # SMTP refusal, template: never retried (at most once)
+        log.exception("Mail %s %s failed", record.__tablename__, record.id)
         db.session.rollback()
         reminders.record_failed(record, error)
         db.session.commit()
@@ -42,12 +55,20 @@ def _deliver(record, build_mail: Callable[[], Mail], now: dt.datetime, send: Sen
     return True
 
 
+def _office_hours(now: dt.datetime) -> bool:
+    config = current_app.config
+    return reminders.in_office_hours(now, config["OFFICE_DAYS"], config["OFFICE_HOURS"])
+
+
 def send_reminders(now: dt.datetime, send: Sender = send_mail) -> dict:
     """E-mail the follow-up reminders due at `now`, each at most once; returns counts of
     `sent`, `failed` and `skipped` (sent before, or by another scheduler)."""
     config = current_app.config
     counts = {"sent": 0, "failed": 0, "skipped": 0}
-    for reminder in reminders.pending_reminders(now, config["REMINDER_DAYS_BEFORE"]):
+    due = reminders.pending_reminders(now, config["REMINDER_DAYS_BEFORE"])
+    if not _office_hours(now):
+        return counts | {"outside_office_hours": len(due)}
+    for reminder in due:
         record = reminders.claim_reminder(reminder, now)
         db.session.commit()  # the claim is durable before the mail leaves
         if record is None:
@@ -63,8 +84,10 @@ def send_reminders(now: dt.datetime, send: Sender = send_mail) -> dict:
 def weekly_digest(now: dt.datetime, send: Sender = send_mail) -> dict:
     """E-mail the week's situation picture to each coordinator, at most once a week each."""
     config = current_app.config
-    content = reminders.digest_content(now)
     counts = {"sent": 0, "failed": 0, "skipped": 0}
+    if not _office_hours(now):
+        return counts | {"outside_office_hours": len(reminders.digest_recipients())}
+    content = reminders.digest_content(now)
     for recipient in reminders.digest_recipients():
         record = reminders.claim_digest(recipient, now)
         db.session.commit()
@@ -78,6 +101,28 @@ def weekly_digest(now: dt.datetime, send: Sender = send_mail) -> dict:
             send,
         )
         counts["sent" if ok else "failed"] += 1
+    return counts
+
+
+def retry_mail(now: dt.datetime, send: Sender = send_mail) -> dict:
+    """Try again the mails the SMTP server was not there for, whose next attempt is due
+    (in office hours only); returns counts of `sent`, `failed` (again) and `dropped` (no
+    longer wanted)."""
+    counts = {"sent": 0, "failed": 0, "dropped": 0}
+    if not _office_hours(now):
+        return counts
+    base_url = current_app.config["BASE_URL"]
+    for record in reminders.retries_due(now):
+        if not reminders.reclaim(record, now):
+            continue
+        db.session.commit()
+        mail = reminders.retry_mail(record, base_url)
+        if mail is None:
+            reminders.record_failed(record, ValueError("no longer due"))
+            db.session.commit()
+            counts["dropped"] += 1
+            continue
+        counts["sent" if _deliver(record, lambda m=mail: m, now, send) else "failed"] += 1
     return counts
 
 

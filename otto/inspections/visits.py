@@ -36,6 +36,21 @@ _NEXT_STATUS = {
 }
 
 
+# Visits that took place: what Statistik and the weekly digest count (planned, ongoing and
+# cancelled visits are not counted).
+CARRIED_OUT = (VisitStatus.COMPLETED, VisitStatus.CLOSED)
+
+
+def carried_out_between(start: dt.datetime, until: dt.datetime):
+    """The condition for a visit that took place, planned to start in [start, until): the
+    one rule by which the statistics and the weekly digest count visits."""
+    return (
+        Visit.status.in_(CARRIED_OUT)
+        & (Visit.planned_start >= start)
+        & (Visit.planned_start < until)
+    )
+
+
 def visit_snapshot(visit: Visit) -> dict:
     """The audited fields of a visit, with its participants."""
     snapshot = {field: getattr(visit, field) for field in EDITABLE}

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from otto import audit
+from otto.audit import AuditEvent
 from otto.errors import Forbidden, NotFound
 from otto.extensions import db
 from otto.inspections.models import VisitStatus
@@ -70,6 +71,17 @@ def _latest(visit_id: str, agency_code: str | None) -> Report | None:
     return db.session.scalar(query.order_by(Report.version.desc()).limit(1))
 
 
+def _reopened_since(visit_id: str, moment) -> bool:
+    """True when the visit was reopened after `moment` (only a reopen makes a new version)."""
+    query = select(AuditEvent.id).where(
+        AuditEvent.entity == "visit",
+        AuditEvent.entity_id == visit_id,
+        AuditEvent.action == "reopen",
+        AuditEvent.at > moment,
+    )
+    return db.session.scalar(query.limit(1)) is not None
+
+
 def _issue(actor, content: ReportContent, storage: PhotoStorage) -> Report:
     """Return the stored report when the content is unchanged, else store the next version.
 
@@ -78,8 +90,10 @@ def _issue(actor, content: ReportContent, storage: PhotoStorage) -> Report:
     visit, agency_code = content.visit, content.agency.code if content.agency else None
     source = fingerprint(content, render_html(content, stamp=None))
     latest = _latest(visit.id, agency_code)
-    if latest is not None and latest.source_sha256 == source:
-        return latest
+    if latest is not None and (
+        latest.source_sha256 == source or not _reopened_since(visit.id, latest.created_at)
+    ):
+        return latest  # unchanged, or changed without a reopen (data retention)
     version = latest.version + 1 if latest else 1
     issued_at = utcnow()
     html = render_html(content, stamp={"version": version, "issued_at": issued_at})

@@ -7,7 +7,16 @@ otto.inspections.calendar_feed); the page /kalender/prenumeration makes and revo
 
 import datetime as dt
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from sqlalchemy import select
 
 from otto.auth import page_auth
@@ -80,7 +89,7 @@ def create_subscription(actor):
     """Make a new feed URL (revoking any earlier one) and show it, this once."""
     feed, token = calendar_feed.create_feed(actor)
     db.session.commit()
-    url = url_for("calendar.feed", token=token, _external=True)
+    url = current_app.config["BASE_URL"] + url_for("calendar.feed", token=token)
     response = Response(render_template("calendar/subscription.html", feed=feed, url=url))
     response.headers["Cache-Control"] = "no-store"  # the page holds a secret
     return response

@@ -18,7 +18,7 @@ def feed_url(client, login, user) -> str:
     assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
     url = re.search(r'id="feed-url">([^<]+)<', text(page)).group(1)
     client.post("/logout")
-    return url.replace("http://localhost", "")
+    return url.replace(client.application.config["BASE_URL"], "")
 
 
 def events(response) -> dict:

@@ -2,14 +2,12 @@
 engine, so SQLite gets the same connection settings as the application."""
 
 import logging
-from logging.config import fileConfig
 
 from alembic import context
 from flask import current_app
 
 config = context.config
-# Keep the application's and pytest's loggers working after Alembic configures logging.
-fileConfig(config.config_file_name, disable_existing_loggers=False)
+# Logging is the application's (otto.logs: stdout, one format); alembic.ini configures none.
 logger = logging.getLogger("alembic.env")
 
 target_db = current_app.extensions["migrate"].db
