@@ -3,7 +3,7 @@
 mail the SMTP server was not there for is tried again.
 
 Revision ID: 0007
-Revises: 0004
+Revises: 0006
 Create Date: 2026-12-05 00:30:00
 
 Only code, name and default visibility are written; other agency columns keep their
@@ -13,12 +13,22 @@ database) are left as they are.
 import sqlalchemy as sa
 from alembic import op
 
-from otto.accounts.services import AGENCIES
+# The agencies as they were when this revision was written: a migration carries its own data
+# (the application's tables of names may change later; this revision must not).
+AGENCIES = {
+    'miljo': ('Miljö- och hälsoskydd', 'joint'),
+    'brand': ('Räddningstjänsten', 'joint'),
+    'livsmedel': ('Livsmedelskontrollen', 'joint'),
+    'polis': ('Polismyndigheten', 'agency'),
+    'skatt': ('Skatteverket', 'agency'),
+    'arbetsmiljo': ('Arbetsmiljöverket', 'joint'),
+    'migration': ('Migrationsverket', 'agency'),
+}
 
 
 # revision identifiers, used by Alembic.
 revision = '0007'
-down_revision = '0004'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 
