@@ -107,6 +107,8 @@ export async function createFinding(db, { visitId, agency, fields }) {
 async function publishDraft(db, finding) {
   if (!finding.draft || !finding.description.trim()) return finding;
   const fields = Object.fromEntries(FINDING_FIELDS.map((name) => [name, finding[name]]));
+  // `internal` (a note kept out of the report) is sent once the inspector ticks it.
+  if (finding.internal) fields.internal = true;
   const entry = await enqueue(db, {
     entity: 'finding', entity_id: finding.id, visit_id: finding.visit_id, fields,
   });
@@ -290,5 +292,22 @@ export function setVisitStatus(db, visitId, status) {
       entity: 'visit_status', entity_id: visitId, visit_id: visitId, fields: { status },
     });
     await db.visits.put({ ...visit, status });
+  });
+}
+
+/**
+ * Resolve a conflict on the tablet with one of its candidates (by index): queued like any
+ * change (the server checks that this inspector may), shown as chosen until the server's
+ * outcome arrives with the next pull.
+ */
+export function resolveConflict(db, conflict, candidate) {
+  return inTransaction(db, ['conflicts'], async () => {
+    await enqueue(db, {
+      entity: 'conflict_resolution',
+      entity_id: String(conflict.id),
+      visit_id: conflict.visit_id,
+      fields: { candidate },
+    });
+    await db.conflicts.put({ ...conflict, status: 'chosen', chosen: candidate });
   });
 }

@@ -5,7 +5,7 @@ import { checkAnswers } from '../checklist.js';
 import { visitBundle } from '../db.js';
 import { createFinding, setVisitStatus } from '../edits.js';
 import {
-  agencyName, BackLink, formatDay, formatStamp, formatTime, html, navigate, PhotoThumb,
+  agencyName, BackLink, formatDay, formatStamp, formatTime, html, LABELS, navigate, PhotoThumb,
   severityName, useApp, useLive, VISIT_STATUS,
 } from '../ui.js';
 
@@ -38,8 +38,11 @@ const NEXT_STATUS = {
 function StatusButtons({ db, visit }) {
   const next = NEXT_STATUS[visit.status] || [];
   if (!next.length) return null;
+  // Completing goes through the summary of what is still missing first.
+  const go = (status) => (status === 'completed'
+    ? navigate(`/besok/${visit.id}/genomfor`) : setVisitStatus(db, visit.id, status));
   return html`<p class="actions">${next.map(([status, label]) => html`<button type="button"
-    key=${status} onClick=${() => setVisitStatus(db, visit.id, status)}>${label}</button>`)}</p>`;
+    key=${status} onClick=${() => go(status)}>${label}</button>`)}</p>`;
 }
 
 function FindingItem({ visitId, finding, own }) {
@@ -49,7 +52,7 @@ function FindingItem({ visitId, finding, own }) {
     <p class="meta">
       <span>${agencyName(finding.agency)}</span>
       ${finding.legal_ref ? html`<span>${finding.legal_ref}</span>` : null}
-      <span>${finding.visibility === 'agency' ? 'Endast egen myndighet' : 'Gemensam'}</span>
+      <span>${LABELS.visibilities[finding.visibility] || finding.visibility}</span>
     </p>`;
   return html`<li class="card finding-card">
     ${own ? html`<a class="card-link" href=${`#/besok/${visitId}/avvikelse/${finding.id}`}>${body}</a>` : body}
