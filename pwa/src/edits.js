@@ -118,6 +118,12 @@ async function publishDraft(db, finding) {
     _m: Object.fromEntries(FINDING_FIELDS.map((name) => [name, entry.id])),
   };
   await db.findings.put(published);
+  // Photos taken before the description now follow the finding to the server.
+  const links = await db.photoLinks.where('finding_id').equals(finding.id).toArray();
+  for (const link of links.filter((l) => l.draft && !l.deleted)) {
+    await enqueueLink(db, link);
+    await db.photoLinks.update(link.id, { draft: false });
+  }
   return published;
 }
 
@@ -126,7 +132,7 @@ async function publishDraft(db, finding) {
  * this device's previous mutation of that field.
  */
 export function updateFinding(db, id, changes) {
-  return inTransaction(db, ['findings'], async () => {
+  return inTransaction(db, ['findings', 'photoLinks'], async () => {
     const finding = await db.findings.get(id);
     if (!finding || finding.deleted) return;
     const changed = Object.keys(changes).filter((name) => finding[name] !== changes[name]);
@@ -189,9 +195,6 @@ export function addPhoto(db, target, photo, caption = '') {
       await db.photos.put({ ...photo, state: 'pending', captured_at: new Date().toISOString() });
     }
     const finding = target.findingId ? await db.findings.get(target.findingId) : null;
-    if (finding?.draft) {
-      throw new Error('Skriv en beskrivning av avvikelsen innan du lägger till foton.');
-    }
     const link = {
       id: crypto.randomUUID(),
       visit_id: target.visitId,
@@ -203,11 +206,10 @@ export function addPhoto(db, target, photo, caption = '') {
       visibility: finding?.visibility || defaultVisibility(target.agency),
       version: 0,
       deleted: false,
+      // On a draft finding (photo first) the link waits on the tablet for the description.
+      draft: Boolean(finding?.draft),
     };
-    const fields = { photo_sha256: link.photo_sha256, caption };
-    if (link.finding_id) fields.finding_id = link.finding_id;
-    if (link.question_id) fields.question_id = link.question_id;
-    await enqueue(db, { entity: 'photo_link', entity_id: link.id, visit_id: link.visit_id, fields });
+    if (!link.draft) await enqueueLink(db, link);
     await db.photoLinks.add(link);
     if (target.questionId) {
       const key = answerKey(target.visitId, target.templateVersionId, target.questionId);
@@ -221,7 +223,18 @@ export function addPhoto(db, target, photo, caption = '') {
   });
 }
 
+function enqueueLink(db, link) {
+  const fields = { photo_sha256: link.photo_sha256, caption: link.caption };
+  if (link.finding_id) fields.finding_id = link.finding_id;
+  if (link.question_id) fields.question_id = link.question_id;
+  return enqueue(db, { entity: 'photo_link', entity_id: link.id, visit_id: link.visit_id, fields });
+}
+
 async function removeLink(db, link) {
+  if (link.draft) {
+    await db.photoLinks.update(link.id, { deleted: true });
+    return;
+  }
   await enqueue(db, {
     entity: 'photo_link',
     entity_id: link.id,

@@ -64,7 +64,7 @@ export function FindingScreen({ visitId, findingId }) {
     ${back}
     <h1>Avvikelse</h1>
     ${question ? html`<p class="subtle">Gäller frågan: ${question.text}</p>` : null}
-    ${finding.draft ? html`<p class="notice">Utkast: avvikelsen sparas på enheten och skickas när den har en beskrivning.</p>` : null}
+    ${finding.draft ? html`<p class="notice">Utkast: avvikelsen och dess foton sparas på plattan och skickas när den har en beskrivning.</p>` : null}
     <label for="finding-description">Beskrivning</label>
     <${TextField} id="finding-description" multiline value=${finding.description}
       draft=${{ kind: 'finding', id: findingId, field: 'description' }} onSave=${(description) => save({ description })} />
@@ -86,8 +86,7 @@ export function FindingScreen({ visitId, findingId }) {
     </label>
     <h2>Foton</h2>
     <${PhotoPicker} label="Avvikelse" links=${links}
-      target=${{ visitId, agency: finding.agency, findingId }}
-      disabledReason=${finding.draft ? 'Skriv en beskrivning först, sedan kan du lägga till foton.' : null} />
+      target=${{ visitId, agency: finding.agency, findingId }} />
     <div class="actions">
       <a class="button" href=${done}>Klar</a>
       <${DeleteButton} onConfirm=${async () => {

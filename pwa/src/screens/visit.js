@@ -3,7 +3,8 @@
 
 import { checkAnswers } from '../checklist.js';
 import { visitBundle } from '../db.js';
-import { createFinding, setVisitStatus } from '../edits.js';
+import { addPhoto, createFinding, setVisitStatus } from '../edits.js';
+import { processImage } from '../photos.js';
 import {
   agencyName, BackLink, formatDay, formatStamp, formatTime, html, LABELS, navigate, PhotoThumb,
   severityName, useApp, useLive, VISIT_STATUS,
@@ -73,6 +74,17 @@ export function VisitScreen({ visitId }) {
   const others = findings.filter((f) => f.agency !== me.agency);
   const { business } = visit;
 
+  // Photo first: the finding starts from the picture and is described afterwards.
+  async function findingFromPhoto(event) {
+    const [file] = event.currentTarget.files;
+    event.currentTarget.value = '';
+    if (!file) return;
+    const photo = await processImage(file);
+    const id = await createFinding(db, { visitId, agency: me.agency, fields: {} });
+    await addPhoto(db, { visitId, agency: me.agency, findingId: id }, photo);
+    navigate(`/besok/${visitId}/avvikelse/${id}`);
+  }
+
   async function newFinding() {
     const id = await createFinding(db, { visitId, agency: me.agency, fields: {} });
     navigate(`/besok/${visitId}/avvikelse/${id}`);
@@ -103,7 +115,12 @@ export function VisitScreen({ visitId }) {
       : html`<p>Ingen checklista är tilldelad dig för det här besöket.</p>`}
 
     <h2>Avvikelser</h2>
-    <button type="button" class="primary" onClick=${newFinding}>Ny avvikelse</button>
+    <div class="actions">
+      <button type="button" class="primary" onClick=${newFinding}>Ny avvikelse</button>
+      <input class="visually-hidden" type="file" id="finding-from-photo" accept="image/*"
+        capture="environment" onChange=${findingFromPhoto} />
+      <label class="button" for="finding-from-photo">Ny avvikelse från foto</label>
+    </div>
     ${own.length ? html`<ul class="cards">${own.map((f) => html`<${FindingItem} key=${f.id}
       visitId=${visitId} finding=${f} own=${true} />`)}</ul>` : html`<p>Inga egna avvikelser ännu.</p>`}
 
