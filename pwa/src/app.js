@@ -18,7 +18,7 @@ function syncLabel(shell) {
   const state = shell.sync?.state;
   const count = shell.unsynced === 0
     ? 'Allt skickat'
-    : `${plural(shell.unsynced, 'ändring')} sparade på plattan`;
+    : plural(shell.unsynced, 'osynkad ändring');
   if (state === 'running') return `${count} · skickar…`;
   if (state === 'offline' || !navigator.onLine) return `${count} · offline`;
   return count;

@@ -156,7 +156,7 @@ export function getPhoto(db, sha256) {
 export async function syncOverview(db) {
   const [conflicts, sync, rejections, pending, visits, templates, findings, photoLinks, signatures] =
     await Promise.all([
-      db.conflicts.where('status').equals('open').toArray(),
+      db.conflicts.where('status').anyOf('open', 'chosen').toArray(),
       getMeta(db, 'sync', {}),
       getMeta(db, 'rejections', []),
       db.outbox.orderBy('seq').toArray(),

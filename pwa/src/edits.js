@@ -97,7 +97,7 @@ export async function createFinding(db, { visitId, agency, fields }) {
     created_at: new Date().toISOString(),
     _m: {},
   };
-  await inTransaction(db, ['findings'], async () => {
+  await inTransaction(db, ['findings', 'photoLinks'], async () => {
     await db.findings.add(finding);
     await publishDraft(db, finding);
   });

@@ -294,14 +294,16 @@ def test_two_agencies_offline_get_the_union_a_conflict_and_keep_their_secrets(
     miljo.get_by_role("link", name="Miljö- och hälsoskydd – grundkontroll").click()
     question(miljo, "tobak-saljs").get_by_label("Ja", exact=True).check()
     visit_link(miljo, visit_id).click()
-    miljo.get_by_role("button", name="Ny avvikelse").click()
+    miljo.get_by_role("button", name="Ny avvikelse", exact=True).click()
     miljo.get_by_label("Beskrivning").fill("Kemikalier förvaras vid golvbrunn")
     miljo.get_by_role("link", name="Klar").click()
     expect(miljo.get_by_text("Kemikalier förvaras vid golvbrunn")).to_be_visible()
 
     visit_link(polis, visit_id).click()
-    polis.get_by_role("button", name="Ny avvikelse").click()
-    expect(polis.get_by_label("Endast egen myndighet – andra myndigheter ser den inte")).to_be_checked()
+    polis.get_by_role("button", name="Ny avvikelse", exact=True).click()
+    expect(
+        polis.get_by_label("Endast egen myndighet – andra myndigheter ser den inte")
+    ).to_be_checked()
     polis.get_by_label("Beskrivning").fill("Misstänkt människohandel, hemlig uppgift")
     polis.get_by_role("link", name="Klar").click()
     expect(polis.get_by_text("Misstänkt människohandel, hemlig uppgift")).to_be_visible()
@@ -333,7 +335,9 @@ def test_two_agencies_offline_get_the_union_a_conflict_and_keep_their_secrets(
     [conflict] = [c for c in conflicts if c["entity_id"].endswith(":tobak-saljs")]
     assert {c["value"] for c in conflict["candidates"]} == {"yes", "no"}
 
-    expect(miljo.get_by_role("heading", name="Säljs tobaksvaror eller e-cigaretter?")).to_be_visible()
+    expect(
+        miljo.get_by_role("heading", name="Säljs tobaksvaror eller e-cigaretter?")
+    ).to_be_visible()
     card = miljo.locator(".conflict-card")
     expect(card.get_by_text("Ja", exact=True)).to_be_visible()
     expect(card.get_by_text("Nej", exact=True)).to_be_visible()

@@ -170,7 +170,7 @@ function VisitGroup({ visitId, entries, names }) {
   for (const entry of entries) items.set(itemKey(entry), entry);
   return html`<section class="card">
     <h3>${names.visitName(visitId)}</h3>
-    <p class="subtle">${plural(items.size, 'ändring')} ${STATE.saved.toLowerCase()}, inte skickade</p>
+    <p class="subtle">${plural(items.size, 'osynkad ändring')}</p>
     <ul class="plain">${[...items.values()].map((entry) => html`<li key=${entry.seq}>
       ${names.item(entry)} <span class="state-word">· ${STATE.saved}</span></li>`)}</ul>
   </section>`;

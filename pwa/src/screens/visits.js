@@ -18,7 +18,7 @@ function VisitCard({ visit }) {
       <p class="agencies">${agencies.map(agencyName).join(' · ')}</p>
       <p class="meta">
         <span>${VISIT_STATUS[visit.status] || visit.status}</span>
-        <span>${visit.pending ? `${plural(visit.pending, 'ändring')} sparade på plattan, inte skickade` : 'Allt skickat'}</span>
+        <span>${visit.pending ? plural(visit.pending, 'osynkad ändring') : 'Allt skickat'}</span>
       </p>
     </a>
   </li>`;
@@ -32,7 +32,7 @@ function SignOut({ shell }) {
   const [asking, setAsking] = useState(false);
   const unsynced = shell.unsynced;
   if (unsynced) {
-    return html`<p class="subtle">Synka innan du loggar ut: ${plural(unsynced, 'ändring')} finns
+    return html`<p class="subtle">Synka innan du loggar ut: ${plural(unsynced, 'osynkad ändring')} finns
       bara på den här plattan.</p>`;
   }
   if (!asking) {
