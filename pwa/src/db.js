@@ -117,13 +117,16 @@ export async function upcomingVisits(db, now = new Date()) {
 export async function visitBundle(db, visitId) {
   const visit = await db.visits.get(visitId);
   if (!visit) return null;
-  const [answers, findings, photoLinks, signatures, conflicts] = await Promise.all([
+  const [answers, findings, photoLinks, signatures, conflicts, outbox, rejections] = await Promise.all([
     db.answers.where('visit_id').equals(visitId).toArray(),
     db.findings.where('visit_id').equals(visitId).toArray(),
     db.photoLinks.where('visit_id').equals(visitId).toArray(),
     db.signatures.where('visit_id').equals(visitId).toArray(),
     db.conflicts.where('visit_id').equals(visitId).toArray(),
+    db.outbox.toArray(),
+    getMeta(db, 'rejections', []),
   ]);
+  const mine = (entry) => entry.visit_id === visitId;
   const templateIds = [...new Set(visit.participants.map((p) => p.template_version_id))]
     .filter((id) => id != null);
   const templates = (await db.templates.bulkGet(templateIds)).filter(Boolean);
@@ -140,6 +143,9 @@ export async function visitBundle(db, visitId) {
     photoLinks: photoLinks.filter((l) => !l.deleted),
     signatures,
     conflicts,
+    // The items of this visit with changes not yet sent, and those the server refused.
+    unsent: new Set(outbox.filter(mine).map(itemKey)),
+    refused: new Set(rejections.filter(mine).map(itemKey)),
     earlierFindings: earlierFindings.filter((f) => !f.deleted).map((finding) => ({
       ...finding,
       visit: earlierVisits.find((v) => v.id === finding.visit_id),

@@ -10,7 +10,7 @@ import { isMissing } from '../logic.js';
 import { answerKey, visitBundle } from '../db.js';
 import { answerQuestion, answerWithImage, createFinding, setAnswerNote } from '../edits.js';
 import {
-  BackLink, DateField, html, navigate, severityName, TextField, useApp, useLive, YESNO,
+  BackLink, DateField, html, LABELS, navigate, severityName, TextField, useApp, useLive, YESNO,
 } from '../ui.js';
 import { PhotoPicker } from './photo-picker.js';
 import { SignaturePadField } from './signature.js';
@@ -159,14 +159,14 @@ function Note({ question, note, target, save }) {
 }
 
 /** What a question shows, as a string: it re-renders only when this changes. */
-function questionState({ question, answer, suggestion, finding, links, conflict }) {
+function questionState({ question, answer, suggestion, finding, links, conflict, state }) {
   return JSON.stringify([
     question.id, answer?.value, answer?.note, suggestion?.text, finding?.id, finding?.description,
-    links.filter((l) => l.question_id === question.id).map((l) => l.id), conflict,
+    links.filter((l) => l.question_id === question.id).map((l) => l.id), conflict, state,
   ]);
 }
 
-const Question = memo(function Question({ question, answer, suggestion, finding, links, conflict, target, visitId }) {
+const Question = memo(function Question({ question, answer, suggestion, finding, links, conflict, state, target, visitId }) {
   const { db } = useApp();
   const labelId = `label-${question.id}`;
   const required = question.required || (question.type === 'photo' && question.min_photos);
@@ -174,6 +174,7 @@ const Question = memo(function Question({ question, answer, suggestion, finding,
     <legend id=${labelId}>
       ${question.text}${question.unit && question.type !== 'number' ? ` (${question.unit})` : ''}
       ${required ? html`<span class="required"> (obligatorisk)</span>` : null}
+      ${state ? html`<span class=${`state-word state-${state}`}> · ${LABELS.sync_states[state]}</span>` : null}
     </legend>
     ${question.help ? html`<p class="help">${question.help}</p>` : null}
     ${question.legal_ref ? html`<p class="legal">${question.legal_ref}</p>` : null}
@@ -232,6 +233,13 @@ export function ChecklistScreen({ visitId, versionId, focus }) {
     visitId, templateVersionId: versionId, agency: template.agency, questionId,
   });
   const links = bundle.photoLinks.filter((l) => l.question_id);
+  // Where a question's answer stands: refused, in conflict, on the tablet only, or sent.
+  const itemState = (key, answer) => {
+    if (bundle.refused.has(key)) return 'rejected';
+    if (openConflicts.has(key.slice('answer:'.length))) return 'conflict';
+    if (bundle.unsent.has(key)) return 'saved';
+    return answer && (answer.value != null || answer.note) ? 'sent' : null;
+  };
 
   return html`<article class="checklist">
     <${BackLink} to=${`besok/${visitId}`} label=${bundle.visit.business.name} />
@@ -249,6 +257,7 @@ export function ChecklistScreen({ visitId, versionId, focus }) {
         ${questions.map((q) => html`<${Question} key=${q.id} question=${q} answer=${byQuestion[q.id]}
           suggestion=${suggestions[q.id]} finding=${ownFindings.find((f) => f.question_id === q.id)}
           links=${links} conflict=${openConflicts.has(answerKey(visitId, versionId, q.id))}
+          state=${itemState(`answer:${answerKey(visitId, versionId, q.id)}`, byQuestion[q.id])}
           target=${target(q.id)} visitId=${visitId} />`)}
       </section>`;
     })}

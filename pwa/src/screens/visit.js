@@ -46,9 +46,10 @@ function StatusButtons({ db, visit }) {
     key=${status} onClick=${() => go(status)}>${label}</button>`)}</p>`;
 }
 
-function FindingItem({ visitId, finding, own }) {
+function FindingItem({ visitId, finding, own, state = null }) {
   const body = html`
     <h3>${severityName(finding.severity)}${finding.draft ? ' (utkast)' : ''}</h3>
+    ${state ? html`<p class="state-word">${LABELS.sync_states[state]}</p>` : null}
     <p>${finding.description || 'Ingen beskrivning ännu'}</p>
     <p class="meta">
       <span>${agencyName(finding.agency)}</span>
@@ -122,7 +123,8 @@ export function VisitScreen({ visitId }) {
       <label class="button" for="finding-from-photo">Ny avvikelse från foto</label>
     </div>
     ${own.length ? html`<ul class="cards">${own.map((f) => html`<${FindingItem} key=${f.id}
-      visitId=${visitId} finding=${f} own=${true} />`)}</ul>` : html`<p>Inga egna avvikelser ännu.</p>`}
+      visitId=${visitId} finding=${f} own=${true} state=${bundle.refused.has(`finding:${f.id}`)
+        ? 'rejected' : f.draft || bundle.unsent.has(`finding:${f.id}`) ? 'saved' : 'sent'} />`)}</ul>` : html`<p>Inga egna avvikelser ännu.</p>`}
 
     <h2>Andra myndigheters avvikelser</h2>
     ${others.length ? html`<ul class="cards">${others.map((f) => html`<${FindingItem} key=${f.id}
