@@ -142,7 +142,6 @@ def test_the_field_app_with_photos_and_a_signature_breaks_no_rule_of_the_policy(
     expect(page.get_by_text("Eva Ek, Ägare")).to_be_visible()
     page.get_by_test_id("sync-status").click()
     page.get_by_role("button", name="Synka nu").click()
-    expect(page.get_by_test_id("pending-photos")).to_have_text("0")
     violations.collect(page)
     context.close()
     assert violations.found == [], "\n".join(violations.found)
