@@ -29,9 +29,11 @@ function SyncBadge({ shell }) {
   const trouble = openConflicts || rejected;
   return html`<a href="#/synk" class=${`sync-badge ${trouble ? 'has-trouble' : unsynced ? 'has-pending' : 'synced'}`}
     data-testid="sync-status" data-unsynced=${unsynced}>
-    <span role="status" aria-live="polite">${syncLabel(shell)}</span>
-    ${openConflicts ? html`<span class="badge-conflicts"> · ${plural(openConflicts, 'konflikt')}</span>` : null}
-    ${rejected ? html`<span class="badge-conflicts"> · ${rejected} avvisade</span>` : null}
+    <span role="status" aria-live="polite">${[
+      syncLabel(shell),
+      openConflicts ? plural(openConflicts, 'konflikt') : null,
+      rejected ? `${rejected} avvisade` : null,
+    ].filter(Boolean).join(' · ')}</span>
   </a>`;
 }
 
