@@ -51,9 +51,11 @@ def main():
         if page.get_by_role("button", name="Jag förstår").count():
             page.get_by_role("button", name="Jag förstår").click()
         shot = lambda name: page.screenshot(path=str(OUT / f"{name}.png"))  # noqa: E731
+        expect(page.locator(".visit-card").first).to_be_visible()
         shot("1-mina-besok")
         visit_link(page, visit_id).click()
         page.get_by_role("button", name="Starta besöket").click()
+        expect(page.get_by_text("Pågår")).to_be_visible()
         shot("2-besok")
         page.get_by_role("link", name=CHECKLIST).click()
         question(page, "verksamhetstyp").get_by_label("Restaurang, café eller gatukök").check()
@@ -67,6 +69,7 @@ def main():
         page.get_by_role("link", name="Klar").click()
         visit_link(page, visit_id).click()
         page.get_by_role("button", name="Markera besöket som genomfört").click()
+        expect(page.get_by_text("Verksamhetens underskrift saknas")).to_be_visible()
         shot("5-innan-genomfort")
         context.set_offline(True)
         page.get_by_test_id("sync-status").click()
