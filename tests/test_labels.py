@@ -60,11 +60,6 @@ def _field_app_words() -> list[tuple[str, str, str]]:
     return found
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the field app takes its words from otto/labels.json at build time in issue 15; "
-    "this branch (issue 14) does not touch pwa/src. Remove this mark when merging issue 15.",
-)
 def test_the_field_app_uses_the_server_words():
     words = {code: set() for table in TABLES for code in VOCABULARY[table]}
     for table in TABLES:

@@ -24,6 +24,7 @@ from sqlalchemy import insert, select
 from otto import errors
 from otto.extensions import db, insert_rows
 from otto.inspections import answers, findings, signatures, visits
+from otto.sync import tablet_resolution
 from otto.sync.feed import current_epoch
 from otto.sync.merge import MergeResult, Write
 from otto.sync.models import Device, SyncMutation
@@ -154,15 +155,15 @@ _APPLY = {
     "photo_link": _apply_photo_link,
     "signature": _apply_signature,
     "visit_status": _apply_visit_status,
+    tablet_resolution.ENTITY: tablet_resolution.apply_conflict_resolution,
 }
+_FIELDS = MUTATION_FIELDS | {tablet_resolution.ENTITY: tablet_resolution.ConflictResolutionFields()}
 
 
 def _prepare(actor, mutation: dict) -> tuple[dict, Write]:
     """The mutation with its fields loaded, and its Write; DomainError when malformed."""
     try:
-        mutation = mutation | {
-            "fields": MUTATION_FIELDS[mutation["entity"]].load(mutation["fields"])
-        }
+        mutation = mutation | {"fields": _FIELDS[mutation["entity"]].load(mutation["fields"])}
     except ValidationError as error:
         raise errors.Invalid(
             "The mutation's fields are not valid.", error.messages, code="invalid_fields"

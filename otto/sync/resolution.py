@@ -51,6 +51,11 @@ def resolve_conflict(actor, conflict_id: int, *, candidate: int | None = None, v
     """
     if not actor.is_coordinator:
         raise errors.Forbidden("Only coordinators resolve conflicts.")
+    return apply_resolution(actor, conflict_id, candidate=candidate, value=value)
+
+
+def apply_resolution(actor, conflict_id: int, *, candidate: int | None = None, value=None):
+    """Resolve a conflict for an actor whose right to do so the caller has checked."""
     conflict = db.session.get(Conflict, conflict_id)
     if conflict is None:
         raise errors.NotFound(f"No conflict with id {conflict_id}.")

@@ -4,7 +4,7 @@ from marshmallow import Schema, fields, validate
 
 from otto.schemas import DbInteger, UUIDString
 
-ENTITIES = ("answer", "finding", "photo_link", "signature", "visit_status")
+ENTITIES = ("answer", "finding", "photo_link", "signature", "visit_status", "conflict_resolution")
 
 
 class DeviceSchema(Schema):

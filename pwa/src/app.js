@@ -3,32 +3,37 @@
 
 import { useEffect, useState } from 'preact/hooks';
 
-import { shellState } from './db.js';
+import { setMeta, shellState } from './db.js';
 import { ChecklistScreen } from './screens/checklist.js';
+import { CompleteScreen } from './screens/complete.js';
 import { FindingScreen } from './screens/finding.js';
 import { SignatureScreen } from './screens/signature.js';
 import { SignInScreen } from './screens/sign-in.js';
 import { SyncScreen } from './screens/sync.js';
 import { VisitScreen } from './screens/visit.js';
 import { VisitsScreen } from './screens/visits.js';
-import { AppContext, html, useLive, useRoute } from './ui.js';
+import { AppContext, html, plural, useApp, useLive, useRoute } from './ui.js';
 
 function syncLabel(shell) {
-  const unsynced = shell.pending + shell.pendingPhotos;
   const state = shell.sync?.state;
-  const count = unsynced === 0 ? 'Allt synkat' : `${unsynced} osynkade`;
-  if (state === 'running') return `${count} · synkar…`;
+  const count = shell.unsynced === 0
+    ? 'Allt skickat'
+    : plural(shell.unsynced, 'osynkad ändring');
+  if (state === 'running') return `${count} · skickar…`;
   if (state === 'offline' || !navigator.onLine) return `${count} · offline`;
-  if (state === 'error') return `${count} · synkfel`;
   return count;
 }
 
 function SyncBadge({ shell }) {
-  const unsynced = shell.pending + shell.pendingPhotos;
-  return html`<a href="#/synk" class=${`sync-badge ${unsynced ? 'has-pending' : 'synced'}`}
+  const { unsynced, openConflicts, rejected } = shell;
+  const trouble = openConflicts || rejected;
+  return html`<a href="#/synk" class=${`sync-badge ${trouble ? 'has-trouble' : unsynced ? 'has-pending' : 'synced'}`}
     data-testid="sync-status" data-unsynced=${unsynced}>
-    <span role="status" aria-live="polite">${syncLabel(shell)}</span>
-    ${shell.openConflicts ? html`<span class="badge-conflicts"> · ${shell.openConflicts} konflikter</span>` : null}
+    <span role="status" aria-live="polite">${[
+      syncLabel(shell),
+      openConflicts ? plural(openConflicts, 'konflikt') : null,
+      rejected ? `${rejected} avvisade` : null,
+    ].filter(Boolean).join(' · ')}</span>
   </a>`;
 }
 
@@ -48,25 +53,33 @@ function UpdateBanner() {
   </div>`;
 }
 
-function StorageNotice({ storage }) {
+function StorageNotice({ shell }) {
+  const { db } = useApp();
+  const { storage } = shell;
   if (storage.quota && storage.usage / storage.quota > 0.9) {
     return html`<div class="notice warning" role="alert">
-      Lagringsutrymmet på enheten är nästan fullt. Synka och frigör utrymme.</div>`;
+      Lagringsutrymmet på plattan är nästan fullt. Synka, och ta bort appar eller filer du
+      inte behöver.</div>`;
   }
-  if (storage.persisted === false) {
-    return html`<p class="notice subtle">Webbläsaren har inte lovat att spara appens data
-      permanent. Synka när du har nät.</p>`;
+  if (storage.persisted === false && !shell.storageSeen) {
+    return html`<div class="notice" data-testid="storage-notice">
+      <p>Webbläsaren kan rensa appens data om plattan får ont om utrymme. Synka när du har
+        nät, så finns allt på servern. Lägg gärna till appen på hemskärmen: då sparas
+        datan säkrare.</p>
+      <button type="button" onClick=${() => setMeta(db, 'storageNoticeSeen', true)}>Jag förstår</button>
+    </div>`;
   }
   return null;
 }
 
 function Screen({ route, shell }) {
-  const [first, id, sub, subId] = route;
+  const [first, id, sub, subId, focus] = route;
   if (first === 'synk') return html`<${SyncScreen} />`;
   if (first === 'besok' && id) {
-    if (sub === 'checklista') return html`<${ChecklistScreen} visitId=${id} versionId=${Number(subId)} />`;
+    if (sub === 'checklista') return html`<${ChecklistScreen} visitId=${id} versionId=${Number(subId)} focus=${focus} />`;
     if (sub === 'avvikelse') return html`<${FindingScreen} visitId=${id} findingId=${subId} />`;
     if (sub === 'signatur') return html`<${SignatureScreen} visitId=${id} />`;
+    if (sub === 'genomfor') return html`<${CompleteScreen} visitId=${id} />`;
     return html`<${VisitScreen} visitId=${id} />`;
   }
   return html`<${VisitsScreen} shell=${shell} />`;
@@ -85,7 +98,7 @@ export function App({ db, api, syncer }) {
     </header>
     <${UpdateBanner} />
     <main id="main">
-      ${shell.session ? html`<${StorageNotice} storage=${shell.storage} />` : null}
+      ${shell.session ? html`<${StorageNotice} shell=${shell} />` : null}
       ${shell.session
         ? html`<${Screen} route=${route} shell=${shell} />`
         : html`<${SignInScreen} signedOut=${shell.signedOut} />`}

@@ -4,6 +4,8 @@
 
 import Dexie from 'dexie';
 
+import { clearDrafts } from './drafts.js';
+
 export const DB_NAME = 'otto-field';
 
 /** Open (and create or upgrade) the field app's database. */
@@ -67,19 +69,34 @@ export function startSession(db, session) {
   });
 }
 
+/** The item an outbox entry changes (an answer with its note, a finding, a photo, …). */
+export const itemKey = (entry) => (entry.entity === 'answer'
+  ? `answer:${answerKey(entry.visit_id, entry.template_version, entry.entity_id)}`
+  : `${entry.entity}:${entry.entity_id}`);
+
+/**
+ * The one unsynced count of the app: items with changes saved on the tablet and not yet
+ * sent (a photo's bytes travel with its link, a signature's image with the signature).
+ */
+export const countItems = (entries) => new Set(entries.map(itemKey)).size;
+
 /** Everything the app shell shows on every screen: who, and how much is unsynced. */
 export async function shellState(db) {
-  const [session, pending, pendingPhotos, sync, signedOut, openConflicts, storage] =
+  const [session, outbox, sync, signedOut, openConflicts, storage, rejections, storageSeen] =
     await Promise.all([
       getSession(db),
-      db.outbox.count(),
-      db.photos.where('state').equals('pending').count(),
+      db.outbox.toArray(),
       getMeta(db, 'sync', {}),
       getMeta(db, 'signedOut', null),
       db.conflicts.where('status').equals('open').count(),
       getMeta(db, 'storage', {}),
+      getMeta(db, 'rejections', []),
+      getMeta(db, 'storageNoticeSeen', false),
     ]);
-  return { session, pending, pendingPhotos, sync, signedOut, openConflicts, storage };
+  return {
+    session, unsynced: countItems(outbox), sync, signedOut, openConflicts, storage,
+    rejected: rejections.length, storageSeen,
+  };
 }
 
 /** Visits ending today or later, soonest first, with their unsynced counts. */
@@ -92,7 +109,7 @@ export async function upcomingVisits(db, now = new Date()) {
     .filter((visit) => new Date(visit.planned_end) >= startOfDay)
     .map((visit) => ({
       ...visit,
-      pending: pending.filter((entry) => entry.visit_id === visit.id).length,
+      pending: countItems(pending.filter((entry) => entry.visit_id === visit.id)),
     }));
 }
 
@@ -100,13 +117,16 @@ export async function upcomingVisits(db, now = new Date()) {
 export async function visitBundle(db, visitId) {
   const visit = await db.visits.get(visitId);
   if (!visit) return null;
-  const [answers, findings, photoLinks, signatures, conflicts] = await Promise.all([
+  const [answers, findings, photoLinks, signatures, conflicts, outbox, rejections] = await Promise.all([
     db.answers.where('visit_id').equals(visitId).toArray(),
     db.findings.where('visit_id').equals(visitId).toArray(),
     db.photoLinks.where('visit_id').equals(visitId).toArray(),
     db.signatures.where('visit_id').equals(visitId).toArray(),
     db.conflicts.where('visit_id').equals(visitId).toArray(),
+    db.outbox.toArray(),
+    getMeta(db, 'rejections', []),
   ]);
+  const mine = (entry) => entry.visit_id === visitId;
   const templateIds = [...new Set(visit.participants.map((p) => p.template_version_id))]
     .filter((id) => id != null);
   const templates = (await db.templates.bulkGet(templateIds)).filter(Boolean);
@@ -123,6 +143,9 @@ export async function visitBundle(db, visitId) {
     photoLinks: photoLinks.filter((l) => !l.deleted),
     signatures,
     conflicts,
+    // The items of this visit with changes not yet sent, and those the server refused.
+    unsent: new Set(outbox.filter(mine).map(itemKey)),
+    refused: new Set(rejections.filter(mine).map(itemKey)),
     earlierFindings: earlierFindings.filter((f) => !f.deleted).map((finding) => ({
       ...finding,
       visit: earlierVisits.find((v) => v.id === finding.visit_id),
@@ -135,17 +158,31 @@ export function getPhoto(db, sha256) {
   return db.photos.get(sha256);
 }
 
-/** What the sync screen shows. */
+/** What the sync screen shows: everything unsent, refused or in conflict, and its names. */
 export async function syncOverview(db) {
-  const [conflicts, sync, rejections, pending, photos] = await Promise.all([
-    db.conflicts.where('status').equals('open').toArray(),
-    getMeta(db, 'sync', {}),
-    getMeta(db, 'rejections', []),
-    db.outbox.orderBy('seq').toArray(),
-    db.photos.where('state').equals('pending').count(),
-  ]);
-  const visits = await db.visits.toArray();
-  return { conflicts, sync, rejections, pending, pendingPhotos: photos, visits };
+  const [conflicts, sync, rejections, pending, visits, templates, findings, photoLinks, signatures] =
+    await Promise.all([
+      db.conflicts.where('status').anyOf('open', 'chosen').toArray(),
+      getMeta(db, 'sync', {}),
+      getMeta(db, 'rejections', []),
+      db.outbox.orderBy('seq').toArray(),
+      db.visits.toArray(),
+      db.templates.toArray(),
+      db.findings.toArray(),
+      db.photoLinks.toArray(),
+      db.signatures.toArray(),
+    ]);
+  return {
+    conflicts, sync, rejections, pending, visits, templates, findings, photoLinks, signatures,
+  };
+}
+
+/** Forget a refused change the inspector has fixed or chosen to discard. */
+export function dismissRejection(db, id) {
+  return db.transaction('rw', db.meta, async () => {
+    const rejections = await getMeta(db, 'rejections', []);
+    await setMeta(db, 'rejections', rejections.filter((r) => r.id !== id));
+  });
 }
 
 /** Remove every trace of the signed-in user's data (device revoked or signed out). */
@@ -154,4 +191,5 @@ export async function wipe(db, reason) {
     await Promise.all(db.tables.map((table) => table.clear()));
     if (reason) await setMeta(db, 'signedOut', { reason, at: new Date().toISOString() });
   });
+  clearDrafts();
 }

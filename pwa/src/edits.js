@@ -97,7 +97,7 @@ export async function createFinding(db, { visitId, agency, fields }) {
     created_at: new Date().toISOString(),
     _m: {},
   };
-  await inTransaction(db, ['findings'], async () => {
+  await inTransaction(db, ['findings', 'photoLinks'], async () => {
     await db.findings.add(finding);
     await publishDraft(db, finding);
   });
@@ -107,6 +107,8 @@ export async function createFinding(db, { visitId, agency, fields }) {
 async function publishDraft(db, finding) {
   if (!finding.draft || !finding.description.trim()) return finding;
   const fields = Object.fromEntries(FINDING_FIELDS.map((name) => [name, finding[name]]));
+  // `internal` (a note kept out of the report) is sent once the inspector ticks it.
+  if (finding.internal) fields.internal = true;
   const entry = await enqueue(db, {
     entity: 'finding', entity_id: finding.id, visit_id: finding.visit_id, fields,
   });
@@ -116,6 +118,12 @@ async function publishDraft(db, finding) {
     _m: Object.fromEntries(FINDING_FIELDS.map((name) => [name, entry.id])),
   };
   await db.findings.put(published);
+  // Photos taken before the description now follow the finding to the server.
+  const links = await db.photoLinks.where('finding_id').equals(finding.id).toArray();
+  for (const link of links.filter((l) => l.draft && !l.deleted)) {
+    await enqueueLink(db, link);
+    await db.photoLinks.update(link.id, { draft: false });
+  }
   return published;
 }
 
@@ -124,7 +132,7 @@ async function publishDraft(db, finding) {
  * this device's previous mutation of that field.
  */
 export function updateFinding(db, id, changes) {
-  return inTransaction(db, ['findings'], async () => {
+  return inTransaction(db, ['findings', 'photoLinks'], async () => {
     const finding = await db.findings.get(id);
     if (!finding || finding.deleted) return;
     const changed = Object.keys(changes).filter((name) => finding[name] !== changes[name]);
@@ -187,9 +195,6 @@ export function addPhoto(db, target, photo, caption = '') {
       await db.photos.put({ ...photo, state: 'pending', captured_at: new Date().toISOString() });
     }
     const finding = target.findingId ? await db.findings.get(target.findingId) : null;
-    if (finding?.draft) {
-      throw new Error('Skriv en beskrivning av avvikelsen innan du lägger till foton.');
-    }
     const link = {
       id: crypto.randomUUID(),
       visit_id: target.visitId,
@@ -201,11 +206,10 @@ export function addPhoto(db, target, photo, caption = '') {
       visibility: finding?.visibility || defaultVisibility(target.agency),
       version: 0,
       deleted: false,
+      // On a draft finding (photo first) the link waits on the tablet for the description.
+      draft: Boolean(finding?.draft),
     };
-    const fields = { photo_sha256: link.photo_sha256, caption };
-    if (link.finding_id) fields.finding_id = link.finding_id;
-    if (link.question_id) fields.question_id = link.question_id;
-    await enqueue(db, { entity: 'photo_link', entity_id: link.id, visit_id: link.visit_id, fields });
+    if (!link.draft) await enqueueLink(db, link);
     await db.photoLinks.add(link);
     if (target.questionId) {
       const key = answerKey(target.visitId, target.templateVersionId, target.questionId);
@@ -219,7 +223,18 @@ export function addPhoto(db, target, photo, caption = '') {
   });
 }
 
+function enqueueLink(db, link) {
+  const fields = { photo_sha256: link.photo_sha256, caption: link.caption };
+  if (link.finding_id) fields.finding_id = link.finding_id;
+  if (link.question_id) fields.question_id = link.question_id;
+  return enqueue(db, { entity: 'photo_link', entity_id: link.id, visit_id: link.visit_id, fields });
+}
+
 async function removeLink(db, link) {
+  if (link.draft) {
+    await db.photoLinks.update(link.id, { deleted: true });
+    return;
+  }
   await enqueue(db, {
     entity: 'photo_link',
     entity_id: link.id,
@@ -290,5 +305,22 @@ export function setVisitStatus(db, visitId, status) {
       entity: 'visit_status', entity_id: visitId, visit_id: visitId, fields: { status },
     });
     await db.visits.put({ ...visit, status });
+  });
+}
+
+/**
+ * Resolve a conflict on the tablet with one of its candidates (by index): queued like any
+ * change (the server checks that this inspector may), shown as chosen until the server's
+ * outcome arrives with the next pull.
+ */
+export function resolveConflict(db, conflict, candidate) {
+  return inTransaction(db, ['conflicts'], async () => {
+    await enqueue(db, {
+      entity: 'conflict_resolution',
+      entity_id: String(conflict.id),
+      visit_id: conflict.visit_id,
+      fields: { candidate },
+    });
+    await db.conflicts.put({ ...conflict, status: 'chosen', chosen: candidate });
   });
 }

@@ -8,6 +8,7 @@ import { options, render } from 'preact';
 import { createApi } from './api.js';
 import { App } from './app.js';
 import { openDb, setMeta } from './db.js';
+import { replayDrafts } from './drafts.js';
 import { createSyncer } from './sync/engine.js';
 import { html } from './ui.js';
 
@@ -53,7 +54,10 @@ options.debounceRendering = (callback) => requestAnimationFrame(callback);
 const db = openDb();
 const api = createApi();
 const syncer = createSyncer({ db, api });
-render(html`<${App} db=${db} api=${api} syncer=${syncer} />`, document.getElementById('app'));
-registerServiceWorker();
-requestPersistence(db);
-syncer.start();
+// Text a dying page left unsaved goes into IndexedDB before anything is shown.
+replayDrafts(db).catch((error) => console.warn('drafts not replayed', error)).then(() => {
+  render(html`<${App} db=${db} api=${api} syncer=${syncer} />`, document.getElementById('app'));
+  registerServiceWorker();
+  requestPersistence(db);
+  syncer.start();
+});

@@ -6,7 +6,10 @@ import { html } from 'htm/preact';
 import { createContext } from 'preact';
 import { useContext, useEffect, useRef, useState } from 'preact/hooks';
 
+import LABELS from '../../otto/labels.json';
+
 import { getPhoto } from './db.js';
+import { holdDraft, releaseDraft } from './drafts.js';
 
 export { html };
 export const AppContext = createContext(null);
@@ -45,29 +48,63 @@ export const navigate = (path) => {
   location.hash = path;
 };
 
-export const AGENCIES = {
-  miljo: 'Miljö- och hälsoskydd',
-  brand: 'Räddningstjänsten',
-  livsmedel: 'Livsmedelskontrollen',
-  polis: 'Polismyndigheten',
-  skatt: 'Skatteverket',
-  arbetsmiljo: 'Arbetsmiljöverket',
-  migration: 'Migrationsverket',
-};
+// The shared vocabulary (otto/labels.json), bundled at build time: no copies of its words here.
+export { LABELS };
+export const AGENCIES = LABELS.agencies;
 export const agencyName = (code) => AGENCIES[code] || code;
+export const SEVERITIES = Object.entries(LABELS.severities);
+export const severityName = (code) => LABELS.severities[code] || code;
+export const VISIT_STATUS = LABELS.visit_statuses;
+export const YESNO = Object.entries(LABELS.yesno);
 
-export const SEVERITIES = [
-  ['info', 'Information'],
-  ['minor', 'Mindre avvikelse'],
-  ['major', 'Större avvikelse'],
-  ['critical', 'Allvarlig avvikelse'],
-];
-export const severityName = (code) => (SEVERITIES.find(([c]) => c === code) || [code, code])[1];
+/** "1 ändring", "3 ändringar": the one Swedish plural helper (forms from labels.json). */
+export function plural(count, word) {
+  const [one, many] = LABELS.plurals[word] || [word, word];
+  return `${count} ${count === 1 ? one : many}`;
+}
 
-export const VISIT_STATUS = {
-  planned: 'Planerat', in_progress: 'Pågår', completed: 'Genomfört', closed: 'Avslutat',
-  cancelled: 'Inställt',
-};
+/** "nyss", "för 5 min sedan", "för 2 tim sedan", else the day and time. */
+export function formatAgo(iso, now = Date.now()) {
+  if (!iso) return 'aldrig';
+  const minutes = Math.floor((now - new Date(iso).getTime()) / 60000);
+  if (minutes < 1) return 'nyss';
+  if (minutes < 60) return `för ${minutes} min sedan`;
+  if (minutes < 24 * 60) return `för ${Math.floor(minutes / 60)} tim sedan`;
+  return formatStamp(iso);
+}
+
+/** A Swedish date "ÅÅÅÅ-MM-DD" typed by hand → ISO date, '' when empty, null when invalid. */
+export function parseSwedishDate(text) {
+  const trimmed = text.trim();
+  if (!trimmed) return '';
+  const match = /^(\d{4})-?(\d{2})-?(\d{2})$/.exec(trimmed);
+  if (!match) return null;
+  const iso = `${match[1]}-${match[2]}-${match[3]}`;
+  const date = new Date(`${iso}T12:00:00Z`);
+  return Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== iso ? null : iso;
+}
+
+/**
+ * A date field in Swedish format (ÅÅÅÅ-MM-DD) whatever the browser's locale: a text
+ * input, checked on change; `onSave` gets the ISO date or null.
+ */
+export function DateField({ value, onSave, ...props }) {
+  const [error, setError] = useState(null);
+  return html`<span class="date-field">
+    <input type="text" inputmode="numeric" placeholder="ÅÅÅÅ-MM-DD" autocomplete="off"
+      value=${value || ''} aria-invalid=${error ? 'true' : 'false'} ...${props}
+      onChange=${(event) => {
+        const parsed = parseSwedishDate(event.currentTarget.value);
+        if (parsed === null) {
+          setError('Skriv datumet som ÅÅÅÅ-MM-DD, till exempel 2030-01-31.');
+          return;
+        }
+        setError(null);
+        onSave(parsed || null);
+      }} />
+    ${error ? html`<span class="error" role="alert">${error}</span>` : null}
+  </span>`;
+}
 
 const TZ = 'Europe/Stockholm';
 const dayFormat = new Intl.DateTimeFormat('sv-SE', {
@@ -87,11 +124,13 @@ export const formatStamp = (iso) => (iso ? stampFormat.format(new Date(iso)) : '
  * (and on blur, and when the page is hidden); the saved value flows back only while the
  * field is not being edited, so typing is never overwritten by a slower save.
  */
-export function TextField({ value, onSave, multiline = false, delay = 300, ...props }) {
+export function TextField({ value, onSave, draft = null, multiline = false, delay = 250, ...props }) {
   const [text, setText] = useState(value ?? '');
   const state = useRef({ timer: null, editing: false, pending: null });
   const saveRef = useRef(onSave);
   saveRef.current = onSave;
+  const draftRef = useRef(draft);
+  draftRef.current = draft;
 
   const flush = () => {
     const s = state.current;
@@ -99,16 +138,22 @@ export function TextField({ value, onSave, multiline = false, delay = 300, ...pr
     if (s.pending !== null) {
       const pending = s.pending;
       s.pending = null;
-      saveRef.current(pending);
+      const where = draftRef.current;
+      Promise.resolve(saveRef.current(pending)).then(() => where && releaseDraft(where, pending));
     }
   };
   useEffect(() => {
     if (!state.current.editing && state.current.pending === null) setText(value ?? '');
   }, [value]);
   useEffect(() => {
+    const onHidden = () => {
+      if (document.visibilityState === 'hidden') flush();
+    };
     window.addEventListener('pagehide', flush);
+    document.addEventListener('visibilitychange', onHidden);
     return () => {
       window.removeEventListener('pagehide', flush);
+      document.removeEventListener('visibilitychange', onHidden);
       flush();
     };
   }, []);
@@ -116,6 +161,7 @@ export function TextField({ value, onSave, multiline = false, delay = 300, ...pr
     const s = state.current;
     setText(event.currentTarget.value);
     s.pending = event.currentTarget.value;
+    if (draftRef.current) holdDraft(draftRef.current, s.pending);
     clearTimeout(s.timer);
     s.timer = setTimeout(flush, delay);
   };

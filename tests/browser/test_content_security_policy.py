@@ -132,7 +132,8 @@ def test_the_field_app_with_photos_and_a_signature_breaks_no_rule_of_the_policy(
     question(page, "egenkontroll").get_by_role("button", name="Skapa avvikelse").click()
     page.get_by_label("Välj från galleri").set_input_files([jpeg(tmp_path / "a.jpg", (9, 99, 9))])
     expect(page.get_by_role("img", name="Avvikelse, foto 1")).to_be_visible()  # a blob: URL
-    page.get_by_role("link", name="Klar").click()
+    page.get_by_role("link", name="Klar").click()  # back to the question
+    visit_link(page, visit_id).click()
     page.get_by_role("link", name="Ta signatur").click()
     page.get_by_label("Namn").fill("Eva Ek")
     page.get_by_label("Roll").fill("Ägare")
@@ -141,7 +142,6 @@ def test_the_field_app_with_photos_and_a_signature_breaks_no_rule_of_the_policy(
     expect(page.get_by_text("Eva Ek, Ägare")).to_be_visible()
     page.get_by_test_id("sync-status").click()
     page.get_by_role("button", name="Synka nu").click()
-    expect(page.get_by_test_id("pending-photos")).to_have_text("0")
     violations.collect(page)
     context.close()
     assert violations.found == [], "\n".join(violations.found)

@@ -156,7 +156,6 @@ def sync(page):
     page.get_by_test_id("sync-status").click()
     page.get_by_role("button", name="Synka nu").click()
     expect(page.get_by_test_id("pending-changes")).to_have_text("0")
-    expect(page.get_by_test_id("pending-photos")).to_have_text("0")
     expect(page.get_by_role("button", name="Synka nu")).to_be_enabled()
 
 
@@ -231,6 +230,9 @@ def test_a_visit_done_offline_reaches_the_server_whole(browser, live_server, coo
     )
     expect(page.get_by_role("img", name="Avvikelse, foto 2")).to_be_visible()
     page.get_by_role("link", name="Klar").click()
+    # Back at the question the finding came from, not at the top of the checklist.
+    expect(question(page, "egenkontroll").get_by_text("Avvikelse registrerad")).to_be_in_viewport()
+    visit_link(page, visit_id).click()
 
     page.get_by_role("link", name="Ta signatur").click()
     page.get_by_label("Namn").fill("Ali Karimi")
@@ -255,6 +257,7 @@ def test_a_visit_done_offline_reaches_the_server_whole(browser, live_server, coo
     expect(page.get_by_test_id("sync-status")).to_have_attribute("data-unsynced", "0")
     page.get_by_role("link", name="OTTO Fält").click()
     page.get_by_role("button", name="Logga ut").click()
+    page.get_by_role("button", name="Ja, logga ut och radera").click()
     expect(page.get_by_text("Du har loggat ut.")).to_be_visible()
     expect(page.get_by_label("Användarnamn")).to_be_visible()
     context.close()
@@ -291,14 +294,16 @@ def test_two_agencies_offline_get_the_union_a_conflict_and_keep_their_secrets(
     miljo.get_by_role("link", name="Miljö- och hälsoskydd – grundkontroll").click()
     question(miljo, "tobak-saljs").get_by_label("Ja", exact=True).check()
     visit_link(miljo, visit_id).click()
-    miljo.get_by_role("button", name="Ny avvikelse").click()
+    miljo.get_by_role("button", name="Ny avvikelse", exact=True).click()
     miljo.get_by_label("Beskrivning").fill("Kemikalier förvaras vid golvbrunn")
     miljo.get_by_role("link", name="Klar").click()
     expect(miljo.get_by_text("Kemikalier förvaras vid golvbrunn")).to_be_visible()
 
     visit_link(polis, visit_id).click()
-    polis.get_by_role("button", name="Ny avvikelse").click()
-    expect(polis.get_by_label("Endast min myndighet")).to_be_checked()
+    polis.get_by_role("button", name="Ny avvikelse", exact=True).click()
+    expect(
+        polis.get_by_label("Endast egen myndighet – andra myndigheter ser den inte")
+    ).to_be_checked()
     polis.get_by_label("Beskrivning").fill("Misstänkt människohandel, hemlig uppgift")
     polis.get_by_role("link", name="Klar").click()
     expect(polis.get_by_text("Misstänkt människohandel, hemlig uppgift")).to_be_visible()
@@ -330,7 +335,9 @@ def test_two_agencies_offline_get_the_union_a_conflict_and_keep_their_secrets(
     [conflict] = [c for c in conflicts if c["entity_id"].endswith(":tobak-saljs")]
     assert {c["value"] for c in conflict["candidates"]} == {"yes", "no"}
 
-    expect(miljo.get_by_role("heading", name="Svar: tobak-saljs (värde)")).to_be_visible()
+    expect(
+        miljo.get_by_role("heading", name="Säljs tobaksvaror eller e-cigaretter?")
+    ).to_be_visible()
     card = miljo.locator(".conflict-card")
     expect(card.get_by_text("Ja", exact=True)).to_be_visible()
     expect(card.get_by_text("Nej", exact=True)).to_be_visible()

@@ -5,15 +5,17 @@
 import { memo } from 'preact/compat';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 
-import { checkAnswers } from '../checklist.js';
+import { checkAnswers, questionsOf } from '../checklist.js';
+import { isMissing } from '../logic.js';
 import { answerKey, visitBundle } from '../db.js';
 import { answerQuestion, answerWithImage, createFinding, setAnswerNote } from '../edits.js';
-import { BackLink, html, navigate, severityName, TextField, useApp, useLive } from '../ui.js';
+import {
+  BackLink, DateField, html, LABELS, navigate, severityName, TextField, useApp, useLive, YESNO,
+} from '../ui.js';
 import { PhotoPicker } from './photo-picker.js';
 import { SignaturePadField } from './signature.js';
 import { answerMap } from './visit.js';
 
-const YESNO = [['yes', 'Ja'], ['no', 'Nej'], ['na', 'Ej aktuellt']];
 
 function Options({ name, options, selected, multiple, onChange }) {
   // A choice shows at once and stays while its write commits: a re-render in between (the
@@ -99,10 +101,9 @@ function AnswerInput({ question, value, target, links, labelId }) {
       return html`<${NumberInput} question=${question} value=${value} labelId=${labelId} save=${save} />`;
     case 'text':
       return html`<${TextField} multiline value=${value || ''} aria-labelledby=${labelId}
-        onSave=${(text) => save(text)} />`;
+        draft=${{ kind: 'answer', target }} onSave=${(text) => save(text)} />`;
     case 'date':
-      return html`<input type="date" value=${value || ''} aria-labelledby=${labelId}
-        onChange=${(event) => save(event.currentTarget.value || null)} />`;
+      return html`<${DateField} value=${value} aria-labelledby=${labelId} onSave=${save} />`;
     case 'photo':
       return html`<${PhotoPicker} target=${target} label=${question.text}
         links=${links.filter((l) => l.question_id === question.id)} />`;
@@ -124,8 +125,8 @@ function Deviation({ suggestion, finding, visitId, agency }) {
   const { db } = useApp();
   if (finding) {
     return html`<div class="deviation recorded">
-      Avvikelse registrerad: ${finding.description}
-      <a href=${`#/besok/${visitId}/avvikelse/${finding.id}`}>Visa avvikelsen</a>
+      <p>Avvikelse registrerad: ${finding.description}</p>
+      <a class="button" href=${`#/besok/${visitId}/avvikelse/${finding.id}`}>Visa avvikelsen</a>
     </div>`;
   }
   async function create() {
@@ -148,24 +149,24 @@ function Deviation({ suggestion, finding, visitId, agency }) {
 }
 
 /** The note of a question, its field rendered only once opened (300 questions stay light). */
-function Note({ question, note, save }) {
+function Note({ question, note, target, save }) {
   const [open, setOpen] = useState(Boolean(note));
   return html`<details class="note" open=${open} onToggle=${(e) => setOpen(e.currentTarget.open)}>
     <summary>Anteckning${note ? ' (ifylld)' : ''}</summary>
     ${open ? html`<${TextField} multiline value=${note || ''} aria-label=${`Anteckning: ${question.text}`}
-      onSave=${save} />` : null}
+      draft=${{ kind: 'note', target }} onSave=${save} />` : null}
   </details>`;
 }
 
 /** What a question shows, as a string: it re-renders only when this changes. */
-function questionState({ question, answer, suggestion, finding, links, conflict }) {
+function questionState({ question, answer, suggestion, finding, links, conflict, state }) {
   return JSON.stringify([
     question.id, answer?.value, answer?.note, suggestion?.text, finding?.id, finding?.description,
-    links.filter((l) => l.question_id === question.id).map((l) => l.id), conflict,
+    links.filter((l) => l.question_id === question.id).map((l) => l.id), conflict, state,
   ]);
 }
 
-const Question = memo(function Question({ question, answer, suggestion, finding, links, conflict, target, visitId }) {
+const Question = memo(function Question({ question, answer, suggestion, finding, links, conflict, state, target, visitId }) {
   const { db } = useApp();
   const labelId = `label-${question.id}`;
   const required = question.required || (question.type === 'photo' && question.min_photos);
@@ -173,22 +174,53 @@ const Question = memo(function Question({ question, answer, suggestion, finding,
     <legend id=${labelId}>
       ${question.text}${question.unit && question.type !== 'number' ? ` (${question.unit})` : ''}
       ${required ? html`<span class="required"> (obligatorisk)</span>` : null}
+      ${state ? html`<span class=${`state-word state-${state}`}> · ${LABELS.sync_states[state]}</span>` : null}
     </legend>
     ${question.help ? html`<p class="help">${question.help}</p>` : null}
     ${question.legal_ref ? html`<p class="legal">${question.legal_ref}</p>` : null}
     <${AnswerInput} question=${question} value=${answer?.value} target=${target} links=${links} labelId=${labelId} />
-    ${conflict ? html`<p class="conflict">Konflikt: olika värden har synkats. Samordnaren avgör.</p>` : null}
+    ${conflict ? html`<p class="conflict">Konflikt: två olika värden har sparats.
+      <a class="button" href="#/synk">Visa konflikten</a></p>` : null}
     ${suggestion ? html`<${Deviation} suggestion=${suggestion} finding=${finding} visitId=${visitId} agency=${target.agency} />` : null}
-    <${Note} question=${question} note=${answer?.note} save=${(note) => setAnswerNote(db, target, note)} />
+    <${Note} question=${question} note=${answer?.note} target=${target} save=${(note) => setAnswerNote(db, target, note)} />
   </fieldset>`;
 }, (before, after) => questionState(before) === questionState(after));
 
-export function ChecklistScreen({ visitId, versionId }) {
+/** Scroll to a question (the sticky header is kept clear by scroll-margin-top). */
+function showQuestion(questionId) {
+  const element = document.getElementById(`q-${questionId}`);
+  if (!element) return false;
+  element.scrollIntoView({ block: 'start' });
+  element.querySelector('input, textarea, button')?.focus({ preventScroll: true });
+  return true;
+}
+
+/** The question index: every visible question with its state, to jump straight to it. */
+function JumpList({ questions, answers, suggestions }) {
+  const [open, setOpen] = useState(false);
+  return html`<details class="jump" onToggle=${(e) => setOpen(e.currentTarget.open)}>
+    <summary>Frågeöversikt</summary>
+    ${open ? html`<ol class="jump-list">${questions.map((q, i) => {
+      const state = suggestions[q.id] ? 'deviation' : isMissing(answers[q.id]) ? 'unanswered' : 'answered';
+      const word = { deviation: 'avvikelse', unanswered: 'obesvarad', answered: 'besvarad' }[state];
+      return html`<li key=${q.id}><a class=${`button ${state}`} href=${`#q-${q.id}`}
+        title=${q.text} aria-label=${`Fråga ${i + 1}, ${word}: ${q.text}`}
+        onClick=${(event) => { event.preventDefault(); showQuestion(q.id); }}>${i + 1}${state === 'deviation' ? ' !' : state === 'answered' ? ' ✓' : ''}</a></li>`;
+    })}</ol>
+    <p class="subtle">✓ besvarad · ! avvikelse föreslås · utan tecken: obesvarad</p>` : null}
+  </details>`;
+}
+
+export function ChecklistScreen({ visitId, versionId, focus }) {
   const { db, session } = useApp();
   const bundle = useLive(() => visitBundle(db, visitId), [db, visitId]);
   const loaded = bundle?.templates.find((t) => t.id === versionId);
   // A published version never changes: keep one copy, so questions keep their identity.
   const template = useMemo(() => loaded, [loaded?.id]);
+  const [shown, setShown] = useState(null);
+  useEffect(() => {
+    if (template && focus && shown !== focus && showQuestion(focus)) setShown(focus);
+  });
   if (bundle === undefined) return html`<p>Läser in…</p>`;
   if (!template) return html`<${BackLink} to=${`besok/${visitId}`} /><h1>Checklistan finns inte på enheten</h1>`;
   const answers = bundle.answers.filter((a) => a.template_version_id === versionId);
@@ -201,10 +233,19 @@ export function ChecklistScreen({ visitId, versionId }) {
     visitId, templateVersionId: versionId, agency: template.agency, questionId,
   });
   const links = bundle.photoLinks.filter((l) => l.question_id);
+  // Where a question's answer stands: refused, in conflict, on the tablet only, or sent.
+  const itemState = (key, answer) => {
+    if (bundle.refused.has(key)) return 'rejected';
+    if (openConflicts.has(key.slice('answer:'.length))) return 'conflict';
+    if (bundle.unsent.has(key)) return 'saved';
+    return answer && (answer.value != null || answer.note) ? 'sent' : null;
+  };
 
   return html`<article class="checklist">
     <${BackLink} to=${`besok/${visitId}`} label=${bundle.visit.business.name} />
     <h1>${template.title}</h1>
+    <${JumpList} questions=${questionsOf(template.body).filter((q) => result.visible.has(q.id))}
+      answers=${answerMap(answers, versionId)} suggestions=${suggestions} />
     <p class="progress" role="status">${result.missingRequired.length
       ? `${result.missingRequired.length} obligatoriska frågor kvar`
       : 'Alla obligatoriska frågor är besvarade'}</p>
@@ -216,6 +257,7 @@ export function ChecklistScreen({ visitId, versionId }) {
         ${questions.map((q) => html`<${Question} key=${q.id} question=${q} answer=${byQuestion[q.id]}
           suggestion=${suggestions[q.id]} finding=${ownFindings.find((f) => f.question_id === q.id)}
           links=${links} conflict=${openConflicts.has(answerKey(visitId, versionId, q.id))}
+          state=${itemState(`answer:${answerKey(visitId, versionId, q.id)}`, byQuestion[q.id])}
           target=${target(q.id)} visitId=${visitId} />`)}
       </section>`;
     })}

@@ -7,7 +7,8 @@ import { useState } from 'preact/hooks';
 import { visitBundle } from '../db.js';
 import { deleteFinding, updateFinding } from '../edits.js';
 import {
-  agencyName, BackLink, html, navigate, SEVERITIES, severityName, TextField, useApp, useLive,
+  agencyName, BackLink, DateField, html, LABELS, navigate, SEVERITIES, severityName, TextField,
+  useApp, useLive,
 } from '../ui.js';
 import { PhotoPicker } from './photo-picker.js';
 
@@ -50,34 +51,44 @@ export function FindingScreen({ visitId, findingId }) {
   }
   const save = (changes) => updateFinding(db, findingId, changes);
   const links = bundle.photoLinks.filter((l) => l.finding_id === findingId);
-  const question = bundle.templates.flatMap((t) => t.body.sections.flatMap((s) => s.questions))
+  const template = bundle.templates.find((t) => t.body.sections
+    .some((s) => s.questions.some((q) => q.id === finding.question_id)));
+  const question = template?.body.sections.flatMap((s) => s.questions)
     .find((q) => q.id === finding.question_id);
+  // Back to where the inspector was: the question the finding came from, else the visit.
+  const done = question
+    ? `#/besok/${visitId}/checklista/${template.id}/${encodeURIComponent(question.id)}`
+    : `#/besok/${visitId}`;
 
   return html`<article class="finding">
     ${back}
     <h1>Avvikelse</h1>
     ${question ? html`<p class="subtle">Gäller frågan: ${question.text}</p>` : null}
-    ${finding.draft ? html`<p class="notice">Utkast: avvikelsen sparas på enheten och skickas när den har en beskrivning.</p>` : null}
+    ${finding.draft ? html`<p class="notice">Utkast: avvikelsen och dess foton sparas på plattan och skickas när den har en beskrivning.</p>` : null}
     <label for="finding-description">Beskrivning</label>
     <${TextField} id="finding-description" multiline value=${finding.description}
-      onSave=${(description) => save({ description })} />
+      draft=${{ kind: 'finding', id: findingId, field: 'description' }} onSave=${(description) => save({ description })} />
     <${Radios} legend="Allvarlighetsgrad" name="severity" options=${SEVERITIES}
       value=${finding.severity} onChange=${(severity) => save({ severity })} />
     <label for="finding-legal-ref">Lagrum</label>
     <${TextField} id="finding-legal-ref" value=${finding.legal_ref || ''}
-      onSave=${(legalRef) => save({ legal_ref: legalRef })} />
+      draft=${{ kind: 'finding', id: findingId, field: 'legal_ref' }} onSave=${(legalRef) => save({ legal_ref: legalRef })} />
     <label for="finding-due">Uppföljning senast</label>
-    <input id="finding-due" type="date" value=${finding.follow_up_due || ''}
-      onChange=${(event) => save({ follow_up_due: event.currentTarget.value || null })} />
+    <${DateField} id="finding-due" value=${finding.follow_up_due}
+      onSave=${(due) => save({ follow_up_due: due })} />
     <${Radios} legend="Synlighet" name="visibility" value=${finding.visibility}
-      options=${[['joint', 'Gemensam – alla deltagare ser den'], ['agency', 'Endast min myndighet']]}
+      options=${Object.entries(LABELS.visibility_hints)}
       onChange=${(visibility) => save({ visibility })} />
+    <label class="option checkbox">
+      <input type="checkbox" checked=${Boolean(finding.internal)}
+        onChange=${(event) => save({ internal: event.currentTarget.checked })} />
+      <span>${LABELS.internal_hint}</span>
+    </label>
     <h2>Foton</h2>
     <${PhotoPicker} label="Avvikelse" links=${links}
-      target=${{ visitId, agency: finding.agency, findingId }}
-      disabledReason=${finding.draft ? 'Skriv en beskrivning först, sedan kan du lägga till foton.' : null} />
+      target=${{ visitId, agency: finding.agency, findingId }} />
     <div class="actions">
-      <a class="button" href=${`#/besok/${visitId}`}>Klar</a>
+      <a class="button" href=${done}>Klar</a>
       <${DeleteButton} onConfirm=${async () => {
         await deleteFinding(db, findingId);
         navigate(`/besok/${visitId}`);

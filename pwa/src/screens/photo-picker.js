@@ -11,6 +11,7 @@ import { html, PhotoThumb, useApp } from '../ui.js';
 export function PhotoPicker({ target, links, label, disabledReason = null }) {
   const { db, syncer } = useApp();
   const [status, setStatus] = useState(null);
+  const [removed, setRemoved] = useState(null);
   const id = useId();
   const ids = { camera: `camera${id}`, gallery: `gallery${id}` };
 
@@ -33,8 +34,11 @@ export function PhotoPicker({ target, links, label, disabledReason = null }) {
   return html`<div class="photos">
     ${links.length ? html`<ul class="thumbs">${links.map((link, i) => html`<li key=${link.id}>
       <${PhotoThumb} sha256=${link.photo_sha256} alt=${`${label}, foto ${i + 1}`} />
-      <button type="button" class="small" onClick=${() => removePhoto(db, link.id, target)}
-        aria-label=${`Ta bort foto ${i + 1}`}>Ta bort</button>
+      <button type="button" class="small" aria-label=${`Ta bort foto ${i + 1}`}
+        onClick=${async () => {
+          await removePhoto(db, link.id, target);
+          setRemoved(link);
+        }}>Ta bort</button>
     </li>`)}</ul>` : null}
     ${disabledReason ? html`<p class="subtle">${disabledReason}</p>` : html`<div class="photo-buttons">
       <input class="visually-hidden" type="file" id=${ids.camera} accept="image/*" capture="environment" onChange=${onFiles} />
@@ -42,6 +46,13 @@ export function PhotoPicker({ target, links, label, disabledReason = null }) {
       <input class="visually-hidden" type="file" id=${ids.gallery} accept="image/jpeg,image/png,image/webp" multiple onChange=${onFiles} />
       <label class="button" for=${ids.gallery}>Välj från galleri</label>
     </div>`}
+    ${removed ? html`<p class="notice" role="status">Fotot är borttaget.
+      <button type="button" onClick=${async () => {
+        // Undo: the same photo (still on the tablet or the server) linked again.
+        await addPhoto(db, target, { sha256: removed.photo_sha256 }, removed.caption);
+        setRemoved(null);
+        syncer.syncSoon();
+      }}>Ångra</button></p>` : null}
     ${status ? html`<p class="subtle" role="status">${status.text}</p>` : null}
   </div>`;
 }

@@ -3,9 +3,10 @@
 
 import { checkAnswers } from '../checklist.js';
 import { visitBundle } from '../db.js';
-import { createFinding, setVisitStatus } from '../edits.js';
+import { addPhoto, createFinding, setVisitStatus } from '../edits.js';
+import { processImage } from '../photos.js';
 import {
-  agencyName, BackLink, formatDay, formatStamp, formatTime, html, navigate, PhotoThumb,
+  agencyName, BackLink, formatDay, formatStamp, formatTime, html, LABELS, navigate, PhotoThumb,
   severityName, useApp, useLive, VISIT_STATUS,
 } from '../ui.js';
 
@@ -38,18 +39,22 @@ const NEXT_STATUS = {
 function StatusButtons({ db, visit }) {
   const next = NEXT_STATUS[visit.status] || [];
   if (!next.length) return null;
+  // Completing goes through the summary of what is still missing first.
+  const go = (status) => (status === 'completed'
+    ? navigate(`/besok/${visit.id}/genomfor`) : setVisitStatus(db, visit.id, status));
   return html`<p class="actions">${next.map(([status, label]) => html`<button type="button"
-    key=${status} onClick=${() => setVisitStatus(db, visit.id, status)}>${label}</button>`)}</p>`;
+    key=${status} onClick=${() => go(status)}>${label}</button>`)}</p>`;
 }
 
-function FindingItem({ visitId, finding, own }) {
+function FindingItem({ visitId, finding, own, state = null }) {
   const body = html`
     <h3>${severityName(finding.severity)}${finding.draft ? ' (utkast)' : ''}</h3>
+    ${state ? html`<p class="state-word">${LABELS.sync_states[state]}</p>` : null}
     <p>${finding.description || 'Ingen beskrivning ännu'}</p>
     <p class="meta">
       <span>${agencyName(finding.agency)}</span>
       ${finding.legal_ref ? html`<span>${finding.legal_ref}</span>` : null}
-      <span>${finding.visibility === 'agency' ? 'Endast egen myndighet' : 'Gemensam'}</span>
+      <span>${LABELS.visibilities[finding.visibility] || finding.visibility}</span>
     </p>`;
   return html`<li class="card finding-card">
     ${own ? html`<a class="card-link" href=${`#/besok/${visitId}/avvikelse/${finding.id}`}>${body}</a>` : body}
@@ -69,6 +74,17 @@ export function VisitScreen({ visitId }) {
   const own = findings.filter((f) => f.agency === me.agency);
   const others = findings.filter((f) => f.agency !== me.agency);
   const { business } = visit;
+
+  // Photo first: the finding starts from the picture and is described afterwards.
+  async function findingFromPhoto(event) {
+    const [file] = event.currentTarget.files;
+    event.currentTarget.value = '';
+    if (!file) return;
+    const photo = await processImage(file);
+    const id = await createFinding(db, { visitId, agency: me.agency, fields: {} });
+    await addPhoto(db, { visitId, agency: me.agency, findingId: id }, photo);
+    navigate(`/besok/${visitId}/avvikelse/${id}`);
+  }
 
   async function newFinding() {
     const id = await createFinding(db, { visitId, agency: me.agency, fields: {} });
@@ -100,9 +116,15 @@ export function VisitScreen({ visitId }) {
       : html`<p>Ingen checklista är tilldelad dig för det här besöket.</p>`}
 
     <h2>Avvikelser</h2>
-    <button type="button" class="primary" onClick=${newFinding}>Ny avvikelse</button>
+    <div class="actions">
+      <button type="button" class="primary" onClick=${newFinding}>Ny avvikelse</button>
+      <input class="visually-hidden" type="file" id="finding-from-photo" accept="image/*"
+        capture="environment" onChange=${findingFromPhoto} />
+      <label class="button" for="finding-from-photo">Ny avvikelse från foto</label>
+    </div>
     ${own.length ? html`<ul class="cards">${own.map((f) => html`<${FindingItem} key=${f.id}
-      visitId=${visitId} finding=${f} own=${true} />`)}</ul>` : html`<p>Inga egna avvikelser ännu.</p>`}
+      visitId=${visitId} finding=${f} own=${true} state=${bundle.refused.has(`finding:${f.id}`)
+        ? 'rejected' : f.draft || bundle.unsent.has(`finding:${f.id}`) ? 'saved' : 'sent'} />`)}</ul>` : html`<p>Inga egna avvikelser ännu.</p>`}
 
     <h2>Andra myndigheters avvikelser</h2>
     ${others.length ? html`<ul class="cards">${others.map((f) => html`<${FindingItem} key=${f.id}

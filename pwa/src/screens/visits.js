@@ -1,7 +1,11 @@
 // "Mina besök": today's and upcoming visits assigned to the inspector, read from IndexedDB.
 
+import { useState } from 'preact/hooks';
+
 import { upcomingVisits, wipe } from '../db.js';
-import { agencyName, formatDay, formatTime, html, useApp, useLive, VISIT_STATUS } from '../ui.js';
+import {
+  agencyName, formatDay, formatTime, html, plural, useApp, useLive, VISIT_STATUS,
+} from '../ui.js';
 
 function VisitCard({ visit }) {
   const agencies = [...new Set(visit.participants.map((p) => p.agency))];
@@ -14,22 +18,38 @@ function VisitCard({ visit }) {
       <p class="agencies">${agencies.map(agencyName).join(' · ')}</p>
       <p class="meta">
         <span>${VISIT_STATUS[visit.status] || visit.status}</span>
-        <span>${visit.pending ? `${visit.pending} osynkade ändringar` : 'Synkat'}</span>
+        <span>${visit.pending ? plural(visit.pending, 'osynkad ändring') : 'Allt skickat'}</span>
       </p>
     </a>
   </li>`;
 }
 
-// Signing out removes everything from this tablet, so it waits until nothing is unsynced:
-// inspectors' work is evidence and must reach the server first.
+// Signing out removes everything from this tablet, so it waits until nothing is unsynced
+// (inspectors' work is evidence and must reach the server first), then asks, says what is
+// wiped, and warns that signing in again needs a network.
 function SignOut({ shell }) {
   const { db } = useApp();
-  const unsynced = shell.pending + shell.pendingPhotos;
+  const [asking, setAsking] = useState(false);
+  const unsynced = shell.unsynced;
   if (unsynced) {
-    return html`<p class="subtle">Synka innan du loggar ut: ${unsynced} ändringar finns bara
-      på den här enheten.</p>`;
+    return html`<p class="subtle">Synka innan du loggar ut: ${plural(unsynced, 'osynkad ändring')} finns
+      bara på den här plattan.</p>`;
   }
-  return html`<button type="button" onClick=${() => wipe(db, 'signed_out')}>Logga ut</button>`;
+  if (!asking) {
+    return html`<button type="button" onClick=${() => setAsking(true)}>Logga ut</button>`;
+  }
+  const offline = shell.sync?.state === 'offline' || !navigator.onLine;
+  return html`<div class="notice warning confirm" role="alertdialog" aria-labelledby="sign-out-title">
+    <h2 id="sign-out-title">Logga ut från plattan?</h2>
+    <p>Allt som finns på plattan raderas härifrån: besök, checklistor, svar, avvikelser, foton
+      och underskrifter. Det som är synkat finns kvar på servern.</p>
+    ${offline ? html`<p data-testid="offline-sign-out"><strong>Plattan är offline.</strong> För att
+      logga in igen behövs nätverk, så du kan inte arbeta i appen förrän plattan har nät.</p>` : null}
+    <div class="actions">
+      <button type="button" class="danger" onClick=${() => wipe(db, 'signed_out')}>Ja, logga ut och radera</button>
+      <button type="button" onClick=${() => setAsking(false)}>Avbryt</button>
+    </div>
+  </div>`;
 }
 
 export function VisitsScreen({ shell }) {

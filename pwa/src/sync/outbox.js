@@ -6,7 +6,6 @@
 import { answerKey, getMeta, getSession, setMeta } from '../db.js';
 
 const BATCH_SIZE = 100;
-const MAX_REJECTIONS = 50;
 
 /** Now as ISO 8601 with the device's UTC offset (client clocks are for display only). */
 export function localIsoTime(date = new Date()) {
@@ -86,10 +85,13 @@ export async function acknowledge(db, entries, { results, acked_seq: ackedSeq })
         if (!entry || result.device_seq > ackedSeq) continue;
         const outcome = result.status === 'duplicate' && result.original ? result.original : result;
         if (outcome.status === 'rejected') {
+          // Kept until the inspector fixes or discards it: a refusal never just disappears.
           rejections.unshift({
+            id: entry.id,
             entity: entry.entity,
             entity_id: entry.entity_id,
             visit_id: entry.visit_id,
+            template_version: entry.template_version,
             fields: entry.fields,
             code: outcome.code || 'rejected',
             message: outcome.message || '',
@@ -98,7 +100,7 @@ export async function acknowledge(db, entries, { results, acked_seq: ackedSeq })
         }
         if (Number.isInteger(outcome.version)) await noteServerVersion(db, entry, outcome.version);
       }
-      await setMeta(db, 'rejections', rejections.slice(0, MAX_REJECTIONS));
+      await setMeta(db, 'rejections', rejections);
       await db.outbox.where('seq').belowOrEqual(ackedSeq).delete();
     });
 }

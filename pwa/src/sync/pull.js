@@ -49,7 +49,10 @@ async function applyChange(db, change, pending) {
     case 'signature':
       return gone ? db.signatures.delete(id) : db.signatures.put(data);
     case 'conflict':
-      return gone ? db.conflicts.delete(Number(id)) : db.conflicts.put(data);
+      if (gone) return db.conflicts.delete(Number(id));
+      // Our choice is still on its way: keep showing it as chosen.
+      if (data.status === 'open' && pending.has(`conflict_resolution:${id}`)) return undefined;
+      return db.conflicts.put(data);
     default:
       return undefined; // an entity this version of the app does not know yet
   }

@@ -1,0 +1,56 @@
+"""Resolving a hard conflict from the field app: the push entity `conflict_resolution`.
+
+`entity_id` is the conflict id and `fields` is `{candidate: index}` or `{value: ...}`. The
+inspectors who may resolve on the tablet are the participants of the visit from the agency
+that owns the conflicted item (coordinators may too, as through the API). The resolution
+itself is the one in otto.sync.resolution: written through the same services, audited, and
+announced on the change feed, so every device learns the outcome by pulling.
+"""
+
+from marshmallow import Schema, ValidationError, fields, validates_schema
+
+from otto import errors
+from otto.extensions import db
+from otto.inspections.visibility import is_participant
+from otto.schemas import DbInteger
+from otto.sync.models import Conflict
+from otto.sync.resolution import apply_resolution
+
+ENTITY = "conflict_resolution"
+
+
+class ConflictResolutionFields(Schema):
+    candidate = DbInteger(minimum=0)
+    value = fields.Raw(allow_none=True)
+
+    @validates_schema
+    def _one_choice(self, data, **kwargs):
+        if ("candidate" in data) == ("value" in data):
+            raise ValidationError("Give either candidate or value.", "candidate")
+
+
+def may_resolve(user, conflict: Conflict) -> bool:
+    """Coordinators, and participants of the visit from the agency that owns the item."""
+    if user.is_coordinator:
+        return True
+    return user.agency_code == conflict.agency_code and is_participant(user, conflict.visit_id)
+
+
+def apply_conflict_resolution(write, mutation: dict) -> dict:
+    """Apply one `conflict_resolution` mutation; a DomainError refuses it by name."""
+    try:
+        conflict_id = int(mutation["entity_id"])
+    except ValueError:
+        raise errors.Invalid("entity_id must be a conflict id.", code="invalid_field") from None
+    conflict = db.session.get(Conflict, conflict_id)
+    user = write.actor.user
+    if conflict is None or not may_resolve(user, conflict):
+        # Someone who may not resolve it is not told whether it exists.
+        raise errors.Forbidden("You may not resolve this conflict.")
+    if conflict.visit_id != mutation["visit_id"]:
+        raise errors.Invalid("The conflict belongs to another visit.", code="invalid_field")
+    fields_ = mutation["fields"]
+    resolved = apply_resolution(
+        write.actor, conflict.id, candidate=fields_.get("candidate"), value=fields_.get("value")
+    )
+    return {"status": "applied", "version": 1, "conflict_status": str(resolved.status)}
