@@ -12,9 +12,7 @@ from otto.reports.models import Report
 from tests.reports.test_reports import close, pdf_of, set_status, whole
 
 
-def test_retention_issues_no_new_report_version_and_keeps_the_archived_one(
-    report_visit, fetch
-):
+def test_retention_issues_no_new_report_version_and_keeps_the_archived_one(report_visit, fetch):
     visit, coordinator = report_visit["visit"], report_visit["coordinator"]
     close(visit, coordinator)
     issued = fetch(coordinator, visit.id)
