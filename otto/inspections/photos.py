@@ -25,9 +25,9 @@ from otto.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from otto.extensions import db
 from otto.inspections import photo_images
 from otto.inspections.findings import get_finding
-from otto.inspections.models import Finding, Photo, PhotoLink, Visibility
+from otto.inspections.models import Finding, Photo, PhotoLink
 from otto.inspections.photo_storage import VARIANTS, PhotoStorage
-from otto.inspections.visibility import get_visible, is_participant, visible_items
+from otto.inspections.visibility import feed_visibility, get_visible, is_participant, visible_items
 from otto.inspections.visits import get_visit, require_open
 from otto.sync.feed import record_change
 from otto.timeutil import utcnow
@@ -155,14 +155,14 @@ def link_snapshot(link: PhotoLink) -> dict:
     return snapshot
 
 
-def _changed(link: PhotoLink, was_joint: bool = False) -> None:
+def _changed(link: PhotoLink, before: str | None = None) -> None:
+    """Announce a link (`before`: its visibility before this change)."""
     record_change(
         "photo_link",
         link.id,
         visit_id=link.visit_id,
         agency_code=link.agency_code,
-        # A link made agency-only is announced to all, so pull can send others a tombstone.
-        visibility=Visibility.JOINT if was_joint else link.visibility,
+        visibility=feed_visibility(before, link.visibility),
     )
 
 
@@ -179,7 +179,7 @@ def follow_finding_visibility(actor, finding: Finding) -> None:
         before = link_snapshot(link)
         link.visibility = finding.visibility
         link.version += 1
-        _changed(link, was_joint=before["visibility"] == Visibility.JOINT)
+        _changed(link, before["visibility"])
         audit.record(
             actor,
             "update",

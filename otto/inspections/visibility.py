@@ -83,3 +83,44 @@ def report_items(user: User, visit_id: str, model, agency_code: str | None):
     if agency_code is None:
         return and_(model.visit_id == visit_id, model.visibility == Visibility.JOINT)
     return and_(model.visit_id == visit_id, model.agency_code == agency_code)
+
+
+# Derived rules: rows whose visibility follows another row's, and how a change of
+# visibility is announced on the change feed. Every write path calls these.
+
+
+def feed_visibility(before: str | None, after: str) -> str:
+    """The visibility of the feed entry announcing a change of an item from `before` to
+    `after`: an item that was joint is announced to all, so pull sends the other agencies
+    a tombstone when it has become agency-only."""
+    return Visibility.JOINT if before == Visibility.JOINT else after
+
+
+def conflict_follows_row(conflict, row) -> str:
+    """Give a conflict its row's current agency and visibility (a conflict and all its
+    candidates may be seen exactly by those who may see the row now); returns the
+    visibility its feed entry needs (see `feed_visibility`)."""
+    before = conflict.visibility if conflict.id is not None else None
+    conflict.agency_code = row.agency_code
+    conflict.visibility = row.visibility
+    return feed_visibility(before, row.visibility)
+
+
+def follow_row_visibility(row, *, entity: str, entity_id: str) -> None:
+    """After `row` changed visibility: its conflicts (open or resolved) follow it and are
+    announced on the feed with it, so pull adds or withdraws them on every device."""
+    from otto.sync.conflicts import announce
+    from otto.sync.models import Conflict
+
+    query = select(Conflict).where(
+        Conflict.entity == entity,
+        Conflict.entity_id == entity_id,
+        Conflict.visibility != row.visibility,
+    )
+    for conflict in db.session.scalars(query.order_by(Conflict.id)).all():
+        announce(conflict, visibility=conflict_follows_row(conflict, row))
+
+
+def follows_finding(finding) -> dict:
+    """The agency and visibility of an item attached to a finding (its photo links)."""
+    return {"agency_code": finding.agency_code, "visibility": finding.visibility}
