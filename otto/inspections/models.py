@@ -220,6 +220,18 @@ class Photo(db.Model):
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
 
 
+class PhotoHolder(db.Model):
+    """A user who uploaded a photo's bytes, and so holds them (the possession rule of
+    otto.inspections.visibility: a photo is usable by who holds it or may download it)."""
+
+    __tablename__ = "photo_holder"
+    __table_args__ = (UniqueConstraint("photo_sha256", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    photo_sha256: Mapped[str] = mapped_column(ForeignKey("photo.sha256"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+
+
 class PhotoLink(db.Model):
     """A photo attached to a finding or an answer; may arrive before the photo's bytes."""
 

@@ -124,3 +124,72 @@ def follow_row_visibility(row, *, entity: str, entity_id: str) -> None:
 def follows_finding(finding) -> dict:
     """The agency and visibility of an item attached to a finding (its photo links)."""
     return {"agency_code": finding.agency_code, "visibility": finding.visibility}
+
+
+def visible_photo_links(user: User):
+    """A WHERE clause on PhotoLink: the confidentiality rule applied to the link and, for a
+    finding's photo, to the finding too, so a finding made `agency` after its photos were
+    linked keeps them inside its agency."""
+    from otto.inspections.models import Finding, PhotoLink
+
+    visible_findings = select(Finding.id).where(visible_items(user, Finding))
+    return and_(
+        visible_items(user, PhotoLink),
+        or_(PhotoLink.finding_id.is_(None), PhotoLink.finding_id.in_(visible_findings)),
+    )
+
+
+# Photos by possession. A photo's SHA-256 is no key: knowing it grants nothing. A user holds
+# a photo when they uploaded its bytes, or when they could download it at the moment they
+# linked it (or used it as a signature). A photo may be downloaded by coordinators, by its
+# holders, and through a link the user may see whose author holds the photo; a link or
+# signature by someone who holds nothing grants nothing (and is told nothing either).
+
+
+def _holds(user_id, sha256):
+    from otto.inspections.models import PhotoHolder
+
+    return (
+        select(PhotoHolder.id)
+        .where(PhotoHolder.photo_sha256 == sha256, PhotoHolder.user_id == user_id)
+        .exists()
+    )
+
+
+def may_download_photo(user: User, sha256: str) -> bool:
+    """True when `user` may download (and so use) the photo with these bytes."""
+    from otto.inspections.models import PhotoLink
+
+    if user.is_coordinator:
+        return True
+    if db.session.scalar(select(_holds(user.id, sha256))):
+        return True
+    query = select(PhotoLink.id).where(
+        PhotoLink.photo_sha256 == sha256,
+        PhotoLink.deleted_at.is_(None),
+        visible_photo_links(user),
+        _holds(PhotoLink.created_by_id, PhotoLink.photo_sha256),
+    )
+    return db.session.scalar(query.limit(1)) is not None
+
+
+def record_holder(user: User, sha256: str) -> None:
+    """Record that `user` holds the photo (uploaded its bytes)."""
+    from otto.extensions import insert_or_ignore
+    from otto.inspections.models import PhotoHolder
+
+    insert_or_ignore(
+        PhotoHolder, {"photo_sha256": sha256, "user_id": user.id}, ["photo_sha256", "user_id"]
+    )
+
+
+def claim_photo(user: User, sha256: str) -> bool:
+    """On linking a photo or signing with it: the user holds it from now on when the server
+    has the bytes and the user may download them; returns whether the server has the
+    bytes and the user may use them (False also for bytes the server has not received)."""
+    from otto.inspections.models import Photo
+
+    if db.session.get(Photo, sha256) is None or not may_download_photo(user, sha256):
+        return False
+    record_holder(user, sha256)
+    return True
