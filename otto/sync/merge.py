@@ -15,6 +15,7 @@ deleting writer had not seen, and editing a row deleted since the writer's base 
 with the deletion.
 """
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,7 +56,13 @@ def _seen(meta: dict, write: Write) -> bool:
     return write.prev_id is not None and meta.get("m") == write.prev_id
 
 
+def _json_value(value):
+    """A field value as the conflict's JSON keeps it (a date as its ISO text)."""
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
 def _candidate(value, meta: dict | None, write: Write | None) -> dict:
+    value = _json_value(value)
     if write is not None:
         return {
             "value": value,
