@@ -41,12 +41,14 @@ def record_conflict(row, *, entity: str, entity_id: str, field: str, candidates:
     known = {_identity(c) for c in conflict.candidates}
     conflict.candidates = conflict.candidates + [c for c in candidates if _identity(c) not in known]
     announce(conflict, visibility=feed)
+    # Audited under the row's id, as its other events are (an answer's conflict key may be
+    # longer than an audit entity id; it is in `after`).
     audit.record(
         None,
         "conflict",
         entity,
-        entity_id,
-        after={"field": field, "conflict_id": conflict.id},
+        str(row.id),
+        after={"field": field, "conflict_id": conflict.id, "entity_id": entity_id},
         visit_id=conflict.visit_id,
     )
     return conflict

@@ -267,10 +267,15 @@ def _envelope_field(raw: dict, name: str, schema_field) -> Any:
         return None
 
 
+def _text(value) -> str | None:
+    return None if value is None else str(value)[:80]
+
+
 def _load_envelopes(raw_mutations: list[dict]) -> tuple[list[dict], list[dict]]:
     """The mutations with a valid envelope, and the results of the others: `rejected` with
     code `invalid_mutation`. A malformed mutation whose id and device_seq are valid keeps
-    its sequence number (and is recorded); one without has no place in the sequence."""
+    its sequence number (recorded when its id is valid, so a retry replays it); one
+    without a valid device_seq has no place in the sequence."""
     loaded, refused = [], []
     for raw in raw_mutations:
         try:
@@ -285,10 +290,12 @@ def _load_envelopes(raw_mutations: list[dict]) -> tuple[list[dict], list[dict]]:
             "code": "invalid_mutation",
             "message": f"The mutation is not valid: {messages}",
         }
-        if mutation_id is not None and seq is not None:
-            loaded.append({"id": mutation_id, "device_seq": seq, "refused": outcome})
+        if seq is not None:  # it keeps its place in the sequence, so nothing jams
+            loaded.append(
+                {"id": mutation_id, "device_seq": seq, "refused": outcome, "raw_id": raw.get("id")}
+            )
         else:
-            refused.append({"id": mutation_id, "device_seq": seq, **outcome})
+            refused.append({"id": _text(raw.get("id")), "device_seq": None, **outcome})
     return loaded, refused
 
 
@@ -314,7 +321,9 @@ def push(
     device = db.session.scalar(select(Device).where(Device.id == device_id).with_for_update())
     _check_sequence(mutations, device.last_seq)
     last_seq = device.last_seq  # written back once: one UPDATE per push, not per mutation
-    recorded = _recorded(device.id, [m["id"] for m in mutations])  # mutation id → outcome
+    recorded = _recorded(
+        device.id, [m["id"] for m in mutations if m["id"]]
+    )  # mutation id → outcome
     taken = set(recorded)  # ids recorded before or taken by this push: later ones replay
     entries = []  # (mutation, applied here?) in device_seq order
     run = []  # answer mutations waiting to be applied together
@@ -328,6 +337,10 @@ def push(
         run.clear()
 
     for mutation in sorted(mutations, key=lambda m: m["device_seq"]):
+        if mutation["id"] is None:  # malformed id: rejected in its place, not recorded
+            entries.append((mutation, True))
+            last_seq = max(last_seq, mutation["device_seq"])
+            continue
         duplicate = mutation["id"] in taken
         entries.append((mutation, not duplicate))
         if duplicate:
@@ -361,6 +374,12 @@ def push(
     db.session.flush()
     results = []
     for mutation, applied_here in entries:
+        if mutation["id"] is None:
+            results.append(
+                {"id": _text(mutation["raw_id"]), "device_seq": mutation["device_seq"]}
+                | mutation["refused"]
+            )
+            continue
         outcome = recorded[mutation["id"]]
         if not applied_here:
             outcome = {"status": "duplicate", "original": outcome}
