@@ -126,8 +126,10 @@ def batches(draw, visit_id, version_id):
             seq += 1
             mutation["device_seq"] = seq
         mutation["id"] = mutation_id if draw(st.integers(0, 9)) else draw(odd_ids)
-        if mutation["id"] != mutation_id:
+        if mutation["id"] != mutation_id and mutation_id in valid_ids:
             valid_ids.discard(mutation_id)
+            if mutation["entity"] == "finding" and mutation["entity_id"] in created:
+                created.remove(mutation["entity_id"])  # its create is refused: no edits
         mutations.append(mutation)
     return mutations, valid_ids, own_ids
 
