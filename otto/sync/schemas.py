@@ -68,7 +68,13 @@ class MutationResultSchema(Schema):
     device_seq = fields.Integer()
     status = fields.String(metadata={"enum": ["applied", "duplicate", "conflict", "rejected"]})
     version = fields.Integer()
-    code = fields.String()
+    code = fields.String(
+        metadata={
+            "description": "Why a mutation was rejected: invalid_mutation (envelope), "
+            "invalid_fields (the entity's schema), seq_reused (device_seq used by another "
+            "mutation id), photo_not_held, or a service's own code."
+        }
+    )
     message = fields.String()
     conflicts = fields.List(fields.Dict())
     original = fields.Dict()
