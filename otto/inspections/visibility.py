@@ -193,3 +193,13 @@ def claim_photo(user: User, sha256: str) -> bool:
         return False
     record_holder(user, sha256)
     return True
+
+
+def visible_follow_ups(user: User):
+    """A WHERE clause on FollowUp: a follow-up follows its finding's current visibility
+    (coordinators see every one)."""
+    from otto.inspections.models import Finding, FollowUp
+
+    if user.is_coordinator:
+        return true()
+    return FollowUp.finding_id.in_(select(Finding.id).where(visible_items(user, Finding)))

@@ -156,3 +156,15 @@ def test_deep_json_is_refused_with_400(client, device, joint_visit):
     assert response.status_code == 400 and response.json["code"] == "too_deep"
     anonymous = client.post("/api/auth/device", data=deep, content_type="application/json")
     assert anonymous.status_code == 400 and anonymous.json["code"] == "too_deep"
+
+
+def test_a_condition_nested_deeper_than_64_is_refused():
+    from otto.checklists.logic import condition_shape_errors
+
+    condition = {"q": "ok", "op": "eq", "value": "yes"}
+    for _ in range(70):
+        condition = {"not": condition}
+    errors = condition_shape_errors(condition)
+    while isinstance(errors, dict):
+        errors = errors["not"]
+    assert errors == ["Nested deeper than 64 levels."]
