@@ -42,13 +42,13 @@ def record_conflict(row, *, entity: str, entity_id: str, field: str, candidates:
     conflict.candidates = conflict.candidates + [c for c in candidates if _identity(c) not in known]
     announce(conflict, visibility=feed)
     # Audited under the row's id, as its other events are (an answer's conflict key may be
-    # longer than an audit entity id; it is in `after`).
+    # longer than an audit entity id).
     audit.record(
         None,
         "conflict",
         entity,
         str(row.id),
-        after={"field": field, "conflict_id": conflict.id, "entity_id": entity_id},
+        after={"field": field, "conflict_id": conflict.id},
         visit_id=conflict.visit_id,
     )
     return conflict
