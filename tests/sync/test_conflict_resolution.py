@@ -80,3 +80,16 @@ def test_every_finding_field_resolves_by_the_dossier_form(
     db.session.refresh(finding)
     assert str(getattr(finding, field)) == first
     assert db.session.get(Conflict, conflict.id).status == "resolved"
+
+
+def test_a_typed_note_that_looks_like_a_number_stays_text(client, device, joint_visit, login):
+    visit, coordinator, miljo, _ = joint_visit
+    conflict = _answer_conflict(device, visit, miljo, "note", "a", "b")
+    login(coordinator)
+    response = client.post(
+        f"/besok/{visit.id}/konflikter/{conflict.id}", data={"choice": "value", "value": "123"}
+    )
+    assert response.status_code == 302
+    answer = db.session.scalar(select(Answer).where(Answer.question_id == "antal"))
+    db.session.refresh(answer)
+    assert answer.note == "123"
