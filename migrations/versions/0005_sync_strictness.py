@@ -24,7 +24,6 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('photo_sha256', sa.String(length=64), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['photo_sha256'], ['photo.sha256'], name=op.f('fk_photo_holder_photo_sha256_photo')),
     sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_photo_holder_user_id_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_photo_holder')),
     sa.UniqueConstraint('photo_sha256', 'user_id', name=op.f('uq_photo_holder_photo_sha256_user_id'))

@@ -228,7 +228,9 @@ class PhotoHolder(db.Model):
     __table_args__ = (UniqueConstraint("photo_sha256", "user_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    photo_sha256: Mapped[str] = mapped_column(ForeignKey("photo.sha256"), index=True)
+    # No foreign key, as for links: the bytes held are named by their hash, and a photo
+    # row removed by retention leaves who held those bytes on record.
+    photo_sha256: Mapped[str] = mapped_column(String(64), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
 
 

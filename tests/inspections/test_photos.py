@@ -19,7 +19,7 @@ from otto.audit import AuditEvent
 from otto.auth import Actor
 from otto.extensions import db
 from otto.inspections import photo_images, photos
-from otto.inspections.models import Photo
+from otto.inspections.models import Photo, PhotoHolder
 from otto.inspections.photo_storage import FolderStorage, S3Storage, storage_from_config
 from otto.sync import devices
 from otto.sync.models import Change
@@ -686,6 +686,7 @@ def test_concurrent_uploads_of_one_photo_both_succeed(app, monkeypatch):
         db.session.rollback()
         db.session.execute(delete(AuditEvent).where(AuditEvent.entity_id == sha(data)))
         db.session.execute(delete(Photo).where(Photo.sha256 == sha(data)))
+        db.session.execute(delete(PhotoHolder).where(PhotoHolder.photo_sha256 == sha(data)))
         db.session.execute(delete(User).where(User.id == user.id))
         db.session.commit()
         storage.delete(sha(data))
