@@ -1,14 +1,16 @@
 """The JSON API's plumbing: the flask-smorest Api (which writes /api/openapi.json from the
 marshmallow schemas) and the Blueprint class every API module uses."""
 
+import re
 from http import HTTPStatus
 
 import flask_smorest
+from flask import request
 from sqlalchemy import func, select
 from werkzeug.routing import IntegerConverter
 
 from otto.auth import api_auth
-from otto.errors import ApiParser, ErrorSchema
+from otto.errors import ApiParser, ErrorSchema, Invalid
 from otto.extensions import db
 from otto.schemas import MAX_INT
 
@@ -17,6 +19,33 @@ BEARER = [{"deviceToken": []}]
 # Error statuses any operation may answer (bad input, no or wrong token, role or agency,
 # unknown id, state or version conflict, login throttling), documented once for all.
 COMMON_ERRORS = (400, 401, 403, 404, 409, 429)
+
+
+# The deepest nesting of arrays and objects a JSON request body may have. Checked on the raw
+# bytes before the body is parsed, so no parser, schema or service ever recurses deeper.
+MAX_JSON_DEPTH = 64
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
+_NOT_BRACKET = re.compile(rb"[^\[\]{}]")
+_DEPTH_STEP = bytes.maketrans(b"[{]}", b"\x01\x01\x02\x02")
+
+
+def json_depth(body: bytes) -> int:
+    """The deepest nesting of arrays and objects in a JSON text (brackets inside strings
+    are not counted); a malformed text is measured as well as it can be."""
+    brackets = _NOT_BRACKET.sub(b"", _JSON_STRING.sub(b"", body)).translate(_DEPTH_STEP)
+    depth = deepest = 0
+    for step in brackets:
+        depth += 1 if step == 1 else -1
+        deepest = max(deepest, depth)
+    return deepest
+
+
+def refuse_deep_json() -> None:
+    """Refuse a JSON request body nested deeper than MAX_JSON_DEPTH (400 too_deep)."""
+    if request.is_json and json_depth(request.get_data(cache=True)) > MAX_JSON_DEPTH:
+        raise Invalid(
+            f"The JSON body is nested deeper than {MAX_JSON_DEPTH} levels.", code="too_deep"
+        )
 
 
 class IdConverter(IntegerConverter):
@@ -36,6 +65,7 @@ class Api(flask_smorest.Api):
     def init_app(self, app, **kwargs):
         # Before any route is added: every <int:...> in a URL is bounded (see IdConverter).
         app.url_map.converters["int"] = IdConverter
+        app.before_request(refuse_deep_json)
         super().init_app(app, **kwargs)
 
     def _register_error_handlers(self):

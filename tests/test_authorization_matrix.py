@@ -159,7 +159,8 @@ MATRIX = {
     ("PATCH", "/api/follow-ups/<int:follow_up_id>"): OWN_AGENCY,
     ("DELETE", "/api/photo-links/<link_id>"): OWN_AGENCY,
     ("GET", "/api/photos/<sha256>"): OWN_AGENCY,
-    ("HEAD", "/api/photos/<sha256>"): SIGNED_IN,  # "does the server hold these bytes?"
+    # "May I use these bytes?": only who holds them or may download them (else 404).
+    ("HEAD", "/api/photos/<sha256>"): OWN_AGENCY,
     ("PUT", "/api/photos/<sha256>"): SIGNED_IN,  # bytes alone reveal nothing; links do
     ("GET", "/api/devices"): SIGNED_IN,  # inspectors see only their own devices
     ("POST", "/api/devices/<device_id>/revoke"): allow(ADMIN, COORD, MEMBER),  # the member's

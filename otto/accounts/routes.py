@@ -44,7 +44,13 @@ def register_device(data):
     user = _authenticate(data["username"], data["password"])
     device, token = devices.register_device(user, data["device_id"], data["device_name"])
     db.session.commit()
-    return {"token": token, "device_id": device.id, "epoch": current_epoch(), "user": user}
+    return {
+        "token": token,
+        "device_id": device.id,
+        "epoch": current_epoch(),
+        "acked_seq": device.last_seq,
+        "user": user,
+    }
 
 
 @api_blp.get("/me")

@@ -36,4 +36,10 @@ class DeviceTokenSchema(Schema):
     token = fields.String()
     device_id = fields.String()
     epoch = fields.String(metadata={"description": "The server's sync epoch"})
+    acked_seq = fields.Integer(
+        metadata={
+            "description": "The highest device_seq the server has applied from this device "
+            "id (0 when new): a re-registered device numbers its mutations on from it."
+        }
+    )
     user = fields.Nested(UserSchema)

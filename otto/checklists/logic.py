@@ -154,7 +154,11 @@ def unknown_key_message(allowed: Iterable[str]) -> str:
     return f"Unknown key. Allowed keys: {', '.join(allowed)}."
 
 
-def condition_shape_errors(condition: Any) -> list[str] | dict[Any, Any] | None:
+# The deepest nesting of combinators a condition may have (as deep as a request body may be).
+MAX_CONDITION_DEPTH = 64
+
+
+def condition_shape_errors(condition: Any, depth: int = 1) -> list[str] | dict[Any, Any] | None:
     """Return the shape errors of a condition, or None when the evaluator can read it.
 
     Errors are nested like marshmallow's: a list of messages for the condition itself, or a
@@ -163,6 +167,8 @@ def condition_shape_errors(condition: Any) -> list[str] | dict[Any, Any] | None:
     """
     if not isinstance(condition, Mapping):
         return ["Must be an object."]
+    if depth > MAX_CONDITION_DEPTH:
+        return [f"Nested deeper than {MAX_CONDITION_DEPTH} levels."]
     shapes = [key for key in ("q", *COMBINATORS) if key in condition]
     if len(shapes) != 1:
         return ["Must be either a leaf {q, op, value} or exactly one of: all, any, not."]
@@ -174,12 +180,14 @@ def condition_shape_errors(condition: Any) -> list[str] | dict[Any, Any] | None:
     }
     operand = condition[combinator]
     if combinator == "not":
-        if nested := condition_shape_errors(operand):
+        if nested := condition_shape_errors(operand, depth + 1):
             errors["not"] = nested
     elif not isinstance(operand, list):
         errors[combinator] = ["Must be a list of conditions."]
     else:
-        parts = {i: m for i, part in enumerate(operand) if (m := condition_shape_errors(part))}
+        parts = {
+            i: m for i, part in enumerate(operand) if (m := condition_shape_errors(part, depth + 1))
+        }
         if parts:
             errors[combinator] = parts
     return errors or None

@@ -12,7 +12,13 @@ from otto.checklists.checker import answer_problem
 from otto.errors import DomainError, Forbidden, Invalid
 from otto.extensions import db, insert_or_ignore, insert_or_ignore_many, lock_row
 from otto.inspections.models import Answer, Visibility, Visit
-from otto.inspections.visibility import is_participant, visible_items, visible_visits
+from otto.inspections.visibility import (
+    feed_visibility,
+    follow_row_visibility,
+    is_participant,
+    visible_items,
+    visible_visits,
+)
 from otto.inspections.visits import get_visit, require_open
 from otto.sync.feed import change_values, record_change, record_changes
 from otto.sync.merge import MergeResult, Write, contested_fields, merge
@@ -22,6 +28,11 @@ from otto.timeutil import utcnow
 def answer_snapshot(answer: Answer) -> dict:
     """The audited fields of an answer."""
     return {"value": answer.value, "note": answer.note, "visibility": answer.visibility}
+
+
+def answer_conflict_key(answer: Answer) -> str:
+    """The entity id of an answer's conflicts: visit, template version and question."""
+    return f"{answer.visit_id}:{answer.template_version_id}:{answer.question_id}"
 
 
 def _check_assigned(actor, visit_id: str, agency_code: str) -> None:
@@ -101,13 +112,12 @@ def _write_answer(
         incoming["visibility"] = Visibility(visibility).value
     if trail is not None and contested_fields(answer, incoming, write):
         trail.write()  # the conflict's own feed entry and audit event come after these
-    result = merge(
-        answer,
-        incoming,
-        write,
-        entity="answer",
-        entity_id=f"{visit_id}:{answer.template_version_id}:{answer.question_id}",
-    )
+    entity_id = answer_conflict_key(answer)
+    result = merge(answer, incoming, write, entity="answer", entity_id=entity_id)
+    if before is not None and before["visibility"] != answer.visibility:
+        if trail is not None:
+            trail.write()
+        follow_row_visibility(answer, entity="answer", entity_id=entity_id)
     if not result.changed and before is not None:
         return result
     answer.updated_by_id = actor.user.id
@@ -119,10 +129,7 @@ def _write_answer(
         answer.id,
         visit_id=visit_id,
         agency_code=answer.agency_code,
-        # An answer made agency-only is announced to all, so pull can send others a tombstone.
-        visibility=Visibility.JOINT
-        if before and before["visibility"] == Visibility.JOINT
-        else answer.visibility,
+        visibility=feed_visibility(before and before["visibility"], answer.visibility),
     )
     event = {
         "action": "update" if before else "create",

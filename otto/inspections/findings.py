@@ -11,7 +11,13 @@ from otto.errors import Conflict, Forbidden, Invalid, NotFound
 from otto.extensions import db, lock_row
 from otto.inspections.followups import follow_finding
 from otto.inspections.models import Finding, FindingStatus, Severity, Visibility
-from otto.inspections.visibility import get_visible, is_participant, visible_items
+from otto.inspections.visibility import (
+    feed_visibility,
+    follow_row_visibility,
+    get_visible,
+    is_participant,
+    visible_items,
+)
 from otto.inspections.visits import get_visit, require_open
 from otto.sync.feed import record_change
 from otto.sync.merge import MergeResult, Write, merge
@@ -36,15 +42,15 @@ def finding_snapshot(finding: Finding) -> dict:
     return snapshot
 
 
-def _changed(finding: Finding, was_joint: bool = False) -> None:
+def _changed(finding: Finding, before: str | None = None) -> None:
+    """Stamp a finding and announce it (`before`: its visibility before this change)."""
     finding.updated_at = utcnow()
     record_change(
         "finding",
         finding.id,
         visit_id=finding.visit_id,
         agency_code=finding.agency_code,
-        # A finding made agency-only is announced to all, so pull can send others a tombstone.
-        visibility=Visibility.JOINT if was_joint else finding.visibility,
+        visibility=feed_visibility(before, finding.visibility),
     )
 
 
@@ -150,7 +156,7 @@ def _change(write: Write, finding_id: str, incoming: dict, action: str):
     before = finding_snapshot(finding)
     result = merge(finding, incoming, write, entity="finding", entity_id=finding.id)
     if result.changed:
-        _changed(finding, was_joint=before["visibility"] == Visibility.JOINT)
+        _changed(finding, before["visibility"])
         db.session.flush()
         audit.record(
             actor,
@@ -166,6 +172,7 @@ def _change(write: Write, finding_id: str, incoming: dict, action: str):
         if finding.visibility != before["visibility"]:
             from otto.inspections import photos  # photos needs this module's get_finding
 
+            follow_row_visibility(finding, entity="finding", entity_id=finding.id)
             photos.follow_finding_visibility(actor, finding)
     return finding, result
 

@@ -16,7 +16,7 @@ from otto.errors import Forbidden, Invalid, NotFound
 from otto.extensions import db
 from otto.inspections import deadlines
 from otto.inspections.models import Finding, FollowUp, FollowUpKind, FollowUpStatus
-from otto.inspections.visibility import get_visible, visible_items
+from otto.inspections.visibility import get_visible, visible_follow_ups
 from otto.timeutil import utcnow
 
 # The lists of the coordinator's follow-up pages.
@@ -158,11 +158,7 @@ def follow_finding(actor, finding: Finding) -> FollowUp | None:
 # --- the coordinator's lists -------------------------------------------------------------
 
 
-def _visible(user):
-    """Follow-ups whose finding the user may see (coordinators see every one)."""
-    if user.is_coordinator:
-        return true()
-    return FollowUp.finding_id.in_(select(Finding.id).where(visible_items(user, Finding)))
+_visible = visible_follow_ups  # follow-ups whose finding the user may see
 
 
 def _view_clause(view: str, now: dt.datetime):

@@ -226,6 +226,20 @@ class Photo(db.Model):
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
 
 
+class PhotoHolder(db.Model):
+    """A user who uploaded a photo's bytes, and so holds them (the possession rule of
+    otto.inspections.visibility: a photo is usable by who holds it or may download it)."""
+
+    __tablename__ = "photo_holder"
+    __table_args__ = (UniqueConstraint("photo_sha256", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # No foreign key, as for links: the bytes held are named by their hash, and a photo
+    # row removed by retention leaves who held those bytes on record.
+    photo_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+
+
 class PhotoLink(db.Model):
     """A photo attached to a finding or an answer; may arrive before the photo's bytes."""
 

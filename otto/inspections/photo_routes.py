@@ -65,8 +65,10 @@ class PhotoBytes(MethodView):
     @blp.auth()
     @blp.response(200, description="The server holds the bytes (404 when it does not).")
     def head(self, sha256, actor):
-        """Whether the server holds this photo's bytes; any device may ask."""
-        if not committed(photos.has_photo(sha256, _storage())):
+        """200 when the server holds this photo's bytes AND you may use them (you uploaded
+        them or may download the photo); 404 otherwise, alike for a photo the server lacks
+        and one you may not use: upload the bytes then, which proves you hold them."""
+        if not committed(photos.may_use_photo(actor.user, sha256, _storage())):
             # The one error shape (a JSON 404 whose body HEAD leaves out), as documented.
             raise NotFound("The server does not hold this photo's bytes.", code="photo_missing")
         return Response(status=200)

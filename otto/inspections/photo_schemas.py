@@ -3,6 +3,7 @@
 from marshmallow import Schema, fields, validate
 
 from otto.inspections.photo_storage import VARIANTS
+from otto.inspections.schemas import TEXT_MAX
 from otto.schemas import UUIDString
 
 
@@ -19,12 +20,23 @@ class PhotoQuerySchema(Schema):
     size = fields.String(load_default="report", validate=validate.OneOf(VARIANTS))
 
 
-class NewPhotoLinkSchema(Schema):
+# Its form is checked by photos.link_photo (code invalid_sha256); here only its length.
+SHA256 = validate.Length(max=64)
+
+
+class PhotoLinkFieldsSchema(Schema):
+    """The fields of a photo link a client writes (API and sync)."""
+
+    photo_sha256 = fields.String(required=True, validate=SHA256)
+    finding_id = UUIDString(load_default=None, allow_none=True)
+    question_id = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(min=1, max=80)
+    )
+    caption = fields.String(load_default="", validate=validate.Length(max=TEXT_MAX))
+
+
+class NewPhotoLinkSchema(PhotoLinkFieldsSchema):
     link_id = UUIDString(load_default=None)
-    photo_sha256 = fields.String(required=True)
-    finding_id = UUIDString(load_default=None)
-    question_id = fields.String(load_default=None, validate=validate.Length(max=80))
-    caption = fields.String(load_default="")
 
 
 class PhotoLinkSchema(Schema):

@@ -17,7 +17,7 @@ import re
 from pathlib import Path
 from typing import BinaryIO
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from otto import audit
@@ -25,9 +25,17 @@ from otto.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from otto.extensions import db
 from otto.inspections import photo_images
 from otto.inspections.findings import get_finding
-from otto.inspections.models import Finding, Photo, PhotoLink, Visibility
+from otto.inspections.models import Finding, Photo, PhotoLink
 from otto.inspections.photo_storage import VARIANTS, PhotoStorage
-from otto.inspections.visibility import get_visible, is_participant, visible_items
+from otto.inspections.visibility import (
+    claim_photo,
+    feed_visibility,
+    get_visible,
+    is_participant,
+    may_download_photo,
+    record_holder,
+    visible_photo_links,
+)
 from otto.inspections.visits import get_visit, require_open
 from otto.sync.feed import record_change
 from otto.timeutil import utcnow
@@ -75,6 +83,12 @@ def has_photo(sha256: str, storage: PhotoStorage) -> bool:
     return all(storage.exists(sha256, variant) for variant in VARIANTS)
 
 
+def may_use_photo(user, sha256: str, storage: PhotoStorage) -> bool:
+    """True when the server holds the photo and `user` may use it (link it, sign with it):
+    what HEAD /api/photos/<sha256> answers."""
+    return has_photo(sha256, storage) and may_download_photo(user, sha256)
+
+
 def ingest_photo(
     actor,
     sha256: str,
@@ -102,11 +116,13 @@ def ingest_photo(
         byte_size = _receive(stream, scratch / "original", sha256, max_bytes)
         photo = db.session.get(Photo, sha256)
         if photo is not None and all(storage.exists(sha256, v) for v in VARIANTS):
+            record_holder(actor.user, sha256)  # these bytes prove the uploader holds them
             return photo, False
         facts = photo_images.derive_copies(scratch, max_pixels)
         for variant in VARIANTS:
             storage.put_file(sha256, variant, scratch / variant)
     if photo is not None:  # the row was there but files were lost: they are back now
+        record_holder(actor.user, sha256)
         return photo, False
     photo = Photo(sha256=sha256, byte_size=byte_size, uploaded_by_id=actor.user.id, **facts)
     try:
@@ -114,7 +130,9 @@ def ingest_photo(
             db.session.add(photo)
     except IntegrityError:
         # A concurrent upload of the same bytes committed first; its row is as good as ours.
+        record_holder(actor.user, sha256)
         return db.session.get(Photo, sha256), False
+    record_holder(actor.user, sha256)
     audit.record(actor, "create", "photo", sha256, after=photo_snapshot(photo))
     return photo, True
 
@@ -155,14 +173,14 @@ def link_snapshot(link: PhotoLink) -> dict:
     return snapshot
 
 
-def _changed(link: PhotoLink, was_joint: bool = False) -> None:
+def _changed(link: PhotoLink, before: str | None = None) -> None:
+    """Announce a link (`before`: its visibility before this change)."""
     record_change(
         "photo_link",
         link.id,
         visit_id=link.visit_id,
         agency_code=link.agency_code,
-        # A link made agency-only is announced to all, so pull can send others a tombstone.
-        visibility=Visibility.JOINT if was_joint else link.visibility,
+        visibility=feed_visibility(before, link.visibility),
     )
 
 
@@ -179,7 +197,7 @@ def follow_finding_visibility(actor, finding: Finding) -> None:
         before = link_snapshot(link)
         link.visibility = finding.visibility
         link.version += 1
-        _changed(link, was_joint=before["visibility"] == Visibility.JOINT)
+        _changed(link, before["visibility"])
         audit.record(
             actor,
             "update",
@@ -240,6 +258,7 @@ def link_photo(
     )
     if link_id:
         link.id = link_id
+    claim_photo(actor.user, photo_sha256)  # a link grants only what its author holds
     db.session.add(link)
     db.session.flush()
     _changed(link)
@@ -277,15 +296,7 @@ def unlink_photo(actor, link_id: str) -> PhotoLink:
     return link
 
 
-def _visible_links(user):
-    """A WHERE clause on PhotoLink: the confidentiality rule applied to the link and, for a
-    finding's photo, to the finding too, so a finding made `agency` after its photos were
-    linked keeps them inside its agency."""
-    visible_findings = select(Finding.id).where(visible_items(user, Finding))
-    return and_(
-        visible_items(user, PhotoLink),
-        or_(PhotoLink.finding_id.is_(None), PhotoLink.finding_id.in_(visible_findings)),
-    )
+_visible_links = visible_photo_links
 
 
 def photo_links(user, visit_id: str) -> list[LinkedPhoto]:
@@ -306,19 +317,8 @@ def photo_links(user, visit_id: str) -> list[LinkedPhoto]:
 
 
 def can_download(user, sha256: str) -> bool:
-    """True when `user` may download the photo: coordinators always, the uploader, and
-    anyone who may see a (not removed) link to it."""
-    if user.is_coordinator:
-        return True
-    uploader = db.session.scalar(select(Photo.uploaded_by_id).where(Photo.sha256 == sha256))
-    if uploader == user.id:
-        return True
-    query = select(PhotoLink.id).where(
-        PhotoLink.photo_sha256 == sha256,
-        PhotoLink.deleted_at.is_(None),
-        _visible_links(user),
-    )
-    return db.session.scalar(query.limit(1)) is not None
+    """True when `user` may download the photo (visibility.may_download_photo)."""
+    return may_download_photo(user, sha256)
 
 
 def photo_file(user, sha256: str, variant: str, storage: PhotoStorage) -> tuple[BinaryIO, str]:

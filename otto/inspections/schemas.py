@@ -16,6 +16,35 @@ from otto.schemas import DbInteger, UUIDString
 
 AwareDateTime = fields.AwareDateTime
 
+# The longest free text (a note, a description, a caption) a client may write.
+TEXT_MAX = 20_000
+
+
+class JsonInteger(DbInteger):
+    """An integer of a JSON body: a JSON integer only ("1", 1.5 and true are refused)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(strict=True, **kwargs)
+
+    def _validated(self, value):
+        if isinstance(value, bool):
+            raise self.make_error("invalid")
+        return super()._validated(value)
+
+
+class JsonBoolean(fields.Boolean):
+    """A boolean of a JSON body: true or false only (not 1, "yes")."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
+
+
+def QuestionId(**kwargs):  # noqa: N802 - a field factory, used like a field class
+    """A checklist question's id, as long as its column (answer and finding question_id)."""
+    return fields.String(validate=validate.Length(min=1, max=80), **kwargs)
+
 
 def _one_of(enum_cls):
     return validate.OneOf([member.value for member in enum_cls])
@@ -114,13 +143,18 @@ class VisitQuerySchema(Schema):
     end = AwareDateTime(load_default=None)
 
 
-class AnswerInSchema(Schema):
-    template_version_id = DbInteger(required=True)
-    question_id = fields.String(required=True)
+class AnswerFieldsSchema(Schema):
+    """The fields of an answer a client writes (API and sync)."""
+
     value = fields.Raw(required=True, allow_none=True)
-    note = fields.String(load_default=None)
-    visibility = fields.String(load_default=None, validate=_one_of(Visibility))
-    base_version = DbInteger(minimum=0, load_default=None)
+    note = fields.String(allow_none=True, validate=validate.Length(max=TEXT_MAX))
+    visibility = fields.String(allow_none=True, validate=_one_of(Visibility))
+
+
+class AnswerInSchema(AnswerFieldsSchema):
+    template_version_id = JsonInteger(required=True)
+    question_id = QuestionId(required=True)
+    base_version = JsonInteger(minimum=0, load_default=None, allow_none=True)
     client_time = AwareDateTime(load_default=None)
 
 
@@ -139,27 +173,40 @@ class AnswerSchema(Schema):
     updated_at = fields.DateTime()
 
 
-class NewFindingSchema(Schema):
-    finding_id = UUIDString(load_default=None)
-    question_id = fields.String(load_default=None)
-    severity = fields.String(required=True, validate=_one_of(Severity))
-    legal_ref = fields.String(load_default="", validate=validate.Length(max=200))
-    description = fields.String(required=True, validate=validate.Length(min=1))
-    visibility = fields.String(load_default=None, validate=_one_of(Visibility))
-    # An internal note: never in a report to the business (JSON true/false only).
-    internal = fields.Boolean(truthy={True}, falsy={False}, load_default=False)
-    follow_up_due = fields.Date(load_default=None)
+class FindingFieldsSchema(Schema):
+    """The fields of a finding a client writes, for the API and for sync alike: the one
+    place a new finding field is added (findings.EDITABLE lists the same names)."""
 
-
-class FindingUpdateSchema(Schema):
-    base_version = DbInteger(minimum=0, load_default=None)
-    question_id = fields.String(allow_none=True)
+    question_id = QuestionId(allow_none=True)
     severity = fields.String(validate=_one_of(Severity))
     legal_ref = fields.String(validate=validate.Length(max=200))
-    description = fields.String(validate=validate.Length(min=1))
+    description = fields.String(validate=validate.Length(min=1, max=TEXT_MAX))
     visibility = fields.String(validate=_one_of(Visibility))
-    internal = fields.Boolean(truthy={True}, falsy={False})
+    # An internal note: shared as its visibility says, never in a report to the business.
+    internal = JsonBoolean()
     follow_up_due = fields.Date(allow_none=True)
+
+
+class NewFindingFieldsSchema(FindingFieldsSchema):
+    """A new finding: severity and description required; no status (a new one is open)."""
+
+    severity = fields.String(required=True, validate=_one_of(Severity))
+    description = fields.String(required=True, validate=validate.Length(min=1, max=TEXT_MAX))
+
+
+class FindingChangeFieldsSchema(FindingFieldsSchema):
+    """A change of an existing finding: any field, its status, and `deleted` (sync)."""
+
+    status = fields.String(validate=_one_of(FindingStatus))
+    deleted = JsonBoolean()
+
+
+class NewFindingSchema(NewFindingFieldsSchema):
+    finding_id = UUIDString(load_default=None)
+
+
+class FindingUpdateSchema(FindingFieldsSchema):
+    base_version = JsonInteger(minimum=0, load_default=None, allow_none=True)
     status = fields.String(validate=_one_of(FindingStatus))
 
 
@@ -176,7 +223,6 @@ class FindingSchema(Schema):
     legal_ref = fields.String()
     description = fields.String()
     visibility = fields.String()
-    internal = fields.Boolean()
     follow_up_due = fields.Date(allow_none=True)
     status = fields.String()
     version = fields.Integer()
@@ -207,6 +253,17 @@ class FollowUpSchema(Schema):
     due_date = fields.Date()
     status = fields.String()
     note = fields.String()
+
+
+class SignatureFieldsSchema(Schema):
+    """The fields of a signature a client writes (sync)."""
+
+    signer_name = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    signer_role = fields.String(load_default="", validate=validate.Length(max=120))
+    image_sha256 = fields.String(
+        required=True, validate=validate.Regexp(r"^[0-9a-f]{64}$", error="Not a SHA-256.")
+    )
+    signed_at = AwareDateTime(required=True)
 
 
 class SignatureSchema(Schema):

@@ -7,8 +7,8 @@ from sqlalchemy import select
 from otto import audit
 from otto.errors import Conflict, Forbidden, Invalid
 from otto.extensions import db
-from otto.inspections.models import Signature
-from otto.inspections.visibility import is_participant
+from otto.inspections.models import Photo, Signature
+from otto.inspections.visibility import claim_photo, is_participant
 from otto.inspections.visits import get_visit, require_open
 from otto.sync.feed import record_change
 
@@ -35,6 +35,16 @@ def add_signature(
         raise Invalid("The signer's name is missing.", {"signer_name": ["Must not be empty."]})
     if signature_id and db.session.get(Signature, signature_id) is not None:
         raise Conflict(f"A signature with id {signature_id} exists already.", code="duplicate_id")
+    if db.session.get(Photo, image_sha256) is not None and not claim_photo(
+        actor.user, image_sha256
+    ):
+        # A signature image is captured on the device; bytes the server has from someone
+        # else are never the signer's (the possession rule, otto.inspections.visibility).
+        raise Invalid(
+            "The signature image is not yours.",
+            {"image_sha256": ["Upload the signature's own image."]},
+            code="photo_not_held",
+        )
     signature = Signature(
         visit_id=visit.id,
         agency_code=actor.user.agency_code,

@@ -83,3 +83,123 @@ def report_items(user: User, visit_id: str, model, agency_code: str | None):
     if agency_code is None:
         return and_(model.visit_id == visit_id, model.visibility == Visibility.JOINT)
     return and_(model.visit_id == visit_id, model.agency_code == agency_code)
+
+
+# Derived rules: rows whose visibility follows another row's, and how a change of
+# visibility is announced on the change feed. Every write path calls these.
+
+
+def feed_visibility(before: str | None, after: str) -> str:
+    """The visibility of the feed entry announcing a change of an item from `before` to
+    `after`: an item that was joint is announced to all, so pull sends the other agencies
+    a tombstone when it has become agency-only."""
+    return Visibility.JOINT if before == Visibility.JOINT else after
+
+
+def conflict_follows_row(conflict, row) -> str:
+    """Give a conflict its row's current agency and visibility (a conflict and all its
+    candidates may be seen exactly by those who may see the row now); returns the
+    visibility its feed entry needs (see `feed_visibility`)."""
+    before = conflict.visibility if conflict.id is not None else None
+    conflict.agency_code = row.agency_code
+    conflict.visibility = row.visibility
+    return feed_visibility(before, row.visibility)
+
+
+def follow_row_visibility(row, *, entity: str, entity_id: str) -> None:
+    """After `row` changed visibility: its conflicts (open or resolved) follow it and are
+    announced on the feed with it, so pull adds or withdraws them on every device."""
+    from otto.sync.conflicts import announce
+    from otto.sync.models import Conflict
+
+    query = select(Conflict).where(
+        Conflict.entity == entity,
+        Conflict.entity_id == entity_id,
+        Conflict.visibility != row.visibility,
+    )
+    for conflict in db.session.scalars(query.order_by(Conflict.id)).all():
+        announce(conflict, visibility=conflict_follows_row(conflict, row))
+
+
+def follows_finding(finding) -> dict:
+    """The agency and visibility of an item attached to a finding (its photo links)."""
+    return {"agency_code": finding.agency_code, "visibility": finding.visibility}
+
+
+def visible_photo_links(user: User):
+    """A WHERE clause on PhotoLink: the confidentiality rule applied to the link and, for a
+    finding's photo, to the finding too, so a finding made `agency` after its photos were
+    linked keeps them inside its agency."""
+    from otto.inspections.models import Finding, PhotoLink
+
+    visible_findings = select(Finding.id).where(visible_items(user, Finding))
+    return and_(
+        visible_items(user, PhotoLink),
+        or_(PhotoLink.finding_id.is_(None), PhotoLink.finding_id.in_(visible_findings)),
+    )
+
+
+# Photos by possession. A photo's SHA-256 is no key: knowing it grants nothing. A user holds
+# a photo when they uploaded its bytes, or when they could download it at the moment they
+# linked it (or used it as a signature). A photo may be downloaded by coordinators, by its
+# holders, and through a link the user may see whose author holds the photo; a link or
+# signature by someone who holds nothing grants nothing (and is told nothing either).
+
+
+def _holds(user_id, sha256):
+    from otto.inspections.models import PhotoHolder
+
+    return (
+        select(PhotoHolder.id)
+        .where(PhotoHolder.photo_sha256 == sha256, PhotoHolder.user_id == user_id)
+        .exists()
+    )
+
+
+def may_download_photo(user: User, sha256: str) -> bool:
+    """True when `user` may download (and so use) the photo with these bytes."""
+    from otto.inspections.models import PhotoLink
+
+    if user.is_coordinator:
+        return True
+    if db.session.scalar(select(_holds(user.id, sha256))):
+        return True
+    query = select(PhotoLink.id).where(
+        PhotoLink.photo_sha256 == sha256,
+        PhotoLink.deleted_at.is_(None),
+        visible_photo_links(user),
+        _holds(PhotoLink.created_by_id, PhotoLink.photo_sha256),
+    )
+    return db.session.scalar(query.limit(1)) is not None
+
+
+def record_holder(user: User, sha256: str) -> None:
+    """Record that `user` holds the photo (uploaded its bytes)."""
+    from otto.extensions import insert_or_ignore
+    from otto.inspections.models import PhotoHolder
+
+    insert_or_ignore(
+        PhotoHolder, {"photo_sha256": sha256, "user_id": user.id}, ["photo_sha256", "user_id"]
+    )
+
+
+def claim_photo(user: User, sha256: str) -> bool:
+    """On linking a photo or signing with it: the user holds it from now on when the server
+    has the bytes and the user may download them; returns whether the server has the
+    bytes and the user may use them (False also for bytes the server has not received)."""
+    from otto.inspections.models import Photo
+
+    if db.session.get(Photo, sha256) is None or not may_download_photo(user, sha256):
+        return False
+    record_holder(user, sha256)
+    return True
+
+
+def visible_follow_ups(user: User):
+    """A WHERE clause on FollowUp: a follow-up follows its finding's current visibility
+    (coordinators see every one)."""
+    from otto.inspections.models import Finding, FollowUp
+
+    if user.is_coordinator:
+        return true()
+    return FollowUp.finding_id.in_(select(Finding.id).where(visible_items(user, Finding)))

@@ -1,13 +1,15 @@
 """Hard conflicts: recording every candidate value, listing, and counting open ones.
 
-A conflict belongs to the agency and visibility of the row it is about, so it reaches
-exactly the people who may see that row (see otto.inspections.visibility).
+A conflict has the agency and CURRENT visibility of the row it is about, so it and its
+candidates reach exactly the people who may see that row now: recorded after the row's
+fields are set, and moved with the row (otto.inspections.visibility.follow_row_visibility).
 """
 
 from sqlalchemy import func, select
 
 from otto import audit
 from otto.extensions import db
+from otto.inspections.visibility import conflict_follows_row
 from otto.sync.feed import record_change
 from otto.sync.models import Conflict, ConflictStatus
 
@@ -32,34 +34,37 @@ def record_conflict(row, *, entity: str, entity_id: str, field: str, candidates:
             entity=entity,
             entity_id=entity_id,
             field=field,
-            agency_code=row.agency_code,
-            visibility=row.visibility,
             candidates=[],
         )
         db.session.add(conflict)
+    feed = conflict_follows_row(conflict, row)
     known = {_identity(c) for c in conflict.candidates}
     conflict.candidates = conflict.candidates + [c for c in candidates if _identity(c) not in known]
-    announce(conflict)
+    announce(conflict, visibility=feed)
+    # Audited under the row's id, as its other events are (an answer's conflict key may be
+    # longer than an audit entity id).
     audit.record(
         None,
         "conflict",
         entity,
-        entity_id,
+        str(row.id),
         after={"field": field, "conflict_id": conflict.id},
         visit_id=conflict.visit_id,
     )
     return conflict
 
 
-def announce(conflict: Conflict) -> None:
-    """Put a conflict (new, grown or resolved) on the change feed for those who may see it."""
+def announce(conflict: Conflict, *, visibility: str | None = None) -> None:
+    """Put a conflict (new, grown, resolved or moved with its row's visibility) on the change
+    feed for those who may see it (`visibility`: the entry's, from
+    visibility.conflict_follows_row; the conflict's own by default)."""
     db.session.flush()
     record_change(
         "conflict",
         conflict.id,
         visit_id=conflict.visit_id,
         agency_code=conflict.agency_code,
-        visibility=conflict.visibility,
+        visibility=visibility or conflict.visibility,
     )
 
 

@@ -15,6 +15,7 @@ deleting writer had not seen, and editing a row deleted since the writer's base 
 with the deletion.
 """
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,7 +56,13 @@ def _seen(meta: dict, write: Write) -> bool:
     return write.prev_id is not None and meta.get("m") == write.prev_id
 
 
+def _json_value(value):
+    """A field value as the conflict's JSON keeps it (a date as its ISO text)."""
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
 def _candidate(value, meta: dict | None, write: Write | None) -> dict:
+    value = _json_value(value)
     if write is not None:
         return {
             "value": value,
@@ -107,7 +114,8 @@ def merge(row, incoming: dict, write: Write, *, entity: str, entity_id: str) -> 
     errors.Conflict (code `version_conflict`) in strict mode, before changing anything.
     Increments the row version once when any field changed.
     """
-    meta_all = dict(row.field_meta or {})
+    meta_all_before = row.field_meta or {}
+    meta_all = dict(meta_all_before)
     changed, contested = _compare(row, incoming, write)
     result = MergeResult(changed=changed)
     if contested and write.strict:
@@ -129,15 +137,18 @@ def merge(row, incoming: dict, write: Write, *, entity: str, entity_id: str) -> 
         "c": write.client_time.isoformat() if write.client_time else None,
     }
     for name in result.changed:
+        setattr(row, name, incoming[name])
+        meta_all[name] = stamp
+    row.field_meta = meta_all
+    # Recorded after every field is set: a conflict takes the row's visibility as this very
+    # write leaves it (a write that edits and makes the row agency-only at once).
+    for name in result.changed:
         if name in contested:
-            older = _candidate(contested[name], meta_all.get(name), None)
+            older = _candidate(contested[name], meta_all_before.get(name), None)
             newer = _candidate(incoming[name], None, write)
             result.conflicts.append(
                 conflicts.record_conflict(
                     row, entity=entity, entity_id=entity_id, field=name, candidates=[older, newer]
                 )
             )
-        setattr(row, name, incoming[name])
-        meta_all[name] = stamp
-    row.field_meta = meta_all
     return result

@@ -91,7 +91,9 @@ class Conflict(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     visit_id: Mapped[str] = mapped_column(ForeignKey("visit.id"), index=True)
     entity: Mapped[str] = mapped_column(String(40))
-    entity_id: Mapped[str] = mapped_column(String(64))
+    # A finding's UUID, or an answer's "visit:template version:question" (36 + 1 + 10 + 1
+    # + a question id of at most 80): sized for the longest key the schemas allow.
+    entity_id: Mapped[str] = mapped_column(String(160))
     field: Mapped[str] = mapped_column(String(40))
     agency_code: Mapped[str] = mapped_column(ForeignKey("agency.code"))
     visibility: Mapped[str] = mapped_column(String(10), default="joint")

@@ -15,7 +15,6 @@ device_seq order.
 """
 
 import dataclasses
-import datetime as dt
 from typing import Any
 
 from marshmallow import ValidationError
@@ -28,23 +27,11 @@ from otto.sync import tablet_resolution
 from otto.sync.feed import current_epoch
 from otto.sync.merge import MergeResult, Write
 from otto.sync.models import Device, SyncMutation
-from otto.sync.schemas import MUTATION_FIELDS
+from otto.sync.schemas import MUTATION_FIELDS, NEW_FINDING, MutationSchema
 
 
 class SeqGap(errors.Conflict):
     code = "seq_gap"
-
-
-def _parse_time(value: str | None, field: str) -> dt.datetime | None:
-    if value is None:
-        return None
-    try:
-        parsed = dt.datetime.fromisoformat(value)
-    except (TypeError, ValueError):
-        raise errors.Invalid(f"'{field}' is not an ISO 8601 time.", code="invalid_field") from None
-    if parsed.tzinfo is None:
-        raise errors.Invalid(f"'{field}' needs a time zone offset.", code="invalid_field")
-    return parsed
 
 
 def _outcome(version: int, result: MergeResult) -> dict:
@@ -93,18 +80,20 @@ def _apply_answer(write: Write, mutation: dict) -> dict:
 
 
 def _apply_finding(write: Write, mutation: dict) -> dict:
-    fields = dict(mutation["fields"])
+    fields = mutation["fields"]
     existing = db.session.get(findings.Finding, mutation["entity_id"])
     if existing is None:
-        if fields.get("deleted"):
+        if fields.get("deleted") is True and set(fields) == {"deleted"}:
             return {"status": "applied", "version": 0}  # created and deleted offline
+        fields = _load_fields(NEW_FINDING, mutation["raw_fields"])
         finding = findings.create_finding(
             write, visit_id=mutation["visit_id"], finding_id=mutation["entity_id"], **fields
         )
         return _outcome(finding.version, MergeResult())
     if existing.visit_id != mutation["visit_id"]:
         raise errors.Invalid("The finding belongs to another visit.", code="invalid_field")
-    if fields.get("deleted"):
+    fields = dict(fields)
+    if fields.pop("deleted", False):
         finding, result = findings.delete_finding(write, existing.id)
     else:
         finding, result = findings.update_finding(write, existing.id, **fields)
@@ -160,20 +149,28 @@ _APPLY = {
 _FIELDS = MUTATION_FIELDS | {tablet_resolution.ENTITY: tablet_resolution.ConflictResolutionFields()}
 
 
-def _prepare(actor, mutation: dict) -> tuple[dict, Write]:
-    """The mutation with its fields loaded, and its Write; DomainError when malformed."""
+def _load_fields(schema, fields: dict) -> dict:
     try:
-        mutation = mutation | {"fields": _FIELDS[mutation["entity"]].load(mutation["fields"])}
+        return schema.load(fields)
     except ValidationError as error:
         raise errors.Invalid(
             "The mutation's fields are not valid.", error.messages, code="invalid_fields"
         ) from None
+
+
+def _prepare(actor, mutation: dict) -> tuple[dict, Write]:
+    """The mutation with its fields loaded, and its Write; DomainError when malformed."""
+    raw = mutation["fields"]
+    mutation = mutation | {
+        "fields": _load_fields(_FIELDS[mutation["entity"]], raw),
+        "raw_fields": raw,
+    }
     write = Write(
         actor,
         mutation_id=mutation["id"],
         prev_id=mutation.get("prev_id"),
         base_version=mutation.get("base_version") or 0,
-        client_time=_parse_time(mutation.get("client_time"), "client_time"),
+        client_time=mutation.get("client_time"),
         strict=False,
     )
     return mutation, write
@@ -249,16 +246,60 @@ def _record_many(device_id: str, mutations: list[dict], outcomes: list[dict]) ->
 
 
 def _check_sequence(mutations: list[dict], last_seq: int) -> None:
-    """Refuse the whole batch when it skips a sequence number (nothing is applied)."""
+    """Refuse the whole batch when it skips a sequence number (nothing is applied); the
+    device is told to send its outbox from the first mutation not acknowledged."""
     expected = last_seq + 1
     for seq in sorted({m["device_seq"] for m in mutations if m["device_seq"] > last_seq}):
         if seq != expected:
             raise SeqGap(
-                f"Mutation {expected} is missing; send the outbox from there.",
-                {"expected_seq": expected},
+                f"Mutation {expected} is missing; send the outbox from {last_seq + 1}.",
+                {"expected_seq": last_seq + 1},
                 code="seq_gap",
             )
         expected += 1
+
+
+_ENVELOPE = MutationSchema()
+
+
+def _envelope_field(raw: dict, name: str, schema_field) -> Any:
+    """One envelope field of a malformed mutation, when it is valid on its own (else None)."""
+    try:
+        return schema_field.deserialize(raw.get(name))
+    except ValidationError:
+        return None
+
+
+def _text(value) -> str | None:
+    return None if value is None else str(value)[:80]
+
+
+def _load_envelopes(raw_mutations: list[dict]) -> tuple[list[dict], list[dict]]:
+    """The mutations with a valid envelope, and the results of the others: `rejected` with
+    code `invalid_mutation`. A malformed mutation whose id and device_seq are valid keeps
+    its sequence number (recorded when its id is valid, so a retry replays it); one
+    without a valid device_seq has no place in the sequence."""
+    loaded, refused = [], []
+    for raw in raw_mutations:
+        try:
+            loaded.append(_ENVELOPE.load(raw))
+            continue
+        except ValidationError as error:
+            messages = error.messages
+        mutation_id = _envelope_field(raw, "id", _ENVELOPE.fields["id"])
+        seq = _envelope_field(raw, "device_seq", _ENVELOPE.fields["device_seq"])
+        outcome = {
+            "status": "rejected",
+            "code": "invalid_mutation",
+            "message": f"The mutation is not valid: {messages}",
+        }
+        if seq is not None:  # it keeps its place in the sequence, so nothing jams
+            loaded.append(
+                {"id": mutation_id, "device_seq": seq, "refused": outcome, "raw_id": raw.get("id")}
+            )
+        else:
+            refused.append({"id": _text(raw.get("id")), "device_seq": None, **outcome})
+    return loaded, refused
 
 
 def push(
@@ -267,9 +308,11 @@ def push(
     """Apply a pushed batch for a device and return each mutation's outcome and acked_seq.
 
     Outcomes: applied, duplicate (replayed from the record), conflict, or rejected (with a
-    machine code). A rejected mutation still uses up its sequence number, so a device's
-    queue can never jam. `batch_answers=False` applies answers one at a time like every
-    other mutation: the reference the batched path is tested against.
+    machine code: `invalid_mutation` for a malformed envelope, `invalid_fields` for fields
+    the entity's schema refuses, `seq_reused` for a device_seq already used by another
+    mutation id, or the service's own). A rejected mutation still uses up its sequence
+    number, so a device's queue can never jam. `batch_answers=False` applies answers one at
+    a time like every other mutation: the reference the batched path is tested against.
     """
     if epoch != current_epoch():
         raise errors.Conflict(
@@ -277,12 +320,15 @@ def push(
             {"epoch": current_epoch()},
             code="epoch_reset",
         )
+    mutations, refused = _load_envelopes(mutations)
     device = db.session.scalar(select(Device).where(Device.id == device_id).with_for_update())
     _check_sequence(mutations, device.last_seq)
     last_seq = device.last_seq  # written back once: one UPDATE per push, not per mutation
-    recorded = _recorded(device.id, [m["id"] for m in mutations])  # mutation id → outcome
+    recorded = _recorded(
+        device.id, [m["id"] for m in mutations if m["id"]]
+    )  # mutation id → outcome
     taken = set(recorded)  # ids recorded before or taken by this push: later ones replay
-    entries = []  # (mutation, applied here?, recorded by then?) in device_seq order
+    entries = []  # (mutation, applied here?) in device_seq order
     run = []  # answer mutations waiting to be applied together
 
     def apply_run():
@@ -294,29 +340,51 @@ def push(
         run.clear()
 
     for mutation in sorted(mutations, key=lambda m: m["device_seq"]):
-        duplicate = mutation["device_seq"] <= last_seq or mutation["id"] in taken
-        entries.append((mutation, not duplicate, mutation["id"] in taken))
-        last_seq = max(last_seq, mutation["device_seq"])
+        if mutation["id"] is None:  # malformed id: rejected in its place, not recorded
+            entries.append((mutation, True))
+            last_seq = max(last_seq, mutation["device_seq"])
+            continue
+        duplicate = mutation["id"] in taken
+        entries.append((mutation, not duplicate))
         if duplicate:
             continue
         taken.add(mutation["id"])
-        if mutation["entity"] == "answer" and batch_answers:
+        if mutation["device_seq"] <= last_seq:
+            outcome = _rejected(
+                errors.Conflict(
+                    f"device_seq {mutation['device_seq']} was used by another mutation.",
+                    code="seq_reused",
+                )
+            )
+        elif "refused" in mutation:
+            outcome = mutation["refused"]
+        elif mutation["entity"] == "answer" and batch_answers:
+            last_seq = mutation["device_seq"]
             run.append(mutation)
             continue
-        apply_run()  # the answers before this mutation take effect first
-        try:
-            with db.session.begin_nested():
-                outcome = apply_mutation(actor, mutation)
-        except errors.DomainError as error:
-            outcome = _rejected(error)
+        else:
+            apply_run()  # the answers before this mutation take effect first
+            try:
+                with db.session.begin_nested():
+                    outcome = apply_mutation(actor, mutation)
+            except errors.DomainError as error:
+                outcome = _rejected(error)
+        last_seq = max(last_seq, mutation["device_seq"])
+        apply_run()
         recorded[mutation["id"]] = _record(device.id, mutation, outcome)
     apply_run()
     device.last_seq = last_seq
     db.session.flush()
     results = []
-    for mutation, applied_here, known in entries:
-        outcome = recorded[mutation["id"]] if known or applied_here else {"status": "unknown"}
+    for mutation, applied_here in entries:
+        if mutation["id"] is None:
+            results.append(
+                {"id": _text(mutation["raw_id"]), "device_seq": mutation["device_seq"]}
+                | mutation["refused"]
+            )
+            continue
+        outcome = recorded[mutation["id"]]
         if not applied_here:
             outcome = {"status": "duplicate", "original": outcome}
         results.append({"id": mutation["id"], "device_seq": mutation["device_seq"], **outcome})
-    return {"results": results, "acked_seq": last_seq}
+    return {"results": results + refused, "acked_seq": last_seq}

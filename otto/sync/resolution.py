@@ -4,15 +4,18 @@ The chosen value is written through the same services as any other change (so it
 audited and reaches devices through pull), then the conflict is marked resolved.
 """
 
+from marshmallow import ValidationError
 from sqlalchemy import select
 
 from otto import audit, errors
 from otto.extensions import db
 from otto.inspections import answers, findings
+from otto.inspections.models import Answer
 from otto.inspections.visibility import visible_items
 from otto.sync.conflicts import announce
 from otto.sync.merge import Write
 from otto.sync.models import Conflict, ConflictStatus
+from otto.sync.schemas import MUTATION_FIELDS
 from otto.timeutil import utcnow
 
 
@@ -24,24 +27,43 @@ def list_conflicts(user, visit_id: str, *, include_resolved: bool = False) -> li
     return list(db.session.scalars(query.order_by(Conflict.id)))
 
 
+def _checked_value(conflict: Conflict, value):
+    """The chosen value, checked by the entity's own schema (as the API and sync check it)."""
+    schema = MUTATION_FIELDS[conflict.entity]
+    if conflict.field not in schema.fields:
+        raise errors.Invalid(f"Cannot resolve conflicts on {conflict.entity}.{conflict.field}.")
+    try:
+        return schema.load({conflict.field: value}, partial=True)[conflict.field]
+    except ValidationError as error:
+        raise errors.Invalid("The value is not valid.", error.messages) from None
+
+
 def _write_value(actor, conflict: Conflict, value) -> None:
+    """Write the chosen value of the conflict's field (answer value, note or visibility;
+    any finding field, `deleted` included) through the entity's service."""
     write = Write(actor)  # blind write: the coordinator has seen every candidate
+    value = _checked_value(conflict, value)
     if conflict.entity == "answer":
         visit_id, version_id, question_id = conflict.entity_id.split(":", 2)
+        answer = db.session.scalar(
+            select(Answer).where(
+                Answer.visit_id == visit_id,
+                Answer.template_version_id == int(version_id),
+                Answer.question_id == question_id,
+            )
+        )
+        fields = {"value": answer.value if answer else None, conflict.field: value}
         answers.set_answer(
             write,
             visit_id=visit_id,
             template_version_id=int(version_id),
             question_id=question_id,
-            **{conflict.field: value},
+            **fields,
         )
-    elif conflict.entity == "finding":
-        if conflict.field == "deleted":
-            findings.set_finding_deleted(write, conflict.entity_id, bool(value))
-        else:
-            findings.update_finding(write, conflict.entity_id, **{conflict.field: value})
-    else:  # pragma: no cover - conflicts are only recorded for the entities above
-        raise errors.Invalid(f"Cannot resolve conflicts on {conflict.entity}.")
+    elif conflict.field == "deleted":
+        findings.set_finding_deleted(write, conflict.entity_id, bool(value))
+    else:
+        findings.update_finding(write, conflict.entity_id, **{conflict.field: value})
 
 
 def resolve_conflict(actor, conflict_id: int, *, candidate: int | None = None, value=None):

@@ -41,7 +41,17 @@ def revoke_device(device_id, actor):
 @blp.arguments(PushSchema)
 @blp.response(200, PushResultSchema)
 def sync_push(data, actor):
-    """Push the device's outbox; each mutation gets its own outcome."""
+    """Push the device's outbox; each mutation gets its own outcome.
+
+    Strict: every mutation is checked on its own by the entity's schema, the one the API
+    uses (JSON integers only, UUID ids, lengths as the columns, required fields on create,
+    allowed fields on update); a bad one is `rejected` with code `invalid_mutation` or
+    `invalid_fields` and the batch goes on, never a 5xx. A device_seq already used by
+    another mutation id is `rejected` with code `seq_reused`. A skipped number refuses the
+    batch with 409 `seq_gap` and `expected_seq` = acked_seq + 1. Bodies nested deeper than
+    64 levels: 400 `too_deep`. Photos by possession: a photo_link or signature grants
+    nothing on bytes its author neither uploaded nor may download (see docs/sync-protocol.md).
+    """
     if data["device_id"] != actor.device_id:
         raise Forbidden("device_id does not match the token's device.", code="wrong_device")
     return run_in_transaction(

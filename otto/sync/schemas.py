@@ -1,7 +1,19 @@
 """Marshmallow schemas of the sync API."""
 
-from marshmallow import Schema, fields, validate
+import uuid
 
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from otto.inspections.photo_schemas import SHA256, PhotoLinkFieldsSchema
+from otto.inspections.schemas import (
+    AnswerFieldsSchema,
+    FindingChangeFieldsSchema,
+    JsonBoolean,
+    JsonInteger,
+    NewFindingFieldsSchema,
+    SignatureFieldsSchema,
+    VisitStatusSchema,
+)
 from otto.schemas import DbInteger, UUIDString
 
 ENTITIES = ("answer", "finding", "photo_link", "signature", "visit_status", "conflict_resolution")
@@ -18,25 +30,42 @@ class DeviceSchema(Schema):
 
 
 class MutationSchema(Schema):
+    """One pushed mutation's envelope; its `fields` are checked by the entity's own schema
+    (MUTATION_FIELDS), the one the API uses. JSON integers only; ids are UUIDs, except an
+    answer's entity_id, which is its question id, and a conflict_resolution's, which is the
+    conflict's id."""
+
     id = UUIDString(required=True)
-    device_seq = DbInteger(required=True)
+    device_seq = JsonInteger(required=True)
     entity = fields.String(required=True, validate=validate.OneOf(ENTITIES))
     entity_id = fields.String(required=True, validate=validate.Length(min=1, max=80))
     visit_id = UUIDString(required=True)
-    base_version = DbInteger(minimum=0, load_default=None, allow_none=True)
+    base_version = JsonInteger(minimum=0, load_default=None, allow_none=True)
     prev_id = UUIDString(load_default=None, allow_none=True)
-    template_version = DbInteger(load_default=None, allow_none=True)
-    client_time = fields.String(load_default=None, allow_none=True)
+    template_version = JsonInteger(load_default=None, allow_none=True)
+    client_time = fields.AwareDateTime(load_default=None, allow_none=True)
     # Last: inside this class body the name `fields` is the field from here on.
     fields = fields.Dict(keys=fields.String(), required=True)
+
+    @validates_schema
+    def _entity_id(self, data, **kwargs):
+        entity = data.get("entity", "answer")
+        if entity == "conflict_resolution":
+            if not data.get("entity_id", "").isdecimal():
+                raise ValidationError("Not a conflict id.", "entity_id")
+        elif entity != "answer":
+            try:
+                uuid.UUID(data.get("entity_id", ""))
+            except ValueError:
+                raise ValidationError("Not a valid UUID.", "entity_id") from None
 
 
 class PushSchema(Schema):
     device_id = UUIDString(required=True)
     epoch = fields.String(required=True)
-    mutations = fields.List(
-        fields.Nested(MutationSchema), required=True, validate=validate.Length(max=5000)
-    )
+    # Each mutation is checked on its own by push (MutationSchema): a malformed one is
+    # rejected by name, and the rest of the batch goes on.
+    mutations = fields.List(fields.Dict(), required=True, validate=validate.Length(max=5000))
 
 
 class MutationResultSchema(Schema):
@@ -44,7 +73,13 @@ class MutationResultSchema(Schema):
     device_seq = fields.Integer()
     status = fields.String(metadata={"enum": ["applied", "duplicate", "conflict", "rejected"]})
     version = fields.Integer()
-    code = fields.String()
+    code = fields.String(
+        metadata={
+            "description": "Why a mutation was rejected: invalid_mutation (envelope), "
+            "invalid_fields (the entity's schema), seq_reused (device_seq used by another "
+            "mutation id), photo_not_held, or a service's own code."
+        }
+    )
     message = fields.String()
     conflicts = fields.List(fields.Dict())
     original = fields.Dict()
@@ -81,54 +116,27 @@ class ConflictSchema(Schema):
     created_at = fields.DateTime()
 
 
+class PhotoLinkMutationFields(PhotoLinkFieldsSchema):
+    """A photo link's mutation: a new link, or `deleted: true` for an unlink."""
+
+    photo_sha256 = fields.String(validate=SHA256)
+    deleted = JsonBoolean()
+
+
 class ResolveSchema(Schema):
     candidate = DbInteger(minimum=0, load_default=None, allow_none=True)
     value = fields.Raw(load_default=None, allow_none=True)
 
 
-# The fields each kind of mutation may carry, checked before a service is called, so a
-# malformed mutation is rejected by name instead of failing inside a service.
-class AnswerFields(Schema):
-    value = fields.Raw(required=True, allow_none=True)
-    note = fields.String(allow_none=True)
-    visibility = fields.String(validate=validate.OneOf(["joint", "agency"]))
-
-
-class FindingFields(Schema):
-    question_id = fields.String(allow_none=True)
-    severity = fields.String()
-    legal_ref = fields.String(allow_none=True)
-    description = fields.String()
-    visibility = fields.String(validate=validate.OneOf(["joint", "agency"]))
-    internal = fields.Boolean(truthy={True}, falsy={False})
-    follow_up_due = fields.Date(allow_none=True)
-    status = fields.String()
-    deleted = fields.Boolean()
-
-
-class PhotoLinkFields(Schema):
-    photo_sha256 = fields.String(validate=validate.Regexp(r"^[0-9a-f]{64}$"))
-    finding_id = fields.String(allow_none=True)
-    question_id = fields.String(allow_none=True)
-    caption = fields.String(load_default="")
-    deleted = fields.Boolean()
-
-
-class SignatureFields(Schema):
-    signer_name = fields.String(required=True)
-    signer_role = fields.String(load_default="")
-    image_sha256 = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{64}$"))
-    signed_at = fields.AwareDateTime(required=True)
-
-
-class VisitStatusFields(Schema):
-    status = fields.String(required=True)
-
+# The fields each kind of mutation may carry: the API's own schemas, so a mutation the API
+# would refuse is rejected by name instead of failing inside a service. A finding's
+# mutation is a create (NEW_FINDING) when the server does not know its id, else a change.
+NEW_FINDING = NewFindingFieldsSchema()
 
 MUTATION_FIELDS = {
-    "answer": AnswerFields(),
-    "finding": FindingFields(),
-    "photo_link": PhotoLinkFields(),
-    "signature": SignatureFields(),
-    "visit_status": VisitStatusFields(),
+    "answer": AnswerFieldsSchema(),
+    "finding": FindingChangeFieldsSchema(),
+    "photo_link": PhotoLinkMutationFields(),
+    "signature": SignatureFieldsSchema(),
+    "visit_status": VisitStatusSchema(),
 }

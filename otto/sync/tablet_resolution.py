@@ -11,8 +11,8 @@ from marshmallow import Schema, ValidationError, fields, validates_schema
 
 from otto import errors
 from otto.extensions import db
+from otto.inspections.schemas import JsonInteger
 from otto.inspections.visibility import is_participant
-from otto.schemas import DbInteger
 from otto.sync.models import Conflict
 from otto.sync.resolution import apply_resolution
 
@@ -20,7 +20,7 @@ ENTITY = "conflict_resolution"
 
 
 class ConflictResolutionFields(Schema):
-    candidate = DbInteger(minimum=0)
+    candidate = JsonInteger(minimum=0)
     value = fields.Raw(allow_none=True)
 
     @validates_schema

@@ -110,7 +110,11 @@ def resolve(visit_id, conflict_id, actor):
         if choice == "value":
             if not typed:
                 raise Invalid("Type a value.", {"value": ["Empty."]})
-            resolution.resolve_conflict(actor, conflict_id, value=_typed_value(typed))
+            try:  # typed JSON (a number, true) first; as plain text when that does not fit
+                with db.session.begin_nested():
+                    resolution.resolve_conflict(actor, conflict_id, value=_typed_value(typed))
+            except Invalid:
+                resolution.resolve_conflict(actor, conflict_id, value=typed)
         elif choice.isdigit():
             resolution.resolve_conflict(actor, conflict_id, candidate=int(choice))
         else:

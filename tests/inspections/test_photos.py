@@ -19,7 +19,7 @@ from otto.audit import AuditEvent
 from otto.auth import Actor
 from otto.extensions import db
 from otto.inspections import photo_images, photos
-from otto.inspections.models import Photo
+from otto.inspections.models import Photo, PhotoHolder
 from otto.inspections.photo_storage import FolderStorage, S3Storage, storage_from_config
 from otto.sync import devices
 from otto.sync.models import Change
@@ -196,7 +196,9 @@ def test_upload_then_head_and_get_every_size(client, joint, format, media_type):
         "height": 300,
         "taken_at": None,
     }
-    assert client.head(url, headers=joint["polis"]).status_code == 200  # any device may ask
+    assert client.head(url, headers=joint["miljo"]).status_code == 200  # the uploader holds it
+    # Another agency's device is told nothing: 404, as for a photo the server lacks.
+    assert client.head(url, headers=joint["polis"]).status_code == 404
 
     original = download(client, f"{url}?size=original", headers=joint["miljo"])
     assert original.status_code == 200
@@ -684,6 +686,7 @@ def test_concurrent_uploads_of_one_photo_both_succeed(app, monkeypatch):
         db.session.rollback()
         db.session.execute(delete(AuditEvent).where(AuditEvent.entity_id == sha(data)))
         db.session.execute(delete(Photo).where(Photo.sha256 == sha(data)))
+        db.session.execute(delete(PhotoHolder).where(PhotoHolder.photo_sha256 == sha(data)))
         db.session.execute(delete(User).where(User.id == user.id))
         db.session.commit()
         storage.delete(sha(data))

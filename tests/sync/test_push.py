@@ -1,6 +1,7 @@
 """Push: idempotent, ordered, per-mutation outcomes, per-field conflicts (DESIGN.md)."""
 
 import datetime as dt
+import uuid
 
 from sqlalchemy import func, select
 
@@ -74,7 +75,7 @@ def test_rejected_mutation_uses_its_seq_and_the_batch_goes_on(device, joint_visi
     batch = [
         tablet.answer(visit, "ok", "kanske"),  # not a yesno value
         tablet.answer(visit, "finns-inte", "yes"),
-        tablet.mutation("finding", "x", visit.id, {"severity": 7}),
+        tablet.mutation("finding", str(uuid.uuid4()), visit.id, {"severity": 7}),
         tablet.answer(visit, "antal", 3),
     ]
     response = tablet.push(batch)
