@@ -51,7 +51,8 @@ class MutationSchema(Schema):
     def _entity_id(self, data, **kwargs):
         entity = data.get("entity", "answer")
         if entity == "conflict_resolution":
-            if not data.get("entity_id", "").isdecimal():
+            entity_id = data.get("entity_id", "")
+            if not (entity_id.isascii() and entity_id.isdecimal() and len(entity_id) <= 18):
                 raise ValidationError("Not a conflict id.", "entity_id")
         elif entity != "answer":
             try:

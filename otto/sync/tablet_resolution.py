@@ -38,11 +38,8 @@ def may_resolve(user, conflict: Conflict) -> bool:
 
 def apply_conflict_resolution(write, mutation: dict) -> dict:
     """Apply one `conflict_resolution` mutation; a DomainError refuses it by name."""
-    try:
-        conflict_id = int(mutation["entity_id"])
-    except ValueError:
-        raise errors.Invalid("entity_id must be a conflict id.", code="invalid_field") from None
-    conflict = db.session.get(Conflict, conflict_id)
+    # The envelope (MutationSchema) has checked that entity_id is a conflict id.
+    conflict = db.session.get(Conflict, int(mutation["entity_id"]))
     user = write.actor.user
     if conflict is None or not may_resolve(user, conflict):
         # Someone who may not resolve it is not told whether it exists.

@@ -77,7 +77,7 @@ def test_malformed_or_repeated_resolutions_are_refused_by_name(device, joint_vis
         "invalid_fields",
         "invalid_fields",
         "invalid",
-        "invalid_field",
+        "invalid_mutation",  # the envelope: a conflict is named by its id
     ]
     results(tablet_a.push([resolution(tablet_a, visit, conflict, {"candidate": 1})]))
     [again] = results(tablet_b.push([resolution(tablet_b, visit, conflict, {"candidate": 0})]))
