@@ -51,10 +51,11 @@ JOBS = {
     "send_reminders": (tasks.send_reminders, CronTrigger(minute="*/15", timezone=LOCAL_TZ), HOUR),
     # Mails the SMTP server was not there for, when their next attempt is due.
     "retry_mail": (tasks.retry_mail, CronTrigger(minute="*/5", timezone=LOCAL_TZ), HOUR),
-    # Thursday morning, before the weekly situation-picture meeting.
+    # Thursday from 07:00, before the weekly situation-picture meeting; again every quarter
+    # hour that day, so later office hours (OFFICE_HOURS) still send it (once: week_of).
     "weekly_digest": (
         tasks.weekly_digest,
-        CronTrigger(day_of_week="thu", hour=7, minute=0, timezone=LOCAL_TZ),
+        CronTrigger(day_of_week="thu", hour="7-16", minute="*/15", timezone=LOCAL_TZ),
         4 * HOUR,
     ),
     "apply_retention": (

@@ -120,6 +120,9 @@ MATRIX = {
     ("GET", "/konto/losenord"): SIGNED_IN,
     ("POST", "/konto/losenord"): SIGNED_IN,  # the form without a password: 400, nothing set
     ("GET", "/enheter"): COORDINATORS,
+    ("GET", "/admin/e-post"): ADMINS,  # undelivered mail names recipients
+    ("GET", "/healthz"): PUBLIC,  # for load balancers: no data
+    ("GET", "/readyz"): PUBLIC,
     ("GET", "/statistik"): COORDINATORS,
     ("GET", "/statistik/export"): COORDINATORS,
     ("GET", "/statistik/export/<name>.<fmt>"): COORDINATORS,

@@ -120,3 +120,19 @@ def test_office_hours_come_from_the_environment(monkeypatch):
     config = load_config()
     assert config["OFFICE_HOURS"] == (dt.time(8), dt.time(16, 30))
     assert config["OFFICE_DAYS"] == (1, 6)
+
+
+def test_the_digest_waits_for_later_office_hours_and_goes_once(
+    app, mailbox, make_user, monkeypatch
+):
+    from otto import scheduler as otto_scheduler
+
+    make_user(role="coordinator", email="sara@kommun.se")
+    monkeypatch.setitem(app.config, "OFFICE_HOURS", (dt.time(8), dt.time(17)))
+    thursday = dt.date(2030, 6, 13)
+    _job, trigger, _grace = otto_scheduler.JOBS["weekly_digest"]
+    assert trigger.get_next_fire_time(None, at(thursday, 7, 1)) == at(thursday, 7, 15)
+    assert tasks.weekly_digest(at(thursday, 7))["outside_office_hours"] == 1
+    assert tasks.weekly_digest(at(thursday, 8))["sent"] == 1
+    assert tasks.weekly_digest(at(thursday, 8, 15))["skipped"] == 1
+    assert len(mailbox) == 1
