@@ -163,9 +163,9 @@ def test_closing_is_blocked_by_conflicts_until_resolved_and_reopen_is_audited(
     assert "Ärendet är avslutat och låst" in text(closed) and "Öppna igen" in text(closed)
     client.post(f"/besok/{visit.id}/status", data={"status": "completed"})
     actions = db.session.scalars(
-        select(AuditEvent.action).where(
-            AuditEvent.visit_id == visit.id, AuditEvent.entity == "visit"
-        )
+        select(AuditEvent.action)
+        .where(AuditEvent.visit_id == visit.id, AuditEvent.entity == "visit")
+        .order_by(AuditEvent.id)
     ).all()
     assert actions[-2:] == ["status", "reopen"]
 
