@@ -1,6 +1,8 @@
-// The one IndexedDB database of the field app (Dexie), its versioned stores, and the named
-// reads the screens use. Writes live in edits.js (local edits with their outbox entries),
-// sync/outbox.js and sync/pull.js; nothing else touches IndexedDB.
+// The one IndexedDB database of the field app (Dexie): its versioned stores, and every read
+// and write of them. Owns the schema (stores, keys, indexes), the named reads the screens
+// render from (each works as a liveQuery), the item reads and writes edits.js and sync/ build
+// on, and the transaction that keeps a change, its outbox entry and the meta together.
+// Nothing outside this module touches a Dexie table.
 
 import Dexie from 'dexie';
 
@@ -32,6 +34,17 @@ export function openDb(name = DB_NAME, options = {}) {
 
 export const answerKey = (visitId, templateVersionId, questionId) =>
   `${visitId}:${templateVersionId}:${questionId}`;
+
+/** The item an outbox entry changes (an answer with its note, a finding, a photo, …). */
+export const itemKey = (entry) => (entry.entity === 'answer'
+  ? `answer:${answerKey(entry.visit_id, entry.template_version, entry.entity_id)}`
+  : `${entry.entity}:${entry.entity_id}`);
+
+/**
+ * The one unsynced count of the app: items with changes saved on the tablet and not yet
+ * sent (a photo's bytes travel with its link, a signature's image with the signature).
+ */
+export const countItems = (entries) => new Set(entries.map(itemKey)).size;
 
 /** One meta value (or `fallback`). */
 export async function getMeta(db, key, fallback = undefined) {
@@ -69,16 +82,94 @@ export function startSession(db, session) {
   });
 }
 
-/** The item an outbox entry changes (an answer with its note, a finding, a photo, …). */
-export const itemKey = (entry) => (entry.entity === 'answer'
-  ? `answer:${answerKey(entry.visit_id, entry.template_version, entry.entity_id)}`
-  : `${entry.entity}:${entry.entity_id}`);
+/** The store of each kind of item, by the sync feed's entity names ('photo': a photo's bytes). */
+const STORES = {
+  visit: 'visits',
+  template_version: 'templates',
+  answer: 'answers',
+  finding: 'findings',
+  photo_link: 'photoLinks',
+  photo: 'photos',
+  signature: 'signatures',
+  conflict: 'conflicts',
+};
+
+/** Every kind of item the tablet keeps (the scope of a pull page). */
+export const ITEM_KINDS = Object.keys(STORES);
+
+function storeOf(db, kind) {
+  if (!(kind in STORES)) throw new Error(`no store for ${kind}`);
+  return db.table(STORES[kind]);
+}
 
 /**
- * The one unsynced count of the app: items with changes saved on the tablet and not yet
- * sent (a photo's bytes travel with its link, a signature's image with the signature).
+ * Run `work` in one read-write transaction over the stores of `kinds`, the outbox and meta:
+ * what it writes commits together or not at all (a change with its outbox entry and the next
+ * device_seq; a pull page with its cursor). Item functions called inside join it.
  */
-export const countItems = (entries) => new Set(entries.map(itemKey)).size;
+export function writeTogether(db, kinds, work) {
+  return db.transaction('rw', [...kinds.map((kind) => storeOf(db, kind)), db.outbox, db.meta], work);
+}
+
+/** One stored item of `kind` by its local key (an answer's key is answerKey(...)). */
+export const getItem = (db, kind, key) => storeOf(db, kind).get(key);
+
+/** Store a new item (its key must be new). */
+export const addItem = (db, kind, row) => storeOf(db, kind).add(row);
+
+/** Store an item, replacing the one with its key. */
+export const putItem = (db, kind, row) => storeOf(db, kind).put(row);
+
+/** Change some fields of a stored item (nothing happens when there is none). */
+export const updateItem = (db, kind, key, changes) => storeOf(db, kind).update(key, changes);
+
+/** Forget one item of `kind`. */
+export const deleteItem = (db, kind, key) => storeOf(db, kind).delete(key);
+
+/** Forget items of `kind` by their keys. */
+export const deleteItems = (db, kind, keys) => storeOf(db, kind).bulkDelete(keys);
+
+/** The local answers the server knows by its row id `serverId`. */
+export const answersWithServerId = (db, serverId) =>
+  db.answers.where('serverId').equals(serverId).toArray();
+
+/** The photo links on a finding, deleted ones included. */
+export const linksOfFinding = (db, findingId) =>
+  db.photoLinks.where('finding_id').equals(findingId).toArray();
+
+/** The photo records in `state` (pending, uploaded, refused or remote). */
+export const photosIn = (db, state) => db.photos.where('state').equals(state).toArray();
+
+/** Store a photo record unless its bytes (by SHA-256) are already known: never replaces one. */
+export async function keepPhoto(db, photo) {
+  if (!(await db.photos.get(photo.sha256))) await db.photos.put(photo);
+}
+
+/** The outbox in device_seq order: all of it, or its first `limit` entries. */
+export function outboxEntries(db, limit = Infinity) {
+  const ordered = db.outbox.orderBy('seq');
+  return (limit === Infinity ? ordered : ordered.limit(limit)).toArray();
+}
+
+/** Append an entry and count device_seq on past it (inside the caller's writeTogether). */
+export function appendToOutbox(db, entry) {
+  return Promise.all([setMeta(db, 'nextSeq', entry.seq + 1), db.outbox.add(entry)]);
+}
+
+/** Delete the entries the server has acknowledged: every seq up to `ackedSeq`. */
+export const dropOutboxThrough = (db, ackedSeq) =>
+  db.outbox.where('seq').belowOrEqual(ackedSeq).delete();
+
+/** Replace the whole outbox by `entries` (renumbered; inside the caller's writeTogether). */
+export async function replaceOutbox(db, entries) {
+  await db.outbox.clear();
+  await db.outbox.bulkAdd(entries);
+}
+
+/** The items (itemKey) with changes saved on the tablet and not yet sent. */
+export async function unsentItems(db) {
+  return new Set((await db.outbox.toArray()).map(itemKey));
+}
 
 /** Everything the app shell shows on every screen: who, and how much is unsynced. */
 export async function shellState(db) {

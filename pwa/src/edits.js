@@ -1,9 +1,13 @@
 // Local edits: every change the inspector makes is written to IndexedDB together with its
 // outbox entry in ONE transaction, at once (nothing waits for a save button or the network).
 // Owns how a local record remembers, per field, this device's last mutation (`_m`, the
-// prev_id of the next edit) and the server version it is based on (`version`).
+// prev_id of the next edit) and the server version it is based on (`version`). Reads and
+// writes IndexedDB only through db.js.
 
-import { answerKey } from './db.js';
+import {
+  addItem, answerKey, deleteItem, getItem, keepPhoto, linksOfFinding, putItem, updateItem,
+  writeTogether,
+} from './db.js';
 import { enqueue, nextSeq, outboxEntry, writeOutboxEntry } from './sync/outbox.js';
 
 /** Agencies whose items are agency-only unless the inspector says otherwise (as the server). */
@@ -15,17 +19,21 @@ const FINDING_FIELDS = [
 ];
 
 /** Run `work` in one rw transaction with the outbox; the time to commit is measured. */
-async function inTransaction(db, stores, work) {
+async function inTransaction(db, kinds, work) {
   const start = performance.now();
-  const result = await db.transaction('rw', [...stores.map((name) => db[name]), db.outbox, db.meta], work);
+  const result = await writeTogether(db, kinds, work);
   performance.measure('otto:edit', { start, end: performance.now() });
   return result;
 }
 
+/** Keep a just captured image: its bytes stay on the tablet until the server has them. */
+const keepCaptured = (db, image) =>
+  keepPhoto(db, { ...image, state: 'pending', captured_at: new Date().toISOString() });
+
 async function writeAnswer(db, target, changes) {
   const key = answerKey(target.visitId, target.templateVersionId, target.questionId);
   // The hot path of the app: read both at once, then write all three at once.
-  const [stored, seq] = await Promise.all([db.answers.get(key), nextSeq(db)]);
+  const [stored, seq] = await Promise.all([getItem(db, 'answer', key), nextSeq(db)]);
   const row = stored || {
     key,
     visit_id: target.visitId,
@@ -49,28 +57,26 @@ async function writeAnswer(db, target, changes) {
     prev_id: row._m?.[field],
   });
   const updated = { ...row, ...changes, _m: { ...row._m, [field]: entry.id } };
-  await Promise.all([writeOutboxEntry(db, entry), db.answers.put(updated)]);
+  await Promise.all([writeOutboxEntry(db, entry), putItem(db, 'answer', updated)]);
   return updated;
 }
 
 /** Answer a question (target: {visitId, templateVersionId, agency, questionId}). */
 export function answerQuestion(db, target, value) {
-  return inTransaction(db, ['answers'], () => writeAnswer(db, target, { value }));
+  return inTransaction(db, ['answer'], () => writeAnswer(db, target, { value }));
 }
 
 /** Answer with an image (a signature question): the image is kept like a photo. */
 export function answerWithImage(db, target, image) {
-  return inTransaction(db, ['answers', 'photos'], async () => {
-    if (!(await db.photos.get(image.sha256))) {
-      await db.photos.put({ ...image, state: 'pending', captured_at: new Date().toISOString() });
-    }
+  return inTransaction(db, ['answer', 'photo'], async () => {
+    await keepCaptured(db, image);
     return writeAnswer(db, target, { value: image.sha256 });
   });
 }
 
 /** Set the note of a question. */
 export function setAnswerNote(db, target, note) {
-  return inTransaction(db, ['answers'], () => writeAnswer(db, target, { note }));
+  return inTransaction(db, ['answer'], () => writeAnswer(db, target, { note }));
 }
 
 /**
@@ -97,8 +103,8 @@ export async function createFinding(db, { visitId, agency, fields }) {
     created_at: new Date().toISOString(),
     _m: {},
   };
-  await inTransaction(db, ['findings', 'photoLinks'], async () => {
-    await db.findings.add(finding);
+  await inTransaction(db, ['finding', 'photo_link'], async () => {
+    await addItem(db, 'finding', finding);
     await publishDraft(db, finding);
   });
   return id;
@@ -117,12 +123,12 @@ async function publishDraft(db, finding) {
     draft: false,
     _m: Object.fromEntries(FINDING_FIELDS.map((name) => [name, entry.id])),
   };
-  await db.findings.put(published);
+  await putItem(db, 'finding', published);
   // Photos taken before the description now follow the finding to the server.
-  const links = await db.photoLinks.where('finding_id').equals(finding.id).toArray();
+  const links = await linksOfFinding(db, finding.id);
   for (const link of links.filter((l) => l.draft && !l.deleted)) {
     await enqueueLink(db, link);
-    await db.photoLinks.update(link.id, { draft: false });
+    await updateItem(db, 'photo_link', link.id, { draft: false });
   }
   return published;
 }
@@ -132,13 +138,13 @@ async function publishDraft(db, finding) {
  * this device's previous mutation of that field.
  */
 export function updateFinding(db, id, changes) {
-  return inTransaction(db, ['findings', 'photoLinks'], async () => {
-    const finding = await db.findings.get(id);
+  return inTransaction(db, ['finding', 'photo_link'], async () => {
+    const finding = await getItem(db, 'finding', id);
     if (!finding || finding.deleted) return;
     const changed = Object.keys(changes).filter((name) => finding[name] !== changes[name]);
     let updated = { ...finding, ...changes };
     if (finding.draft) {
-      await db.findings.put(updated);
+      await putItem(db, 'finding', updated);
       await publishDraft(db, updated);
       return;
     }
@@ -155,19 +161,19 @@ export function updateFinding(db, id, changes) {
       marks[name] = entry.id;
     }
     updated = { ...updated, _m: marks };
-    await db.findings.put(updated);
+    await putItem(db, 'finding', updated);
   });
 }
 
 /** Delete one of our findings (a draft simply disappears) and the photo links on it. */
 export function deleteFinding(db, id) {
-  return inTransaction(db, ['findings', 'photoLinks'], async () => {
-    const finding = await db.findings.get(id);
+  return inTransaction(db, ['finding', 'photo_link'], async () => {
+    const finding = await getItem(db, 'finding', id);
     if (!finding || finding.deleted) return;
-    const links = await db.photoLinks.where('finding_id').equals(id).toArray();
+    const links = await linksOfFinding(db, id);
     for (const link of links) await removeLink(db, link);
     if (finding.draft) {
-      await db.findings.delete(id);
+      await deleteItem(db, 'finding', id);
       return;
     }
     const latest = Object.values(finding._m || {}).filter(Boolean);
@@ -179,7 +185,7 @@ export function deleteFinding(db, id) {
       base_version: finding.version,
       prev_id: latest.length ? latest[latest.length - 1] : null,
     });
-    await db.findings.put({ ...finding, deleted: true, _m: { ...finding._m, deleted: entry.id } });
+    await putItem(db, 'finding', { ...finding, deleted: true, _m: { ...finding._m, deleted: entry.id } });
   });
 }
 
@@ -190,11 +196,9 @@ export function deleteFinding(db, id) {
  * or {visitId, agency, templateVersionId, questionId}.
  */
 export function addPhoto(db, target, photo, caption = '') {
-  return inTransaction(db, ['photos', 'photoLinks', 'answers', 'findings'], async () => {
-    if (!(await db.photos.get(photo.sha256))) {
-      await db.photos.put({ ...photo, state: 'pending', captured_at: new Date().toISOString() });
-    }
-    const finding = target.findingId ? await db.findings.get(target.findingId) : null;
+  return inTransaction(db, ['photo', 'photo_link', 'answer', 'finding'], async () => {
+    await keepCaptured(db, photo);
+    const finding = target.findingId ? await getItem(db, 'finding', target.findingId) : null;
     const link = {
       id: crypto.randomUUID(),
       visit_id: target.visitId,
@@ -210,10 +214,10 @@ export function addPhoto(db, target, photo, caption = '') {
       draft: Boolean(finding?.draft),
     };
     if (!link.draft) await enqueueLink(db, link);
-    await db.photoLinks.add(link);
+    await addItem(db, 'photo_link', link);
     if (target.questionId) {
       const key = answerKey(target.visitId, target.templateVersionId, target.questionId);
-      const current = (await db.answers.get(key))?.value;
+      const current = (await getItem(db, 'answer', key))?.value;
       const listed = Array.isArray(current) ? current : [];
       if (!listed.includes(photo.sha256)) {
         await writeAnswer(db, target, { value: [...listed, photo.sha256] });
@@ -232,7 +236,7 @@ function enqueueLink(db, link) {
 
 async function removeLink(db, link) {
   if (link.draft) {
-    await db.photoLinks.update(link.id, { deleted: true });
+    await updateItem(db, 'photo_link', link.id, { deleted: true });
     return;
   }
   await enqueue(db, {
@@ -242,18 +246,18 @@ async function removeLink(db, link) {
     fields: { deleted: true },
     base_version: link.version,
   });
-  await db.photoLinks.update(link.id, { deleted: true });
+  await updateItem(db, 'photo_link', link.id, { deleted: true });
 }
 
 /** Remove a photo from its finding or question (for a question, from the answer too). */
 export function removePhoto(db, linkId, target = null) {
-  return inTransaction(db, ['photoLinks', 'answers'], async () => {
-    const link = await db.photoLinks.get(linkId);
+  return inTransaction(db, ['photo_link', 'answer'], async () => {
+    const link = await getItem(db, 'photo_link', linkId);
     if (!link || link.deleted) return;
     await removeLink(db, link);
     if (target?.questionId) {
       const key = answerKey(target.visitId, target.templateVersionId, target.questionId);
-      const current = (await db.answers.get(key))?.value;
+      const current = (await getItem(db, 'answer', key))?.value;
       if (Array.isArray(current)) {
         await writeAnswer(db, target, { value: current.filter((sha) => sha !== link.photo_sha256) });
       }
@@ -263,10 +267,8 @@ export function removePhoto(db, linkId, target = null) {
 
 /** The business representative signs: the image is kept like a photo, the signature queued. */
 export function addSignature(db, { visitId, agency, signerName, signerRole, image }) {
-  return inTransaction(db, ['photos', 'signatures'], async () => {
-    if (!(await db.photos.get(image.sha256))) {
-      await db.photos.put({ ...image, state: 'pending', captured_at: new Date().toISOString() });
-    }
+  return inTransaction(db, ['photo', 'signature'], async () => {
+    await keepCaptured(db, image);
     const signature = {
       id: crypto.randomUUID(),
       visit_id: visitId,
@@ -287,7 +289,7 @@ export function addSignature(db, { visitId, agency, signerName, signerRole, imag
         signed_at: signature.signed_at,
       },
     });
-    await db.signatures.add(signature);
+    await addItem(db, 'signature', signature);
     return signature;
   });
 }
@@ -298,13 +300,13 @@ export function addSignature(db, { visitId, agency, signerName, signerRole, imag
  * with the next pull and among the refused changes on the sync screen.
  */
 export function setVisitStatus(db, visitId, status) {
-  return inTransaction(db, ['visits'], async () => {
-    const visit = await db.visits.get(visitId);
+  return inTransaction(db, ['visit'], async () => {
+    const visit = await getItem(db, 'visit', visitId);
     if (!visit || visit.status === status) return;
     await enqueue(db, {
       entity: 'visit_status', entity_id: visitId, visit_id: visitId, fields: { status },
     });
-    await db.visits.put({ ...visit, status });
+    await putItem(db, 'visit', { ...visit, status });
   });
 }
 
@@ -314,13 +316,13 @@ export function setVisitStatus(db, visitId, status) {
  * outcome arrives with the next pull.
  */
 export function resolveConflict(db, conflict, candidate) {
-  return inTransaction(db, ['conflicts'], async () => {
+  return inTransaction(db, ['conflict'], async () => {
     await enqueue(db, {
       entity: 'conflict_resolution',
       entity_id: String(conflict.id),
       visit_id: conflict.visit_id,
       fields: { candidate },
     });
-    await db.conflicts.put({ ...conflict, status: 'chosen', chosen: candidate });
+    await putItem(db, 'conflict', { ...conflict, status: 'chosen', chosen: candidate });
   });
 }

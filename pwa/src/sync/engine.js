@@ -3,7 +3,7 @@
 // visible, on a timer while visible, and soon after each capture (Safari has no Background
 // Sync); failures retry with capped exponential backoff. Owns the sync state in meta.
 
-import { getMeta, getSession, setMeta, wipe } from '../db.js';
+import { getMeta, getSession, photosIn, setMeta, updateItem, wipe } from '../db.js';
 import { createBackoff } from './backoff.js';
 import { adoptEpoch, pushOutbox } from './outbox.js';
 import { pullChanges } from './pull.js';
@@ -15,27 +15,27 @@ const isRefused = (result) =>
   !result.network && [400, 413, 415, 422].includes(result.status);
 
 async function uploadPhotos(db, api, session) {
-  const pending = await db.photos.where('state').equals('pending').toArray();
+  const pending = await photosIn(db, 'pending');
   for (const photo of pending) {
     const result = await api.uploadPhoto(session, photo.sha256, photo.data, photo.type);
     if (!result.ok && isRefused(result)) {
       // The server will never take these bytes (too large, not an image): say so, move on.
-      await db.photos.update(photo.sha256, { state: 'refused', error: result.error });
+      await updateItem(db, 'photo', photo.sha256, { state: 'refused', error: result.error });
       continue;
     }
     if (!result.ok) return result;
     // Confirmed by the server: the bytes may go, the thumbnail stays.
-    await db.photos.update(photo.sha256, { state: 'uploaded', data: null });
+    await updateItem(db, 'photo', photo.sha256, { state: 'uploaded', data: null });
   }
   return { ok: true };
 }
 
 async function fetchThumbs(db, api, session) {
-  const remote = await db.photos.where('state').equals('remote').toArray();
+  const remote = await photosIn(db, 'remote');
   for (const photo of remote.filter((p) => !p.thumb)) {
     const result = await api.photoThumb(session, photo.sha256);
     if (!result.ok) return result;
-    await db.photos.update(photo.sha256, { thumb: result.data, type: result.type });
+    await updateItem(db, 'photo', photo.sha256, { thumb: result.data, type: result.type });
   }
   return { ok: true };
 }

@@ -1,11 +1,18 @@
 // The outbox: this device's operation log (DESIGN.md "Sync protocol", push).
 // Owns device_seq numbering, the mutation shape, sending in order, and acknowledgement:
 // an entry is written in the same transaction as the local change it describes (see
-// edits.js), and deleted only once the server's acked_seq covers it.
+// edits.js), and deleted only once the server's acked_seq covers it. Reads and writes
+// IndexedDB only through db.js.
 
-import { answerKey, getMeta, getSession, setMeta } from '../db.js';
+import {
+  answerKey, appendToOutbox, dropOutboxThrough, getItem, getMeta, getSession, outboxEntries,
+  replaceOutbox, setMeta, updateItem, writeTogether,
+} from '../db.js';
 
 const BATCH_SIZE = 100;
+
+/** The items whose records carry the server version their edits are based on. */
+const VERSIONED = ['answer', 'finding', 'photo_link'];
 
 /** Now as ISO 8601 with the device's UTC offset (client clocks are for display only). */
 export function localIsoTime(date = new Date()) {
@@ -24,8 +31,8 @@ export function localIsoTime(date = new Date()) {
  * `change`: {entity, entity_id, visit_id, fields, base_version, prev_id, template_version}.
  */
 export async function enqueue(db, change) {
-  const entry = outboxEntry(await getMeta(db, 'nextSeq', 1), change);
-  await Promise.all([setMeta(db, 'nextSeq', entry.seq + 1), db.outbox.add(entry)]);
+  const entry = outboxEntry(await nextSeq(db), change);
+  await appendToOutbox(db, entry);
   return entry;
 }
 
@@ -52,7 +59,7 @@ export function outboxEntry(seq, change) {
 
 /** Store an entry made with outboxEntry(await nextSeq(db), …), in the same transaction. */
 export function writeOutboxEntry(db, entry) {
-  return Promise.all([setMeta(db, 'nextSeq', entry.seq + 1), db.outbox.add(entry)]);
+  return appendToOutbox(db, entry);
 }
 
 /** The mutation as the push API wants it. */
@@ -77,44 +84,41 @@ export function toMutation(entry) {
  */
 export async function acknowledge(db, entries, { results, acked_seq: ackedSeq }) {
   const bySeq = new Map(entries.map((entry) => [entry.seq, entry]));
-  await db.transaction('rw', [db.outbox, db.meta, db.answers, db.findings, db.photoLinks],
-    async () => {
-      const rejections = await getMeta(db, 'rejections', []);
-      for (const result of results) {
-        const entry = bySeq.get(result.device_seq);
-        if (!entry || result.device_seq > ackedSeq) continue;
-        const outcome = result.status === 'duplicate' && result.original ? result.original : result;
-        if (outcome.status === 'rejected') {
-          // Kept until the inspector fixes or discards it: a refusal never just disappears.
-          rejections.unshift({
-            id: entry.id,
-            entity: entry.entity,
-            entity_id: entry.entity_id,
-            visit_id: entry.visit_id,
-            template_version: entry.template_version,
-            fields: entry.fields,
-            code: outcome.code || 'rejected',
-            message: outcome.message || '',
-            at: new Date().toISOString(),
-          });
-        }
-        if (Number.isInteger(outcome.version)) await noteServerVersion(db, entry, outcome.version);
+  await writeTogether(db, VERSIONED, async () => {
+    const rejections = await getMeta(db, 'rejections', []);
+    for (const result of results) {
+      const entry = bySeq.get(result.device_seq);
+      if (!entry || result.device_seq > ackedSeq) continue;
+      const outcome = result.status === 'duplicate' && result.original ? result.original : result;
+      if (outcome.status === 'rejected') {
+        // Kept until the inspector fixes or discards it: a refusal never just disappears.
+        rejections.unshift({
+          id: entry.id,
+          entity: entry.entity,
+          entity_id: entry.entity_id,
+          visit_id: entry.visit_id,
+          template_version: entry.template_version,
+          fields: entry.fields,
+          code: outcome.code || 'rejected',
+          message: outcome.message || '',
+          at: new Date().toISOString(),
+        });
       }
-      await setMeta(db, 'rejections', rejections);
-      await db.outbox.where('seq').belowOrEqual(ackedSeq).delete();
-    });
+      if (Number.isInteger(outcome.version)) await noteServerVersion(db, entry, outcome.version);
+    }
+    await setMeta(db, 'rejections', rejections);
+    await dropOutboxThrough(db, ackedSeq);
+  });
 }
 
 /** The server version an applied mutation produced becomes the base of later edits. */
 async function noteServerVersion(db, entry, version) {
-  const table = { finding: db.findings, photo_link: db.photoLinks }[entry.entity];
+  if (!VERSIONED.includes(entry.entity)) return;
   const key = entry.entity === 'answer'
     ? answerKey(entry.visit_id, entry.template_version, entry.entity_id)
     : entry.entity_id;
-  const store = entry.entity === 'answer' ? db.answers : table;
-  if (!store) return;
-  const row = await store.get(key);
-  if (row && version > (row.version || 0)) await store.update(key, { version });
+  const row = await getItem(db, entry.entity, key);
+  if (row && version > (row.version || 0)) await updateItem(db, entry.entity, key, { version });
 }
 
 /**
@@ -123,11 +127,10 @@ async function noteServerVersion(db, entry, version) {
  * Those numbers were never recorded by this server, so nothing is applied twice.
  */
 export async function renumberFrom(db, expectedSeq) {
-  return db.transaction('rw', [db.outbox, db.meta], async () => {
-    const entries = await db.outbox.orderBy('seq').toArray();
+  return writeTogether(db, [], async () => {
+    const entries = await outboxEntries(db);
     if (!entries.length || entries[0].seq <= expectedSeq) return false;
-    await db.outbox.clear();
-    await db.outbox.bulkAdd(entries.map((entry, i) => ({ ...entry, seq: expectedSeq + i })));
+    await replaceOutbox(db, entries.map((entry, i) => ({ ...entry, seq: expectedSeq + i })));
     await setMeta(db, 'nextSeq', expectedSeq + entries.length);
     return true;
   });
@@ -143,7 +146,7 @@ export async function pushOutbox(db, api, { batchSize = BATCH_SIZE } = {}) {
   for (let attempts = 0; attempts < 1000; attempts += 1) {
     const session = await getSession(db);
     if (!session) return { ok: false, error: { code: 'signed_out' } };
-    const entries = await db.outbox.orderBy('seq').limit(batchSize).toArray();
+    const entries = await outboxEntries(db, batchSize);
     if (!entries.length) return { ok: true, pushed };
     const result = await api.push(session, entries.map(toMutation));
     if (!result.ok) {
@@ -167,7 +170,7 @@ export async function pushOutbox(db, api, { batchSize = BATCH_SIZE } = {}) {
 
 /** The server was restored from a backup: take its epoch and pull again from 0. */
 export async function adoptEpoch(db, epoch) {
-  await db.transaction('rw', db.meta, async () => {
+  await writeTogether(db, [], async () => {
     const session = await getSession(db);
     if (session && session.epoch !== epoch) {
       await setMeta(db, 'session', { ...session, epoch });

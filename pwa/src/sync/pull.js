@@ -2,26 +2,20 @@
 // new/updated/deleted together with the new cursor, in ONE transaction, so a page is never
 // half-applied and re-applying a page whose cursor was not saved is harmless.
 // A local record with unsent outbox entries keeps its local values (the push that follows
-// carries them); it only learns the server's version.
+// carries them); it only learns the server's version. Reads and writes IndexedDB only
+// through db.js.
 
-import { answerKey, getMeta, getSession, setMeta } from '../db.js';
+import {
+  answerKey, answersWithServerId, deleteItem, deleteItems, getItem, getMeta, getSession,
+  ITEM_KINDS, keepPhoto, putItem, setMeta, unsentItems, writeTogether,
+} from '../db.js';
 
 const PAGE_SIZE = 500;
 
-function pendingKey(entry) {
-  return entry.entity === 'answer'
-    ? `answer:${answerKey(entry.visit_id, entry.template_version, entry.entity_id)}`
-    : `${entry.entity}:${entry.entity_id}`;
-}
-
 /** Apply one pull page and save its cursor, atomically. */
 export async function applyPage(db, page) {
-  const stores = [
-    db.visits, db.templates, db.answers, db.findings, db.photoLinks, db.photos,
-    db.signatures, db.conflicts, db.meta, db.outbox,
-  ];
-  await db.transaction('rw', stores, async () => {
-    const pending = new Set((await db.outbox.toArray()).map(pendingKey));
+  await writeTogether(db, ITEM_KINDS, async () => {
+    const pending = await unsentItems(db);
     for (const change of page.changes) {
       await applyChange(db, change, pending);
     }
@@ -34,25 +28,24 @@ async function applyChange(db, change, pending) {
   const gone = change.deleted || data?.deleted === true;
   switch (entity) {
     case 'visit':
-      return gone ? db.visits.delete(id) : db.visits.put({ ...data, business_id: data.business?.id });
+      return gone ? deleteItem(db, 'visit', id)
+        : putItem(db, 'visit', { ...data, business_id: data.business?.id });
     case 'template_version':
-      return gone ? db.templates.delete(Number(id)) : db.templates.put(data);
+      return gone ? deleteItem(db, 'template_version', Number(id)) : putItem(db, 'template_version', data);
     case 'answer':
       return applyAnswer(db, change, pending);
     case 'finding':
-      return applyOwnable(db, db.findings, change, pending.has(`finding:${id}`));
+      return applyOwnable(db, change, pending.has(`finding:${id}`));
     case 'photo_link':
-      if (!gone && !(await db.photos.get(data.photo_sha256))) {
-        await db.photos.put({ sha256: data.photo_sha256, state: 'remote' });
-      }
-      return applyOwnable(db, db.photoLinks, change, pending.has(`photo_link:${id}`));
+      if (!gone) await keepPhoto(db, { sha256: data.photo_sha256, state: 'remote' });
+      return applyOwnable(db, change, pending.has(`photo_link:${id}`));
     case 'signature':
-      return gone ? db.signatures.delete(id) : db.signatures.put(data);
+      return gone ? deleteItem(db, 'signature', id) : putItem(db, 'signature', data);
     case 'conflict':
-      if (gone) return db.conflicts.delete(Number(id));
+      if (gone) return deleteItem(db, 'conflict', Number(id));
       // Our choice is still on its way: keep showing it as chosen.
       if (data.status === 'open' && pending.has(`conflict_resolution:${id}`)) return undefined;
-      return db.conflicts.put(data);
+      return putItem(db, 'conflict', data);
     default:
       return undefined; // an entity this version of the app does not know yet
   }
@@ -61,27 +54,28 @@ async function applyChange(db, change, pending) {
 async function applyAnswer(db, change, pending) {
   const { id, data } = change;
   if (change.deleted) {
-    const rows = await db.answers.where('serverId').equals(Number(id)).toArray();
+    const rows = await answersWithServerId(db, Number(id));
     const dropped = rows.filter((row) => !pending.has(`answer:${row.key}`));
-    return db.answers.bulkDelete(dropped.map((row) => row.key));
+    return deleteItems(db, 'answer', dropped.map((row) => row.key));
   }
   const key = answerKey(data.visit_id, data.template_version_id, data.question_id);
-  const local = await db.answers.get(key);
+  const local = await getItem(db, 'answer', key);
   if (local && pending.has(`answer:${key}`)) {
-    return db.answers.put({ ...local, serverId: data.id, version: data.version });
+    return putItem(db, 'answer', { ...local, serverId: data.id, version: data.version });
   }
-  return db.answers.put({ ...data, key, serverId: data.id, _m: local?._m || {} });
+  return putItem(db, 'answer', { ...data, key, serverId: data.id, _m: local?._m || {} });
 }
 
-async function applyOwnable(db, table, change, isPending) {
-  const { id, data } = change;
-  const local = await table.get(id);
+/** A finding or photo link: ours with unsent changes keeps its values and learns the version. */
+async function applyOwnable(db, change, isPending) {
+  const { entity, id, data } = change;
+  const local = await getItem(db, entity, id);
   if (isPending && local) {
-    if (data) await table.put({ ...local, version: data.version });
+    if (data) await putItem(db, entity, { ...local, version: data.version });
     return undefined;
   }
-  if (change.deleted || data.deleted) return table.delete(id);
-  return table.put({ ...data, _m: local?._m || {} });
+  if (change.deleted || data.deleted) return deleteItem(db, entity, id);
+  return putItem(db, entity, { ...data, _m: local?._m || {} });
 }
 
 /**
