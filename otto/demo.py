@@ -35,6 +35,8 @@ DEMO_USERS = [
     ("livsmedel", "Leila Haddad", Role.INSPECTOR, "livsmedel"),
     ("polis", "Peter Sjöström", Role.INSPECTOR, "polis"),
     ("skatt", "Sofia Ekström", Role.INSPECTOR, "skatt"),
+    ("arbetsmiljo", "Anna Järvinen", Role.INSPECTOR, "arbetsmiljo"),
+    ("migration", "Mikael Gashi", Role.INSPECTOR, "migration"),
 ]
 
 DEMO_BUSINESSES = [
@@ -205,6 +207,8 @@ def _case_number(agency: str, day: dt.date, number: int) -> str:
         "brand": f"SBFF {year}-{number + 120:06d}",
         "polis": f"5000-K{40000 + number * 37}-{year % 100:02d}",
         "skatt": f"131 {480000 + number * 13}-{year % 100:02d}/1113",
+        "arbetsmiljo": f"{year}/{31000 + number * 41:06d}",
+        "migration": f"{year}-{7000 + number * 29}",
     }.get(agency, f"{agency.upper()} {year}-{number:04d}")
 
 
@@ -361,6 +365,115 @@ DEMO_HISTORY = [
         ],
         ("Linh Nguyen", "Ägare"),
     ),
+    (
+        "Bilservice Tullinge",
+        35,
+        ("arbetsmiljo", "migration", "skatt"),
+        "closed",
+        {
+            "arbetsmiljo": {
+                "bransch": "bilverkstad",
+                "antal-arbetstagare": 4,
+                "fordonslyft-finns": "yes",
+                "fordonslyft-besiktigad": "no",
+                "beslut-pa-plats": ["forbud"],
+                "arbetsmiljo-foto": ["Billyft utan giltig besiktningsskylt"],
+            },
+            "migration": {
+                "verksamma-antal": 4,
+                "tredjelandsmedborgare": 2,
+                "id-kontrollerade": 4,
+                "handlingar": ["ut-kort"],
+                "ratt-att-arbeta": "no",
+                "utan-ratt-antal": 1,
+                "kontroll-fore-anstallning": "no",
+                "kopia-sparad": "no",
+                "skatteverket-underrattat": "yes",
+                "atgarder": ["anmalan-arbetsgivare", "sarskild-avgift"],
+                "migration-foto": ["Uppvisat UT-kort"],
+            },
+            "skatt": {
+                "bransch": "fordonsservice",
+                "vilka-verksamma": "slakt",
+                "pl-fors": "no",
+                "pl-foto": ["Ingen personalliggare vid kassan"],
+            },
+        },
+        [
+            DemoFinding(
+                "arbetsmiljo",
+                "fordonslyft-besiktigad",
+                "critical",
+                "Billyften saknade giltig besiktning. Användningsförbud på plats.",
+                "AFS 2023:11",
+                due_in=14,
+                photo="Billyft med utgången besiktningsskylt",
+            ),
+            DemoFinding(
+                "migration",
+                "ratt-att-arbeta",
+                "critical",
+                "En person arbetade utan arbetstillstånd.",
+                "UtlL 20 kap. 5 §",
+            ),
+            DemoFinding(
+                "migration",
+                "kopia-sparad",
+                "major",
+                "Arbetsgivaren hade inte sparat kopior av uppehållstillstånden.",
+                "UtlF 6 kap. 13 a §",
+                due_in=30,
+            ),
+            DemoFinding(
+                "skatt",
+                "pl-fors",
+                "major",
+                "Personalliggare fördes inte. Ägarens bror arbetade i verkstaden.",
+                "SFL 39 kap. 11 §",
+            ),
+        ],
+        ("Dragan Ilić", "Ägare"),
+    ),
+    (
+        "Grillhuset Storvreten",
+        21,
+        ("arbetsmiljo", "migration", "livsmedel"),
+        "completed",
+        {
+            "arbetsmiljo": {"bransch": "restaurang", "antal-arbetstagare": 5, "maskinskydd": "no"},
+            "migration": {
+                "verksamma-antal": 5,
+                "tredjelandsmedborgare": 1,
+                "handlingar": ["ut-kort"],
+                "ratt-att-arbeta": "yes",
+                "kontroll-fore-anstallning": "yes",
+                "kopia-sparad": "yes",
+                "skatteverket-underrattat": "yes",
+                "tillstand-arbetsgivare-yrke": "yes",
+                "villkor-uppfylls": "yes",
+            },
+            "livsmedel": {"kontaminering": "no", "hygien-foto": ["Rå kyckling ovanför sallad"]},
+        },
+        [
+            DemoFinding(
+                "arbetsmiljo",
+                "maskinskydd",
+                "critical",
+                "Degblandaren saknade skydd och nödstopp. Användningsförbud på plats.",
+                "AFS 2023:11",
+                due_in=7,
+            ),
+            DemoFinding(
+                "livsmedel",
+                "kontaminering",
+                "major",
+                "Rå kyckling förvarades ovanför färdig sallad i kylen.",
+                "(EG) 852/2004 bilaga II kap. IX p. 3",
+                due_in=14,
+            ),
+        ],
+        ("Mehmet Kaya", "Köksansvarig"),
+    ),
     ("Fittja Biltvätt & Rekond", 17, ("miljo", "brand"), "closed", {}, [], None),
     (
         "Alby Livs & Kiosk",
@@ -480,8 +593,9 @@ def _seed_history(users: dict, by_name: dict, version_by_agency: dict, today: dt
         for assignment in visit.assignments:
             actor = tablets[assignment.user.username]
             overrides = given.get(assignment.agency_code, {})
+            photo_ids = _photo_questions(assignment.template_version)
             for question_id, value in _answers(assignment.template_version, overrides).items():
-                if isinstance(value, list):  # a photo question: generated photos
+                if question_id in photo_ids:  # captions of generated photos
                     value = [
                         upload(actor, demo_photo(caption, number * 10 + n))
                         for n, caption in enumerate(value)
@@ -546,6 +660,12 @@ def _answers(version, overrides: dict) -> dict:
             flagged = when.get("value") if when.get("q") == question["id"] else "yes"
             answers[question["id"]] = "no" if flagged == "yes" else "yes"
     return answers | overrides
+
+
+def _photo_questions(version) -> set[str]:
+    return {
+        q["id"] for s in version.body["sections"] for q in s["questions"] if q["type"] == "photo"
+    }
 
 
 def _answer(actor: Actor, visit_id: str, version_id: int, question_id, value, clock) -> None:

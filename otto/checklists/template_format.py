@@ -134,6 +134,8 @@ class QuestionSchema(_StrictSchema):
     help = _text()
     required = _boolean()
     legal_ref = _text()
+    # Where the rule comes from (statute, agency guidance, URL), for a domain expert to check.
+    source = _text()
     show_if = Condition()
     deviation = fields.Nested(DeviationSchema)
 
@@ -197,6 +199,7 @@ class Question(fields.Field):
 class SectionSchema(_StrictSchema):
     id = fields.String(required=True, validate=_SLUG)
     title = _text(required=True)
+    source = _text()
     questions = fields.List(
         Question(),
         required=True,

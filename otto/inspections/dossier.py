@@ -19,6 +19,8 @@ from otto.accounts.models import User
 from otto.audit import AuditEvent
 from otto.checklists import services as checklists
 from otto.checklists.checker import QuestionOutcome, checklist_outcomes
+from otto.checklists.logic import is_missing
+from otto.checklists.models import VersionStatus
 from otto.extensions import db
 from otto.inspections import answers, findings, photos, signatures
 from otto.inspections.models import Answer, Finding, Signature, Visit
@@ -39,6 +41,8 @@ class Checklist:
     rows: list[tuple[dict, Answer | None]]  # (question, its answer or None)
     unknown: list[Answer]  # answers to questions the version does not have
     outcomes: dict[str, QuestionOutcome]  # question id → the checker's outcome
+    newer: object = None  # the template's newest published (or retired) later version
+    removed: set[str] = dataclasses.field(default_factory=set)  # answered, gone from `newer`
 
 
 @dataclasses.dataclass
@@ -106,7 +110,9 @@ def _checklists(
     visit: Visit, visible_answers: list[Answer], visible_findings: list[Finding]
 ) -> list[Checklist]:
     """The pinned versions of the visit (and any other version answered, e.g. one pinned
-    before the plan changed), each with its questions and the visible answers.
+    before the plan changed), each with its questions and the visible answers. A visit keeps
+    the version it was planned with when a newer one is published; the answered questions
+    that the newer version removed are flagged (`removed`), for the reader to weigh.
 
     An inspector sees the other agencies' checklists only through their joint answers:
     a checklist with no visible answer is still listed, with its questions unanswered.
@@ -125,6 +131,7 @@ def _checklists(
         version = checklists.get_version(version_id)
         questions = checklists.question_index(version)
         given = by_version.get(version_id, {})
+        newer = _newest_later_version(version)
         result.append(
             Checklist(
                 agency=version.template.agency_code,
@@ -136,9 +143,33 @@ def _checklists(
                     {qid: a.value for qid, a in given.items()},
                     linked[version.template.agency_code],
                 ),
+                newer=newer,
+                removed=_removed_in(newer, given) & questions.keys(),
             )
         )
     return sorted(result, key=lambda c: (c.agency, c.version.template.key))
+
+
+def _newest_later_version(version):
+    """The newest version of the same template that came after `version` and was published
+    (retired ones included: they were published once); None when `version` is the newest."""
+    later = [
+        v
+        for v in version.template.versions
+        if v.version > version.version and v.status != VersionStatus.DRAFT
+    ]
+    return later[-1] if later else None
+
+
+def _removed_in(newer, given: dict[str, Answer]) -> set[str]:
+    """The answered questions (a value given) that the newer version no longer has: answers
+    on an older version the visit kept, or a tablet sent after the plan moved on."""
+    if newer is None:
+        return set()
+    kept = checklists.question_index(newer)
+    return {
+        qid for qid, answer in given.items() if qid not in kept and not is_missing(answer.value)
+    }
 
 
 def _group_findings(rows: list[Finding]) -> dict[str, dict[str, list[Finding]]]:

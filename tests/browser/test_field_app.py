@@ -336,7 +336,7 @@ def test_two_agencies_offline_get_the_union_a_conflict_and_keep_their_secrets(
     assert {c["value"] for c in conflict["candidates"]} == {"yes", "no"}
 
     expect(
-        miljo.get_by_role("heading", name="Säljs tobaksvaror eller e-cigaretter?")
+        miljo.get_by_role("heading", name="Säljs tobaksvaror (cigaretter, snus, rulltobak m.m.)?")
     ).to_be_visible()
     card = miljo.locator(".conflict-card")
     expect(card.get_by_text("Ja", exact=True)).to_be_visible()

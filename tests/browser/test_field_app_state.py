@@ -142,7 +142,9 @@ def test_an_owning_agency_inspector_resolves_a_conflict_offline_and_it_reaches_t
     expect(page.get_by_test_id("sync-status")).to_contain_text(re.compile(r"\d+ konflikt"))
     expect(page.get_by_test_id("sync-status")).to_have_class(re.compile("has-trouble"))
     card = page.locator(".conflict-card", has_text="Salong Fönix")
-    expect(card.get_by_role("heading")).to_have_text("Säljs tobaksvaror eller e-cigaretter?")
+    expect(card.get_by_role("heading")).to_have_text(
+        "Säljs tobaksvaror (cigaretter, snus, rulltobak m.m.)?"
+    )
     expect(card.locator("li", has_text="Ja")).to_contain_text("den här plattan")
     expect(card.locator("li", has_text="Nej")).to_contain_text("en annan enhet")
     expect(card).to_contain_text("Miljö")
