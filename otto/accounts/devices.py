@@ -11,11 +11,10 @@ import secrets
 from sqlalchemy import select
 
 from otto import audit
-from otto.accounts.models import User
+from otto.accounts.models import Device, User
 from otto.auth import Actor
 from otto.errors import Conflict, Forbidden, NotFound, Unauthorized
 from otto.extensions import db
-from otto.sync.models import Device
 from otto.timeutil import utcnow
 
 # The name of the "device" whose token is the secret of a user's calendar feed URL
