@@ -42,6 +42,7 @@ lint: $(STAMPS)/venv
 	$(BIN)/ruff check otto tests bench
 	$(BIN)/ruff format --check otto tests bench
 	$(BIN)/bandit --quiet --configfile pyproject.toml --recursive otto
+	$(BIN)/lint-imports
 
 test: $(STAMPS)/venv $(STAMPS)/system-test pwa lint
 	cd pwa && npm test

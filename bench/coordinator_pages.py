@@ -22,6 +22,7 @@ from sqlalchemy import insert  # noqa: E402
 from bench.common import bench_app, insert_businesses  # noqa: E402
 from otto.accounts.services import create_user, ensure_agencies  # noqa: E402
 from otto.auth import Actor  # noqa: E402
+from otto.changes.merge import Write  # noqa: E402
 from otto.checklists.library import install_library  # noqa: E402
 from otto.checklists.services import plannable_versions  # noqa: E402
 from otto.extensions import db  # noqa: E402
@@ -29,7 +30,6 @@ from otto.inspections.answers import set_answer  # noqa: E402
 from otto.inspections.findings import create_finding  # noqa: E402
 from otto.inspections.models import Finding, Visit  # noqa: E402
 from otto.inspections.visits import plan_visit  # noqa: E402
-from otto.sync.merge import Write  # noqa: E402
 from otto.timeutil import utcnow  # noqa: E402
 
 BUSINESSES, VISITS, FINDINGS, RUNS, GOAL_MS = 10_000, 5_000, 50_000, 20, 150

@@ -25,13 +25,13 @@ from PIL import Image, ImageFilter  # noqa: E402
 from bench.common import bench_app  # noqa: E402
 from otto.accounts.services import create_user, ensure_agencies  # noqa: E402
 from otto.auth import Actor  # noqa: E402
+from otto.changes.merge import Write  # noqa: E402
 from otto.checklists.services import install_template  # noqa: E402
 from otto.extensions import db  # noqa: E402
 from otto.inspections import answers, findings, photos, visits  # noqa: E402
 from otto.inspections.businesses import create_business  # noqa: E402
 from otto.inspections.photo_storage import storage_from_config  # noqa: E402
 from otto.reports import services as reports  # noqa: E402
-from otto.sync.merge import Write  # noqa: E402
 from otto.timeutil import utcnow  # noqa: E402
 
 QUESTIONS, FINDINGS, PHOTOS = 300, 25, 60

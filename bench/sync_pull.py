@@ -17,14 +17,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import bench_app, integer_checklist, team  # noqa: E402
+from otto.accounts import devices  # noqa: E402
 from otto.auth import Actor  # noqa: E402
+from otto.changes.merge import Write  # noqa: E402
 from otto.checklists.library import install_library  # noqa: E402
 from otto.extensions import db  # noqa: E402
 from otto.inspections.answers import set_answer  # noqa: E402
 from otto.inspections.findings import create_finding  # noqa: E402
 from otto.inspections.visits import plan_visit  # noqa: E402
-from otto.sync import devices  # noqa: E402
-from otto.sync.merge import Write  # noqa: E402
 from otto.timeutil import utcnow  # noqa: E402
 
 VISITS, ANSWERS, FINDINGS, RUNS = 20, 30, 5, 20

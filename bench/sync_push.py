@@ -27,15 +27,16 @@ from sqlalchemy import delete, event, func, insert, select  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from bench.common import bench_app, integer_checklist, team  # noqa: E402
+from otto.accounts import devices  # noqa: E402
 from otto.audit import AuditEvent  # noqa: E402
 from otto.auth import Actor  # noqa: E402
+from otto.changes.feed import current_epoch  # noqa: E402
+from otto.changes.models import Change  # noqa: E402
 from otto.config import database_url  # noqa: E402
 from otto.extensions import db  # noqa: E402
 from otto.inspections.models import Answer  # noqa: E402
 from otto.inspections.visits import plan_visit  # noqa: E402
-from otto.sync import devices  # noqa: E402
-from otto.sync.feed import current_epoch  # noqa: E402
-from otto.sync.models import Change, SyncMutation  # noqa: E402
+from otto.sync.models import SyncMutation  # noqa: E402
 from otto.timeutil import utcnow  # noqa: E402
 
 DEVICES, VISITS, QUESTIONS, BATCH = int(sys.argv[1]) if len(sys.argv) > 1 else 20, 50, 10, 100

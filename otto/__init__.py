@@ -7,9 +7,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from otto import errors, logs, security
 from otto.api import api
+from otto.changes import feed
 from otto.config import INSTANCE_DIR, load_config
 from otto.extensions import configure_sqlite, csrf, db, login_manager, migrate
-from otto.sync import feed
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -66,24 +66,27 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    """The JSON API blueprints of the domain packages and sync, then the pages (otto.web)."""
     from otto.accounts import routes as accounts
-    from otto.analysis import pages as analysis_pages
     from otto.analysis import routes as analysis
-    from otto.checklists import pages as checklist_pages
     from otto.checklists import routes as checklists
     from otto.health import health
     from otto.inspections import photo_routes as photos
     from otto.inspections import routes as inspections
     from otto.reports import routes as reports
     from otto.sync import routes as sync
+    from otto.web import accounts as account_pages
     from otto.web import agencies as agency_pages
+    from otto.web import analysis as analysis_pages
     from otto.web import businesses as business_pages
     from otto.web import calendar as calendar_pages
+    from otto.web import checklists as checklist_pages
     from otto.web import dossier as dossier_pages
     from otto.web import followups as follow_up_pages
     from otto.web import mail_log as mail_log_pages
     from otto.web import people as people_pages
     from otto.web import planning as planning_pages
+    from otto.web import reports as report_pages
     from otto.web import routes as web
     from otto.web.field_app import field_app
 
@@ -100,7 +103,7 @@ def _register_blueprints(app: Flask) -> None:
         api.register_blueprint(blueprint)
         csrf.exempt(blueprint)  # the API authenticates with bearer tokens, not cookies
     app.register_blueprint(health)
-    app.register_blueprint(accounts.pages)
+    app.register_blueprint(account_pages.pages)
     app.register_blueprint(checklist_pages.pages)
     app.register_blueprint(web.pages)
     app.register_blueprint(business_pages.pages)
@@ -112,7 +115,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(mail_log_pages.pages)
     app.register_blueprint(field_app)
     app.register_blueprint(follow_up_pages.pages)
-    app.register_blueprint(reports.pages)
+    app.register_blueprint(report_pages.pages)
     app.register_blueprint(analysis_pages.pages)
 
 

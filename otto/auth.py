@@ -45,7 +45,7 @@ def _check_role(user: User, roles: Iterable[str] | None) -> None:
 
 def api_auth(roles: Iterable[str] | None = None):
     """Decorate an API view: authenticate the device token and inject `actor`."""
-    from otto.sync import devices  # the device registry owns tokens
+    from otto.accounts import devices  # the device registry owns tokens
 
     def decorator(view):
         @functools.wraps(view)

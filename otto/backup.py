@@ -222,7 +222,7 @@ def _put_photos(storage: PhotoStorage, folder: Path, photos: dict) -> None:
 def _new_epoch(engine: Engine) -> None:
     """Devices synced past the backup's state must find out (409 epoch_reset) and push what
     they hold again."""
-    from otto.sync.models import SyncState
+    from otto.changes.models import SyncState
 
     with engine.begin() as connection:
         if inspect(connection).has_table(SyncState.__tablename__):

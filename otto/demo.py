@@ -535,9 +535,9 @@ def _seed_history(users: dict, by_name: dict, version_by_agency: dict, today: dt
     """Plan, carry out and (some) close the DEMO_HISTORY visits through the services: the
     inspectors answer on their tablets during the visit (device time), link photos and
     findings to the questions they are about, and the representative signs."""
+    from otto.accounts.devices import register_device
+    from otto.changes.merge import Write
     from otto.inspections import findings, photos, signatures
-    from otto.sync.devices import register_device
-    from otto.sync.merge import Write
 
     coordinator = Actor(users["samordnare"])
     storage = storage_from_config(current_app.config)
@@ -669,8 +669,8 @@ def _photo_questions(version) -> set[str]:
 
 
 def _answer(actor: Actor, visit_id: str, version_id: int, question_id, value, clock) -> None:
+    from otto.changes.merge import Write
     from otto.inspections import answers
-    from otto.sync.merge import Write
 
     answers.set_answer(
         Write(actor, client_time=clock.tick()),

@@ -1,7 +1,8 @@
 """Imports every model module, so metadata is complete for Alembic and for tests."""
 
-from otto.accounts.models import Agency, LoginFailure, User  # noqa: F401
+from otto.accounts.models import Agency, Device, LoginFailure, User  # noqa: F401
 from otto.audit import AuditEvent  # noqa: F401
+from otto.changes.models import Change, Conflict, SyncState  # noqa: F401
 from otto.checklists.models import Template, TemplateVersion  # noqa: F401
 from otto.inspections.models import (  # noqa: F401
     Answer,
@@ -17,4 +18,4 @@ from otto.inspections.models import (  # noqa: F401
     Visit,
 )
 from otto.reports.models import Report  # noqa: F401
-from otto.sync.models import Change, Conflict, Device, SyncMutation, SyncState  # noqa: F401
+from otto.sync.models import SyncMutation  # noqa: F401

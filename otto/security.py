@@ -23,7 +23,7 @@ own viewer). Cookie flags live in otto.config; CSRF protection (Flask-WTF) cover
 form, while /api/ authenticates with bearer tokens and is exempt.
 
 Secrets: device tokens and calendar-feed URLs are random 256-bit tokens stored only as their
-SHA-256 and found by an indexed lookup of that hash (otto.sync.devices.authenticate_token), so
+SHA-256 and found by an indexed lookup of that hash (otto.accounts.devices.authenticate_token), so
 no secret is ever compared byte by byte in Python and response time says nothing about how
 much of a guess was right. Passwords are checked by werkzeug's check_password_hash, which
 compares in constant time. Should a secret ever have to be compared as it is, use

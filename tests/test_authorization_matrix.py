@@ -24,16 +24,16 @@ import pytest
 from flask import g
 from sqlalchemy import select
 
+from otto.accounts import devices
 from otto.accounts.models import Agency
 from otto.auth import Actor
+from otto.changes.merge import Write
+from otto.changes.models import Conflict
 from otto.extensions import db
 from otto.inspections import answers, calendar_feed, followups, photos
 from otto.inspections.findings import create_finding
 from otto.inspections.photo_storage import storage_from_config
 from otto.reports.models import Report
-from otto.sync import devices
-from otto.sync.merge import Write
-from otto.sync.models import Conflict
 from tests.conftest import PASSWORD
 from tests.inspections.test_photos import photo_bytes, sha
 

@@ -36,7 +36,7 @@ def invoke(app, *args):
 def add_finding_with_photos(app) -> None:
     """As an inspector of the demo visit, through the API: upload three photos, record a
     finding and attach the photos to it."""
-    from otto.sync import devices
+    from otto.accounts import devices
 
     with app.app_context():
         assignment = db.session.scalar(select(Assignment).limit(1))

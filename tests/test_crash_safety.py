@@ -38,17 +38,18 @@ from flask_migrate import upgrade
 from sqlalchemy import event, func, select
 
 from otto import create_app
-from otto.accounts.models import User
+from otto.accounts import devices
+from otto.accounts.models import Device, User
 from otto.accounts.services import create_user, ensure_agencies
 from otto.audit import AuditEvent
 from otto.auth import Actor
+from otto.changes.models import Change, SyncState
 from otto.checklists.services import install_template
 from otto.extensions import Session, db
 from otto.inspections.businesses import create_business
 from otto.inspections.models import Answer
 from otto.inspections.visits import plan_visit
-from otto.sync import devices
-from otto.sync.models import Change, Device, SyncMutation, SyncState
+from otto.sync.models import SyncMutation
 from otto.timeutil import utcnow
 
 ROOT = Path(__file__).resolve().parent.parent

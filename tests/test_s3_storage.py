@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from flask_migrate import upgrade
 
+from otto.accounts import devices
 from otto.extensions import db
 from otto.inspections.photo_storage import S3Storage, storage_from_config
-from otto.sync import devices
 from tests.conftest import make_app
 from tests.inspections.test_photos import photo_bytes, sha
 

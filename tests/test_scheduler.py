@@ -15,6 +15,7 @@ from otto import scheduler as otto_scheduler
 from otto.accounts.services import create_user, ensure_agencies
 from otto.audit import AuditEvent
 from otto.auth import Actor
+from otto.changes.merge import Write
 from otto.extensions import db
 from otto.inspections import deadlines, findings, followups, tasks
 from otto.inspections.models import (
@@ -29,7 +30,6 @@ from otto.inspections.models import (
 )
 from otto.inspections.photo_storage import storage_from_config
 from otto.inspections.visits import plan_visit
-from otto.sync.merge import Write
 from tests.conftest import make_app, make_business_now
 
 DUE = dt.date(2030, 6, 14)  # a Friday

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from otto.sync.feed import current_epoch
+from otto.changes.feed import current_epoch
 from tests.conftest import PASSWORD
 
 schema = schemathesis.pytest.from_fixture("api_schema")

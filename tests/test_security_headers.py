@@ -12,11 +12,11 @@ import pytest
 from sqlalchemy import update
 
 from otto import config
+from otto.accounts import devices
 from otto.checklists.xlsform import read_xlsform
 from otto.errors import Invalid
 from otto.extensions import db
 from otto.inspections.models import Photo
-from otto.sync import devices
 from tests.checklists.test_xlsform import SURVEY, workbook
 from tests.conftest import PASSWORD
 from tests.inspections.test_photos import photo_bytes, put_photo, sha

@@ -1,4 +1,5 @@
-"""Agencies, users and the login-failure record used to slow down password guessing."""
+"""Agencies, users, their devices (tablets and calendar feeds, each with a bearer token), and
+the login-failure record used to slow down password guessing."""
 
 import datetime as dt
 import enum
@@ -6,7 +7,7 @@ import enum
 from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from otto.dbtypes import UTCDateTime
+from otto.dbtypes import UUID, UTCDateTime
 from otto.extensions import db
 from otto.timeutil import utcnow
 
@@ -85,3 +86,22 @@ class LoginFailure(db.Model):
     username: Mapped[str] = mapped_column(String(80), primary_key=True)
     failures: Mapped[int] = mapped_column(Integer, default=0)
     last_failure_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Device(db.Model):
+    """A tablet registered by a user (or a calendar feed, see otto.accounts.devices); its id
+    is a UUID made by the client."""
+
+    __tablename__ = "device"
+
+    id: Mapped[str] = mapped_column(UUID, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Highest device_seq applied from this device (the sync protocol's acked_seq).
+    last_seq: Mapped[int] = mapped_column(Integer, default=0)
+
+    user: Mapped[User] = relationship()

@@ -1,30 +1,19 @@
-"""Accounts: registering a device for the field app, who am I, and the web login pages."""
+"""Accounts API: registering a device for the field app, and who am I."""
 
-import re
+from flask import current_app
 
-from flask import Blueprint as PageBlueprint
-from flask import current_app, flash, redirect, render_template, request, url_for
-from flask_login import login_user, logout_user
-
-from otto.accounts import services
+from otto.accounts import devices, services
 from otto.accounts.schemas import DeviceRegistrationSchema, DeviceTokenSchema, UserSchema
 from otto.api import Blueprint
-from otto.auth import page_auth
-from otto.errors import DomainError
+from otto.changes.feed import current_epoch
 from otto.extensions import db
-from otto.sync import devices
-from otto.sync.feed import current_epoch
-from otto.web.labels import field_errors
 
 api_blp = Blueprint("auth", __name__, url_prefix="/api", description="Accounts and devices")
-pages = PageBlueprint("accounts", __name__, template_folder="templates")
-# A path on this site only: browsers read "/\\evil.example" and "/\t/evil.example" (they drop
-# tabs and newlines) as "//evil.example", another site.
-_LOCAL_PATH = re.compile(r"/(?![/\\])[^\\\x00-\x1f]*")
 
 
-def _authenticate(username: str, password: str):
-    """Check credentials, committing the failure count even when the check fails."""
+def authenticate_committed(username: str, password: str):
+    """Check credentials (for this API and the login page), committing the failure count
+    even when the check fails."""
     try:
         return services.authenticate(
             username,
@@ -41,7 +30,7 @@ def _authenticate(username: str, password: str):
 @api_blp.response(201, DeviceTokenSchema)
 def register_device(data):
     """Register this tablet: exchange username and password for a device token."""
-    user = _authenticate(data["username"], data["password"])
+    user = authenticate_committed(data["username"], data["password"])
     device, token = devices.register_device(user, data["device_id"], data["device_name"])
     db.session.commit()
     return {
@@ -60,52 +49,3 @@ def me(actor):
     """The user the device token belongs to."""
     db.session.commit()  # last_seen
     return actor.user
-
-
-@pages.route("/login", methods=["GET", "POST"])
-def login():
-    """The sign-in page for coordinators, admins and inspectors."""
-    if request.method == "POST":
-        try:
-            user = _authenticate(request.form.get("username", ""), request.form.get("password", ""))
-        except DomainError as error:
-            message = (
-                "För många misslyckade försök. Vänta en stund och försök igen."
-                if error.status == 429
-                else "Fel användarnamn eller lösenord."
-            )
-            flash(message, "error")
-            return render_template("login.html"), error.status
-        login_user(user)
-        next_url = request.args.get("next", "")
-        return redirect(next_url if _LOCAL_PATH.fullmatch(next_url) else url_for("web.home"))
-    return render_template("login.html")
-
-
-@pages.post("/logout")
-def logout():
-    """Sign out of the web pages."""
-    logout_user()
-    flash("Du är utloggad.", "info")
-    return redirect(url_for("accounts.login"))
-
-
-@pages.route("/konto/losenord", methods=["GET", "POST"])
-@page_auth()
-def change_password(actor):
-    """Any signed-in user changes their own password, giving the current one."""
-    if request.method == "GET":
-        return render_template("password.html", errors={})
-    try:
-        services.set_password(
-            actor,
-            actor.user.id,
-            request.form.get("password", ""),
-            current_password=request.form.get("current_password", ""),
-            password_repeat=request.form.get("password_repeat", ""),
-        )
-    except DomainError as error:
-        return render_template("password.html", errors=field_errors(error.details)), 400
-    db.session.commit()
-    flash("Ditt lösenord är bytt.", "info")
-    return redirect(url_for("web.home"))

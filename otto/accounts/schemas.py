@@ -2,13 +2,8 @@
 
 from marshmallow import Schema, fields, validate
 
+from otto.accounts.devices import CALENDAR_FEED
 from otto.schemas import UUIDString
-from otto.sync.devices import CALENDAR_FEED
-
-
-class AgencySchema(Schema):
-    code = fields.String()
-    name = fields.String()
 
 
 class UserSchema(Schema):
@@ -27,7 +22,7 @@ class DeviceRegistrationSchema(Schema):
     device_id = UUIDString(required=True)
     device_name = fields.String(
         required=True,
-        # The calendar feed's token is a "device" of this name (see otto.sync.devices).
+        # The calendar feed's token is a "device" of this name (see otto.accounts.devices).
         validate=[validate.Length(min=1, max=120), validate.NoneOf([CALENDAR_FEED])],
     )
 

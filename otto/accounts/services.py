@@ -139,10 +139,8 @@ def update_user(
 
 
 def _has_assignments(user: User) -> bool:
-    from otto.inspections.models import Assignment
-
-    query = select(Assignment.id).where(Assignment.user_id == user.id).limit(1)
-    return db.session.scalar(query) is not None
+    # `User.assignments` is mapped by otto.inspections (a backref of Assignment.user).
+    return db.session.scalar(select(User.assignments.any()).where(User.id == user.id))
 
 
 def set_password(

@@ -15,12 +15,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager
 
 from otto import audit
+from otto.changes.feed import record_change
 from otto.checklists import xlsform
 from otto.checklists.models import Template, TemplateVersion, VersionStatus
 from otto.checklists.template_format import TemplateInvalid, validate_template
 from otto.errors import Conflict, Invalid, NotFound
 from otto.extensions import db
-from otto.sync.feed import record_change
 from otto.timeutil import utcnow
 
 

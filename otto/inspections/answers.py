@@ -7,10 +7,13 @@ from sqlalchemy import select, tuple_
 
 from otto import audit
 from otto.accounts.models import Agency
+from otto.changes.feed import change_values, record_change, record_changes
+from otto.changes.merge import MergeResult, Write, contested_fields
 from otto.checklists import services as checklists
 from otto.checklists.checker import answer_problem
 from otto.errors import DomainError, Forbidden, Invalid
 from otto.extensions import db, insert_or_ignore, insert_or_ignore_many, lock_row
+from otto.inspections.conflicts import merge
 from otto.inspections.models import Answer, Visibility, Visit
 from otto.inspections.visibility import (
     feed_visibility,
@@ -20,8 +23,6 @@ from otto.inspections.visibility import (
     visible_visits,
 )
 from otto.inspections.visits import get_visit, require_open
-from otto.sync.feed import change_values, record_change, record_changes
-from otto.sync.merge import MergeResult, Write, contested_fields, merge
 from otto.timeutil import utcnow
 
 
@@ -162,7 +163,7 @@ def set_answer(
     """Record or change the answer to a question of an assigned checklist. Audited.
 
     The value must fit the question's type and bounds. Concurrent edits follow the
-    per-field rule of otto.sync.merge: refused with 409 for plain API calls, kept as a
+    per-field rule of otto.changes.merge: refused with 409 for plain API calls, kept as a
     hard conflict for synced mutations. An equal value is never a conflict.
     """
     actor = write.actor

@@ -17,14 +17,13 @@ import uuid
 from icalendar import Calendar, Event
 from sqlalchemy import select
 
-from otto.accounts.models import User
+from otto.accounts import devices
+from otto.accounts.models import Device, User
 from otto.accounts.services import AGENCIES
 from otto.errors import NotFound, Unauthorized
 from otto.extensions import db
 from otto.inspections.models import Visit, VisitStatus
 from otto.inspections.visibility import visible_visits
-from otto.sync import devices
-from otto.sync.models import Device
 from otto.timeutil import utcnow
 
 PAST = dt.timedelta(days=30)

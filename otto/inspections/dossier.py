@@ -15,18 +15,17 @@ from collections import defaultdict
 from sqlalchemy import select
 
 from otto import labels
-from otto.accounts.models import User
+from otto.accounts.models import Device, User
 from otto.audit import AuditEvent
+from otto.changes.models import Conflict
 from otto.checklists import services as checklists
 from otto.checklists.checker import QuestionOutcome, checklist_outcomes
 from otto.checklists.logic import is_missing
 from otto.checklists.models import VersionStatus
 from otto.extensions import db
-from otto.inspections import answers, findings, photos, signatures
+from otto.inspections import answers, findings, photos, resolution, signatures
 from otto.inspections.models import Answer, Finding, Signature, Visit
 from otto.inspections.visits import get_visit
-from otto.sync import resolution
-from otto.sync.models import Conflict, Device
 
 TIMELINE_LIMIT = 200
 _VISIT_ENTITIES = ("visit", "signature")

@@ -6,9 +6,12 @@ import datetime as dt
 from sqlalchemy import select
 
 from otto import audit
+from otto.changes.feed import record_change
+from otto.changes.merge import MergeResult, Write
 from otto.dbtypes import new_uuid
 from otto.errors import Conflict, Forbidden, Invalid, NotFound
 from otto.extensions import db, lock_row
+from otto.inspections.conflicts import merge
 from otto.inspections.followups import follow_finding
 from otto.inspections.models import Finding, FindingStatus, Severity, Visibility
 from otto.inspections.visibility import (
@@ -19,8 +22,6 @@ from otto.inspections.visibility import (
     visible_items,
 )
 from otto.inspections.visits import get_visit, require_open
-from otto.sync.feed import record_change
-from otto.sync.merge import MergeResult, Write, merge
 from otto.timeutil import utcnow
 
 EDITABLE = (
@@ -180,7 +181,7 @@ def _change(write: Write, finding_id: str, incoming: dict, action: str):
 def update_finding(write: Write, finding_id: str, **fields) -> tuple[Finding, MergeResult]:
     """Change a finding's fields (own agency or coordinator). Audited.
 
-    Edits of different fields merge silently; see otto.sync.merge for conflicts.
+    Edits of different fields merge silently; see otto.changes.merge for conflicts.
     """
     _check_fields(fields)
     return _change(write, finding_id, {k: v for k, v in fields.items() if k in EDITABLE}, "update")

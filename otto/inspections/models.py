@@ -18,7 +18,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from otto.accounts.models import User
 from otto.checklists.models import TemplateVersion
@@ -71,11 +71,6 @@ class FollowUpStatus(enum.StrEnum):
     RECEIVED = "received"
     APPROVED = "approved"
     CLOSED = "closed"
-
-
-class ReminderKind(enum.StrEnum):
-    BEFORE = "before"  # N days before the due date
-    DUE = "due"  # on the due date
 
 
 class Delivery(enum.StrEnum):
@@ -143,7 +138,9 @@ class Assignment(db.Model):
     case_number: Mapped[str] = mapped_column(String(40), default="")
 
     visit: Mapped[Visit] = relationship(back_populates="assignments")
-    user: Mapped[User] = relationship()
+    # `User.assignments` (read-only): otto.accounts asks whether a user has been on visits
+    # through it, without importing this package (accounts is the layer below).
+    user: Mapped[User] = relationship(backref=backref("assignments", viewonly=True))
     template_version: Mapped[TemplateVersion | None] = relationship()
 
 
@@ -165,7 +162,7 @@ class Answer(db.Model):
     updated_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     device_id: Mapped[str | None] = mapped_column(UUID)
     # Per field: the row version, mutation, user, device and time of its last change
-    # (see otto.sync.merge): what per-field conflict detection compares against.
+    # (see otto.changes.merge): what per-field conflict detection compares against.
     field_meta: Mapped[Any] = mapped_column(JSON, default=dict)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     client_time: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

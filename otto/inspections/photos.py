@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from otto import audit
+from otto.changes.feed import record_change
 from otto.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from otto.extensions import db
 from otto.inspections import photo_images
@@ -37,7 +38,6 @@ from otto.inspections.visibility import (
     visible_photo_links,
 )
 from otto.inspections.visits import get_visit, require_open
-from otto.sync.feed import record_change
 from otto.timeutil import utcnow
 
 SHA256_FORMAT = re.compile(r"[0-9a-f]{64}")

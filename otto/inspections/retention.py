@@ -26,9 +26,9 @@ from sqlalchemy import or_, select
 
 from otto import audit
 from otto.audit import AuditEvent
+from otto.changes import feed
 from otto.extensions import db
 from otto.inspections.models import Photo, PhotoLink, Signature, Visit, VisitStatus
-from otto.sync import feed
 
 REMOVED = "[borttaget]"
 # The fields of audit snapshots, by entity, that name or show people.

@@ -5,6 +5,7 @@ Each view parses with a schema, calls one service, commits once and serialises.
 
 from otto.accounts.models import COORDINATORS
 from otto.api import Blueprint, QueryPage, committed
+from otto.changes.merge import Write
 from otto.inspections import answers, businesses, findings, followups, visits
 from otto.inspections.schemas import (
     AnswerInSchema,
@@ -26,7 +27,6 @@ from otto.inspections.schemas import (
     VisitStatusSchema,
     VisitUpdateSchema,
 )
-from otto.sync.merge import Write
 
 blp = Blueprint("inspections", __name__, url_prefix="/api", description="Inspections")
 

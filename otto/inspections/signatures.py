@@ -5,12 +5,12 @@ import datetime as dt
 from sqlalchemy import select
 
 from otto import audit
+from otto.changes.feed import record_change
 from otto.errors import Conflict, Forbidden, Invalid
 from otto.extensions import db
 from otto.inspections.models import Photo, Signature
 from otto.inspections.visibility import claim_photo, is_participant
 from otto.inspections.visits import get_visit, require_open
-from otto.sync.feed import record_change
 
 
 def add_signature(

@@ -8,9 +8,9 @@ sync pull, pages, reports and exports all filter through these functions.
 from sqlalchemy import and_, or_, select, true
 
 from otto.accounts.models import User
+from otto.changes.models import Change
 from otto.extensions import db, transaction_memo
 from otto.inspections.models import Assignment, Visibility, Visit
-from otto.sync.models import Change
 
 
 def _assigned_visit_ids(user: User):
@@ -109,8 +109,8 @@ def conflict_follows_row(conflict, row) -> str:
 def follow_row_visibility(row, *, entity: str, entity_id: str) -> None:
     """After `row` changed visibility: its conflicts (open or resolved) follow it and are
     announced on the feed with it, so pull adds or withdraws them on every device."""
-    from otto.sync.conflicts import announce
-    from otto.sync.models import Conflict
+    from otto.changes.models import Conflict
+    from otto.inspections.conflicts import announce
 
     query = select(Conflict).where(
         Conflict.entity == entity,

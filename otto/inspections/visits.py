@@ -7,15 +7,15 @@ from sqlalchemy import and_, func, select
 
 from otto import audit
 from otto.accounts.models import Role, User
+from otto.changes.feed import record_change
+from otto.changes.models import Change
 from otto.checklists import services as checklists
 from otto.errors import Conflict, Forbidden, Invalid, NotFound
 from otto.extensions import db
 from otto.inspections.businesses import get_business
+from otto.inspections.conflicts import open_conflict_count
 from otto.inspections.models import Assignment, Visit, VisitReason, VisitStatus
 from otto.inspections.visibility import is_participant, visible_visits
-from otto.sync.conflicts import open_conflict_count
-from otto.sync.feed import record_change
-from otto.sync.models import Change
 from otto.timeutil import utcnow
 
 EDITABLE = (

@@ -9,13 +9,14 @@ device drops what it must not keep.
 from sqlalchemy import select
 
 from otto import errors
+from otto.accounts.models import Device
+from otto.changes.models import Change, Conflict, SyncState
 from otto.checklists.models import TemplateVersion, VersionStatus
 from otto.extensions import db
 from otto.inspections.models import Answer, Finding, PhotoLink, Signature, Visit
 from otto.inspections.schemas import AnswerSchema, FindingSchema, SignatureSchema, VisitSchema
 from otto.inspections.visibility import visible_changes, visible_items, visible_visits
 from otto.schemas import MAX_INT
-from otto.sync.models import Change, Conflict, Device, SyncState
 from otto.sync.schemas import ConflictSchema
 
 _VISIT = VisitSchema()

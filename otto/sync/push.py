@@ -21,12 +21,13 @@ from marshmallow import ValidationError
 from sqlalchemy import insert, select
 
 from otto import errors
+from otto.accounts.models import Device
+from otto.changes.feed import current_epoch
+from otto.changes.merge import MergeResult, Write
 from otto.extensions import db, insert_rows
 from otto.inspections import answers, findings, signatures, visits
 from otto.sync import tablet_resolution
-from otto.sync.feed import current_epoch
-from otto.sync.merge import MergeResult, Write
-from otto.sync.models import Device, SyncMutation
+from otto.sync.models import SyncMutation
 from otto.sync.schemas import MUTATION_FIELDS, NEW_FINDING, MutationSchema
 
 

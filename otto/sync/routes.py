@@ -1,12 +1,12 @@
 """Sync API: the device registry, push and pull, and conflicts."""
 
-from otto.accounts.models import COORDINATORS
+from otto.accounts import devices
+from otto.accounts.models import COORDINATORS, Device
 from otto.api import Blueprint, committed
 from otto.errors import Forbidden
 from otto.extensions import db, run_in_transaction
-from otto.inspections import visits
-from otto.sync import devices, pull, push, resolution
-from otto.sync.models import Device
+from otto.inspections import resolution, visits
+from otto.sync import pull, push
 from otto.sync.schemas import (
     ConflictSchema,
     DeviceSchema,

@@ -3,18 +3,18 @@
 `entity_id` is the conflict id and `fields` is `{candidate: index}` or `{value: ...}`. The
 inspectors who may resolve on the tablet are the participants of the visit from the agency
 that owns the conflicted item (coordinators may too, as through the API). The resolution
-itself is the one in otto.sync.resolution: written through the same services, audited, and
+itself is the one in otto.inspections.resolution: written through the same services, audited, and
 announced on the change feed, so every device learns the outcome by pulling.
 """
 
 from marshmallow import Schema, ValidationError, fields, validates_schema
 
 from otto import errors
+from otto.changes.models import Conflict
 from otto.extensions import db
+from otto.inspections.resolution import apply_resolution
 from otto.inspections.schemas import JsonInteger
 from otto.inspections.visibility import is_participant
-from otto.sync.models import Conflict
-from otto.sync.resolution import apply_resolution
 
 ENTITY = "conflict_resolution"
 

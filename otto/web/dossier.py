@@ -23,12 +23,11 @@ from otto.accounts.models import COORDINATORS
 from otto.auth import page_auth
 from otto.errors import DomainError, Invalid
 from otto.extensions import db
-from otto.inspections import photos, visits
+from otto.inspections import photos, resolution, visits
 from otto.inspections.dossier import load_dossier
 from otto.inspections.models import VisitStatus
 from otto.inspections.photo_storage import storage_from_config
 from otto.reports import services as reports
-from otto.sync import resolution
 from otto.web.labels import error_message
 
 pages = Blueprint("dossier", __name__, template_folder="templates")

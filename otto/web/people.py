@@ -3,12 +3,12 @@ devices; coordinators may look. Lists are paged and filterable."""
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
+from otto.accounts import devices as device_registry
 from otto.accounts import services as accounts
 from otto.accounts.models import COORDINATORS, Role, User
 from otto.auth import page_auth
 from otto.errors import DomainError
 from otto.extensions import db
-from otto.sync import devices as device_registry
 from otto.web.forms import arg_choice, form_text, paginate
 from otto.web.labels import AGENCY_NAMES, ROLE_LABELS, field_errors
 

@@ -4,8 +4,8 @@ import uuid
 
 from sqlalchemy import select
 
+from otto.accounts.models import Device
 from otto.extensions import db
-from otto.sync.models import Device
 from tests.conftest import PASSWORD
 from tests.test_errors import assert_error
 
@@ -130,7 +130,7 @@ def test_device_list_shows_last_seen(client, make_user):
 
 
 def test_a_tablet_cannot_take_the_calendar_feeds_name(client, make_user):
-    from otto.sync.devices import CALENDAR_FEED
+    from otto.accounts.devices import CALENDAR_FEED
 
     user = make_user()
     response = client.post(

@@ -11,11 +11,11 @@ from sqlalchemy import update
 
 from otto.audit import AuditEvent
 from otto.auth import Actor
+from otto.changes.merge import Write
 from otto.extensions import db
 from otto.inspections import findings, followups, visits
 from otto.inspections.models import FollowUp
 from otto.inspections.org_number import with_check_digit
-from otto.sync.merge import Write
 
 TZ = ZoneInfo("Europe/Stockholm")
 INJECTION = '=HYPERLINK("http://evil.example","Klicka")'

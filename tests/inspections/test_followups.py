@@ -8,10 +8,10 @@ from sqlalchemy import func, select
 
 from otto.audit import AuditEvent
 from otto.auth import Actor
+from otto.changes.merge import Write
 from otto.extensions import db
 from otto.inspections import deadlines, findings, followups
 from otto.inspections.models import FollowUp
-from otto.sync.merge import Write
 from tests.conftest import PASSWORD
 
 

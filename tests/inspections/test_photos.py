@@ -14,15 +14,15 @@ import pytest
 from PIL import ExifTags, Image, ImageCms
 from sqlalchemy import delete, func, select
 
+from otto.accounts import devices
 from otto.accounts.models import User
 from otto.audit import AuditEvent
 from otto.auth import Actor
+from otto.changes.models import Change
 from otto.extensions import db
 from otto.inspections import photo_images, photos
 from otto.inspections.models import Photo, PhotoHolder
 from otto.inspections.photo_storage import FolderStorage, S3Storage, storage_from_config
-from otto.sync import devices
-from otto.sync.models import Change
 from tests.test_errors import assert_error
 
 # --- images --------------------------------------------------------------------------------

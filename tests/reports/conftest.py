@@ -12,11 +12,11 @@ from PIL import Image, ImageDraw
 
 from otto.accounts.models import Agency
 from otto.auth import Actor
+from otto.changes.merge import Write
 from otto.checklists import services as checklists
 from otto.extensions import db
 from otto.inspections import answers, findings, followups, photos, signatures
 from otto.inspections.photo_storage import storage_from_config
-from otto.sync.merge import Write
 
 # Texts the tests look for in the PDFs: each belongs to one agency and one visibility.
 POLICE_NOTE = "Polisens anteckning om efterlyst person"

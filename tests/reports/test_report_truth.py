@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from otto.accounts.models import Agency, User
 from otto.auth import Actor
+from otto.changes.merge import Write
 from otto.checklists.library import install_library
 from otto.demo import seed_demo
 from otto.extensions import db
@@ -20,7 +21,6 @@ from otto.inspections import answers, findings
 from otto.inspections.models import Visit
 from otto.reports.content import load_content, participating_agencies
 from otto.reports.render import render_html
-from otto.sync.merge import Write
 from tests.reports.conftest import CASE_NUMBERS, INTERNAL_NOTE, SENDERS, VISIT_CASE
 from tests.reports.test_reports import close, embedded_images, pdf_of
 

@@ -14,12 +14,12 @@ from sqlalchemy import select
 
 from otto.audit import AuditEvent
 from otto.auth import Actor
+from otto.changes.merge import Write
 from otto.extensions import db
 from otto.inspections import findings, photos, visits
 from otto.inspections.models import Finding
 from otto.inspections.photo_storage import storage_from_config
 from otto.reports.models import Report
-from otto.sync.merge import Write
 from tests.reports.conftest import (
     FIRE_FINDING,
     FOOD_AGENCY_FINDING,

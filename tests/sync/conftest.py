@@ -5,8 +5,8 @@ import uuid
 
 import pytest
 
+from otto.changes.models import SyncState
 from otto.extensions import db
-from otto.sync.models import SyncState
 from tests.conftest import PASSWORD
 
 

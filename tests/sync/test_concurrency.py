@@ -9,14 +9,16 @@ import pytest
 from flask_migrate import upgrade
 from sqlalchemy import func, select
 
+from otto.accounts import devices
+from otto.accounts.models import Device
 from otto.accounts.services import create_user, ensure_agencies
 from otto.auth import Actor
+from otto.changes.models import Change, Conflict, SyncState
 from otto.checklists.services import install_template
 from otto.extensions import db
 from otto.inspections.models import Answer, Finding
 from otto.inspections.visits import plan_visit
-from otto.sync import devices
-from otto.sync.models import Change, Conflict, Device, SyncMutation, SyncState
+from otto.sync.models import SyncMutation
 from otto.timeutil import utcnow
 from tests.conftest import make_app, make_business_now
 

@@ -5,9 +5,9 @@ import uuid
 import pytest
 from sqlalchemy import select
 
+from otto.changes.models import Conflict
 from otto.extensions import db
 from otto.inspections.models import Answer, Finding
-from otto.sync.models import Conflict
 
 
 def _answer_conflict(device, visit, user, field, first, second):

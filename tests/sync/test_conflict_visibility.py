@@ -3,8 +3,8 @@
 import json
 import uuid
 
+from otto.changes.models import Conflict
 from otto.extensions import db
-from otto.sync.models import Conflict
 
 
 def _conflict_texts(changes):

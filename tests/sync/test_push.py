@@ -6,9 +6,9 @@ import uuid
 from sqlalchemy import func, select
 
 from otto.audit import AuditEvent
+from otto.changes.models import Conflict
 from otto.extensions import db
 from otto.inspections.models import Answer, Finding
-from otto.sync.models import Conflict
 from tests.test_errors import assert_error
 
 

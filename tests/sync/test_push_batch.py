@@ -12,15 +12,17 @@ import uuid
 import pytest
 from sqlalchemy import select
 
+from otto.accounts import devices
 from otto.audit import AuditEvent
 from otto.auth import Actor
+from otto.changes.feed import current_epoch
+from otto.changes.models import Change, Conflict
 from otto.checklists.services import install_template
 from otto.extensions import db
 from otto.inspections.models import Answer
 from otto.inspections.visits import plan_visit
-from otto.sync import devices, push
-from otto.sync.feed import current_epoch
-from otto.sync.models import Change, Conflict, SyncMutation
+from otto.sync import push
+from otto.sync.models import SyncMutation
 from otto.timeutil import utcnow
 
 QUESTIONS = [

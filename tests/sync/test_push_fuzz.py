@@ -15,10 +15,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
+from otto.accounts import devices as device_registry
+from otto.changes.models import SyncState
 from otto.extensions import db
 from otto.inspections.models import Answer, Finding, PhotoLink, Signature
-from otto.sync import devices as device_registry
-from otto.sync.models import SyncMutation, SyncState
+from otto.sync.models import SyncMutation
 
 EXAMPLES = 500 if os.environ.get("CI") else 60
 ENTITIES = ["answer", "finding", "photo_link", "signature", "visit_status"]

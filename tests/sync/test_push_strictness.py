@@ -7,9 +7,9 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
+from otto.changes.models import Conflict
 from otto.extensions import db
 from otto.inspections.models import Answer, Finding
-from otto.sync.models import Conflict
 from tests.conftest import PASSWORD
 
 

@@ -15,12 +15,14 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 from sqlalchemy import func, select
 
+from otto.accounts import devices as device_registry
+from otto.accounts.models import Device
 from otto.auth import Actor
+from otto.changes.models import Conflict, ConflictStatus, SyncState
 from otto.extensions import db
 from otto.inspections.models import Answer
 from otto.inspections.visits import plan_visit
-from otto.sync import devices as device_registry
-from otto.sync.models import Conflict, ConflictStatus, Device, SyncMutation, SyncState
+from otto.sync.models import SyncMutation
 from otto.timeutil import utcnow
 
 QUESTIONS = {"ok": ["yes", "no", "na"], "antal": [0, 1, 2, 3]}

@@ -3,8 +3,8 @@
 from sqlalchemy import select
 
 from otto.audit import AuditEvent
+from otto.changes.models import Conflict
 from otto.extensions import db
-from otto.sync.models import Conflict
 from tests.sync.test_push import stored_answer
 
 

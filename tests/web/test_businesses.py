@@ -6,10 +6,10 @@ import io
 from sqlalchemy import func, select
 
 from otto.auth import Actor
+from otto.changes.merge import Write
 from otto.extensions import db
 from otto.inspections.findings import create_finding
 from otto.inspections.models import Business
-from otto.sync.merge import Write
 from tests.web.conftest import text
 
 

@@ -5,9 +5,9 @@ import re
 from icalendar import Calendar
 
 from otto.auth import Actor
+from otto.changes.merge import Write
 from otto.extensions import db
 from otto.inspections.findings import create_finding
-from otto.sync.merge import Write
 from tests.web.conftest import text
 
 

@@ -8,12 +8,12 @@ from sqlalchemy import select
 
 from otto.audit import AuditEvent
 from otto.auth import Actor
+from otto.changes.merge import Write
+from otto.changes.models import Conflict
 from otto.extensions import db
 from otto.inspections import answers, photos
 from otto.inspections.findings import create_finding
 from otto.inspections.photo_storage import storage_from_config
-from otto.sync.merge import Write
-from otto.sync.models import Conflict
 from tests.inspections.test_photos import photo_bytes, sha
 from tests.sync.conftest import Device
 from tests.web.conftest import text

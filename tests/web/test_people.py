@@ -3,10 +3,9 @@ may look but not act."""
 
 from sqlalchemy import select
 
-from otto.accounts.models import User
+from otto.accounts.models import Device, User
 from otto.audit import AuditEvent
 from otto.extensions import db
-from otto.sync.models import Device
 from tests.conftest import PASSWORD
 from tests.web.conftest import text
 

@@ -11,8 +11,8 @@ cannot deadlock on it.
 
 from sqlalchemy import event, func, insert, select, update
 
+from otto.changes.models import Change, SyncState
 from otto.extensions import Session, db, insert_rows
-from otto.sync.models import Change, SyncState
 
 
 def record_change(

@@ -1,4 +1,5 @@
-"""Hard conflicts: recording every candidate value, listing, and counting open ones.
+"""Hard conflicts on answers and findings: merging with them recorded, every candidate
+value kept, and counting open ones.
 
 A conflict has the agency and CURRENT visibility of the row it is about, so it and its
 candidates reach exactly the people who may see that row now: recorded after the row's
@@ -8,10 +9,25 @@ fields are set, and moved with the row (otto.inspections.visibility.follow_row_v
 from sqlalchemy import func, select
 
 from otto import audit
+from otto.changes import merge as per_field
+from otto.changes.feed import record_change
+from otto.changes.merge import MergeResult, Write
+from otto.changes.models import Conflict, ConflictStatus
 from otto.extensions import db
 from otto.inspections.visibility import conflict_follows_row
-from otto.sync.feed import record_change
-from otto.sync.models import Conflict, ConflictStatus
+
+
+def merge(row, incoming: dict, write: Write, *, entity: str, entity_id: str) -> MergeResult:
+    """Apply a write to an answer or finding under the per-field rule (otto.changes.merge),
+    recording each hard conflict on the row's field (`record_conflict`)."""
+    return per_field.merge(
+        row,
+        incoming,
+        write,
+        record_conflict=lambda field, candidates: record_conflict(
+            row, entity=entity, entity_id=entity_id, field=field, candidates=candidates
+        ),
+    )
 
 
 def record_conflict(row, *, entity: str, entity_id: str, field: str, candidates: list) -> Conflict:

@@ -8,15 +8,19 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 
 from otto import audit, errors
+from otto.changes.merge import Write
+from otto.changes.models import Conflict, ConflictStatus
 from otto.extensions import db
 from otto.inspections import answers, findings
+from otto.inspections.conflicts import announce
 from otto.inspections.models import Answer
+from otto.inspections.schemas import AnswerFieldsSchema, FindingChangeFieldsSchema
 from otto.inspections.visibility import visible_items
-from otto.sync.conflicts import announce
-from otto.sync.merge import Write
-from otto.sync.models import Conflict, ConflictStatus
-from otto.sync.schemas import MUTATION_FIELDS
 from otto.timeutil import utcnow
+
+# The entities a conflict can be about, and the schema a chosen value is checked by: the
+# API's own, as sync checks a mutation's (otto.sync.schemas.MUTATION_FIELDS).
+CONFLICT_FIELDS = {"answer": AnswerFieldsSchema(), "finding": FindingChangeFieldsSchema()}
 
 
 def list_conflicts(user, visit_id: str, *, include_resolved: bool = False) -> list[Conflict]:
@@ -29,7 +33,7 @@ def list_conflicts(user, visit_id: str, *, include_resolved: bool = False) -> li
 
 def _checked_value(conflict: Conflict, value):
     """The chosen value, checked by the entity's own schema (as the API and sync check it)."""
-    schema = MUTATION_FIELDS[conflict.entity]
+    schema = CONFLICT_FIELDS[conflict.entity]
     if conflict.field not in schema.fields:
         raise errors.Invalid(f"Cannot resolve conflicts on {conflict.entity}.{conflict.field}.")
     try:

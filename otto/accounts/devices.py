@@ -1,4 +1,6 @@
-"""The device registry: registering tablets, their bearer tokens, and revocation.
+"""The device registry: registering tablets, their bearer tokens, and revocation. A user's
+calendar feed is a device too (`CALENDAR_FEED`): its token is the secret of the feed's URL,
+managed by otto.inspections.calendar_feed, and it never opens the API (otto.auth).
 
 Only a SHA-256 hash of each token is stored; tokens are long random strings, so a plain
 hash is enough to make a stolen database useless for calling the API.
@@ -11,11 +13,10 @@ import secrets
 from sqlalchemy import select
 
 from otto import audit
-from otto.accounts.models import User
+from otto.accounts.models import Device, User
 from otto.auth import Actor
 from otto.errors import Conflict, Forbidden, NotFound, Unauthorized
 from otto.extensions import db
-from otto.sync.models import Device
 from otto.timeutil import utcnow
 
 # The name of the "device" whose token is the secret of a user's calendar feed URL

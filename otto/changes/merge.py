@@ -13,14 +13,19 @@ flagged for a coordinator. Client clocks are stored for display only.
 Delete versus edit: setting `deleted` conflicts with any edit of another field that the
 deleting writer had not seen, and editing a row deleted since the writer's base conflicts
 with the deletion.
+
+Who may see a recorded conflict is a confidentiality rule, so the domain records it: the
+caller passes `record_conflict` (otto.inspections.conflicts.merge does, for answers and
+findings).
 """
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from otto import errors
-from otto.sync import conflicts
+from otto.changes.models import Conflict
 from otto.timeutil import utcnow
 
 
@@ -43,7 +48,7 @@ class Write:
 @dataclass
 class MergeResult:
     changed: list[str] = field(default_factory=list)
-    conflicts: list = field(default_factory=list)  # otto.sync.models.Conflict rows
+    conflicts: list[Conflict] = field(default_factory=list)
     version: int | None = None  # the row's version right after this merge
 
 
@@ -107,12 +112,19 @@ def contested_fields(row, incoming: dict, write: Write) -> list[str]:
     return sorted(_compare(row, incoming, write)[1])
 
 
-def merge(row, incoming: dict, write: Write, *, entity: str, entity_id: str) -> MergeResult:
+def merge(
+    row,
+    incoming: dict,
+    write: Write,
+    *,
+    record_conflict: Callable[[str, list[dict]], Conflict],
+) -> MergeResult:
     """Apply `incoming` field values to `row` under the per-field rule.
 
     `row` has `version`, `field_meta`, `visit_id`, `agency_code` and `visibility`. Raises
     errors.Conflict (code `version_conflict`) in strict mode, before changing anything.
-    Increments the row version once when any field changed.
+    Increments the row version once when any field changed. Each hard conflict is handed to
+    `record_conflict(field, [older, newer candidate])`, which returns its Conflict row.
     """
     meta_all_before = row.field_meta or {}
     meta_all = dict(meta_all_before)
@@ -146,9 +158,5 @@ def merge(row, incoming: dict, write: Write, *, entity: str, entity_id: str) -> 
         if name in contested:
             older = _candidate(contested[name], meta_all_before.get(name), None)
             newer = _candidate(incoming[name], None, write)
-            result.conflicts.append(
-                conflicts.record_conflict(
-                    row, entity=entity, entity_id=entity_id, field=name, candidates=[older, newer]
-                )
-            )
+            result.conflicts.append(record_conflict(name, [older, newer]))
     return result

@@ -1,0 +1,69 @@
+"""The web login pages: signing in and out, and changing one's own password."""
+
+import re
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import login_user, logout_user
+
+from otto.accounts import services
+from otto.accounts.routes import authenticate_committed
+from otto.auth import page_auth
+from otto.errors import DomainError
+from otto.extensions import db
+from otto.web.labels import field_errors
+
+pages = Blueprint("accounts", __name__, template_folder="templates")
+# A path on this site only: browsers read "/\\evil.example" and "/\t/evil.example" (they drop
+# tabs and newlines) as "//evil.example", another site.
+_LOCAL_PATH = re.compile(r"/(?![/\\])[^\\\x00-\x1f]*")
+
+
+@pages.route("/login", methods=["GET", "POST"])
+def login():
+    """The sign-in page for coordinators, admins and inspectors."""
+    if request.method == "POST":
+        try:
+            user = authenticate_committed(
+                request.form.get("username", ""), request.form.get("password", "")
+            )
+        except DomainError as error:
+            message = (
+                "För många misslyckade försök. Vänta en stund och försök igen."
+                if error.status == 429
+                else "Fel användarnamn eller lösenord."
+            )
+            flash(message, "error")
+            return render_template("accounts/login.html"), error.status
+        login_user(user)
+        next_url = request.args.get("next", "")
+        return redirect(next_url if _LOCAL_PATH.fullmatch(next_url) else url_for("web.home"))
+    return render_template("accounts/login.html")
+
+
+@pages.post("/logout")
+def logout():
+    """Sign out of the web pages."""
+    logout_user()
+    flash("Du är utloggad.", "info")
+    return redirect(url_for("accounts.login"))
+
+
+@pages.route("/konto/losenord", methods=["GET", "POST"])
+@page_auth()
+def change_password(actor):
+    """Any signed-in user changes their own password, giving the current one."""
+    if request.method == "GET":
+        return render_template("accounts/password.html", errors={})
+    try:
+        services.set_password(
+            actor,
+            actor.user.id,
+            request.form.get("password", ""),
+            current_password=request.form.get("current_password", ""),
+            password_repeat=request.form.get("password_repeat", ""),
+        )
+    except DomainError as error:
+        return render_template("accounts/password.html", errors=field_errors(error.details)), 400
+    db.session.commit()
+    flash("Ditt lösenord är bytt.", "info")
+    return redirect(url_for("web.home"))
