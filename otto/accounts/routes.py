@@ -14,6 +14,7 @@ from otto.errors import DomainError
 from otto.extensions import db
 from otto.sync import devices
 from otto.sync.feed import current_epoch
+from otto.web.forms import refused
 from otto.web.labels import field_errors
 
 api_blp = Blueprint("auth", __name__, url_prefix="/api", description="Accounts and devices")
@@ -74,7 +75,7 @@ def login():
                 if error.status == 429
                 else "Fel användarnamn eller lösenord."
             )
-            flash(message, "error")
+            refused(error, message)
             return render_template("login.html"), error.status
         login_user(user)
         next_url = request.args.get("next", "")
@@ -105,6 +106,7 @@ def change_password(actor):
             password_repeat=request.form.get("password_repeat", ""),
         )
     except DomainError as error:
+        refused(error, flash_it=False)
         return render_template("password.html", errors=field_errors(error.details)), 400
     db.session.commit()
     flash("Ditt lösenord är bytt.", "info")
