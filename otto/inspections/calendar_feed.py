@@ -25,7 +25,7 @@ from otto.inspections.models import Visit, VisitStatus
 from otto.inspections.visibility import visible_visits
 from otto.sync import devices
 from otto.sync.models import Device
-from otto.timeutil import utcnow
+from otto.timeutil import LOCAL_TZ, utcnow
 
 PAST = dt.timedelta(days=30)
 FUTURE = dt.timedelta(days=365)
@@ -92,7 +92,7 @@ def build_feed(user: User, now: dt.datetime | None = None) -> bytes:
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("x-wr-calname", "OTTO-besök")
-    calendar.add("x-wr-timezone", "Europe/Stockholm")
+    calendar.add("x-wr-timezone", LOCAL_TZ.key)
     for visit in db.session.scalars(query):
         calendar.add_component(_event(visit, now))
     return calendar.to_ical()
