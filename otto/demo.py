@@ -6,7 +6,6 @@ import hashlib
 import io
 import random
 import uuid
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from PIL import Image, ImageDraw
@@ -20,8 +19,8 @@ from otto.extensions import db
 from otto.inspections import businesses, visits
 from otto.inspections.org_number import with_check_digit
 from otto.inspections.photo_storage import storage_from_config
+from otto.timeutil import LOCAL_TZ
 
-LOCAL_TZ = ZoneInfo("Europe/Stockholm")
 # The demo's published password (README), not a secret.
 DEMO_PASSWORD = "otto-demo-2026"  # nosec B105
 DEMO_NAMESPACE = uuid.UUID("6f1c2a52-3d0e-4c55-9a0b-0d3e8c7a7e14")  # the demo tablets' ids

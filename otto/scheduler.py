@@ -33,8 +33,7 @@ from werkzeug.serving import is_running_from_reloader
 
 from otto.extensions import db
 from otto.inspections import tasks
-from otto.inspections.deadlines import LOCAL_TZ
-from otto.timeutil import utcnow
+from otto.timeutil import LOCAL_TZ, utcnow
 
 log = logging.getLogger(__name__)
 

@@ -16,11 +16,11 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 
 from otto.extensions import db
 from otto.inspections.businesses import CATEGORIES as CATEGORY_LABELS
-from otto.inspections.deadlines import LOCAL_TZ, is_overdue, local_date, local_time
+from otto.inspections.deadlines import is_overdue, local_date, local_time
 from otto.inspections.models import Business, Finding, FollowUp, FollowUpStatus, Visit, VisitStatus
 from otto.inspections.visibility import visible_items
 from otto.labels import AGENCIES as AGENCY_NAMES
@@ -29,6 +29,7 @@ from otto.labels import FOLLOW_UP_KINDS as FOLLOW_UP_KIND_LABELS
 from otto.labels import FOLLOW_UP_STATUSES as FOLLOW_UP_STATUS_LABELS
 from otto.labels import SEVERITIES as SEVERITY_LABELS
 from otto.labels import VISIBILITIES as VISIBILITY_LABELS
+from otto.timeutil import LOCAL_TZ
 
 KINDS = ("findings", "follow_ups")
 FINDING_HEADER = (
@@ -111,6 +112,16 @@ def _visit_period(query, filters: dict):
     return query
 
 
+def _exported_findings(user):
+    """The findings an export holds (and whose follow-ups it lists): those `user` may see,
+    not deleted, of visits not cancelled. The query must join Finding and Visit."""
+    return and_(
+        Finding.deleted_at.is_(None),
+        Visit.status != VisitStatus.CANCELLED,
+        visible_items(user, Finding),
+    )
+
+
 def finding_rows(user, filters: dict) -> list[list]:
     """The findings `user` may see on visits planned in the period, as Swedish rows in the
     order of `FINDING_HEADER`: by visit date, business, then when recorded."""
@@ -139,11 +150,7 @@ def finding_rows(user, filters: dict) -> list[list]:
         )
         .join(Visit, Visit.id == Finding.visit_id)
         .join(Business, Business.id == Visit.business_id)
-        .where(
-            Finding.deleted_at.is_(None),
-            Visit.status != VisitStatus.CANCELLED,
-            visible_items(user, Finding),
-        )
+        .where(_exported_findings(user))
         .order_by(Visit.planned_start, Business.name, Finding.created_at, Finding.id)
     )
     query = _visit_period(_filtered(query, filters, Finding.agency_code), filters)
@@ -193,11 +200,7 @@ def follow_up_rows(user, filters: dict, now: dt.datetime) -> list[list]:
         .join(Finding, Finding.id == FollowUp.finding_id)
         .join(Visit, Visit.id == FollowUp.visit_id)
         .join(Business, Business.id == Visit.business_id)
-        .where(
-            Finding.deleted_at.is_(None),
-            Visit.status != VisitStatus.CANCELLED,
-            visible_items(user, Finding),
-        )
+        .where(_exported_findings(user))
         .order_by(FollowUp.due_date, Business.name, FollowUp.id)
     )
     query = _filtered(query, filters, FollowUp.agency_code)

@@ -16,9 +16,9 @@ from otto.extensions import db, insert_or_ignore, insert_or_ignore_many, lock_ro
 from otto.inspections.conflicts import merge
 from otto.inspections.models import Answer, Visibility, Visit
 from otto.inspections.visibility import (
-    feed_visibility,
     follow_row_visibility,
-    is_participant,
+    item_announcement,
+    may_act_for_agency,
     visible_items,
     visible_visits,
 )
@@ -43,9 +43,7 @@ def _check_assigned(actor, visit_id: str, agency_code: str) -> None:
     tablet that was offline while the plan changed still has its answers kept, each
     against the version it was given for.
     """
-    if actor.is_coordinator:
-        return
-    if actor.user.agency_code != agency_code or not is_participant(actor.user, visit_id):
+    if not may_act_for_agency(actor.user, visit_id, agency_code):
         raise Forbidden("This checklist is not assigned to you on this visit.")
 
 
@@ -126,11 +124,7 @@ def _write_answer(
     answer.updated_at = utcnow()
     answer.client_time = write.client_time
     change = change_values(
-        "answer",
-        answer.id,
-        visit_id=visit_id,
-        agency_code=answer.agency_code,
-        visibility=feed_visibility(before and before["visibility"], answer.visibility),
+        "answer", answer.id, **item_announcement(answer, before and before["visibility"])
     )
     event = {
         "action": "update" if before else "create",

@@ -24,7 +24,7 @@ from otto.errors import NotFound, Unauthorized
 from otto.extensions import db
 from otto.inspections.models import Visit, VisitStatus
 from otto.inspections.visibility import visible_visits
-from otto.timeutil import utcnow
+from otto.timeutil import LOCAL_TZ, utcnow
 
 PAST = dt.timedelta(days=30)
 FUTURE = dt.timedelta(days=365)
@@ -91,7 +91,7 @@ def build_feed(user: User, now: dt.datetime | None = None) -> bytes:
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("x-wr-calname", "OTTO-besök")
-    calendar.add("x-wr-timezone", "Europe/Stockholm")
+    calendar.add("x-wr-timezone", LOCAL_TZ.key)
     for visit in db.session.scalars(query):
         calendar.add_component(_event(visit, now))
     return calendar.to_ical()

@@ -15,10 +15,11 @@ from otto.inspections.conflicts import merge
 from otto.inspections.followups import follow_finding
 from otto.inspections.models import Finding, FindingStatus, Severity, Visibility
 from otto.inspections.visibility import (
-    feed_visibility,
     follow_row_visibility,
     get_visible,
     is_participant,
+    item_announcement,
+    require_own_agency,
     visible_items,
 )
 from otto.inspections.visits import get_visit, require_open
@@ -46,13 +47,7 @@ def finding_snapshot(finding: Finding) -> dict:
 def _changed(finding: Finding, before: str | None = None) -> None:
     """Stamp a finding and announce it (`before`: its visibility before this change)."""
     finding.updated_at = utcnow()
-    record_change(
-        "finding",
-        finding.id,
-        visit_id=finding.visit_id,
-        agency_code=finding.agency_code,
-        visibility=feed_visibility(before, finding.visibility),
-    )
+    record_change("finding", finding.id, **item_announcement(finding, before))
 
 
 def _check_fields(fields: dict) -> None:
@@ -147,8 +142,7 @@ def _change(write: Write, finding_id: str, incoming: dict, action: str):
     actor = write.actor
     get_finding(actor.user, finding_id)  # visibility first: never lock what one may not see
     finding = lock_row(select(Finding).where(Finding.id == finding_id))
-    if not actor.is_coordinator and finding.agency_code != actor.user.agency_code:
-        raise Forbidden("Only the finding's own agency may change it.")
+    require_own_agency(actor, finding)
     require_open(get_visit(actor.user, finding.visit_id))
     if finding.deleted and "deleted" not in incoming:
         if write.strict:

@@ -12,11 +12,11 @@ from flask import current_app
 from sqlalchemy import func, select, true
 
 from otto import audit
-from otto.errors import Forbidden, Invalid, NotFound
+from otto.errors import Invalid, NotFound
 from otto.extensions import db
 from otto.inspections import deadlines
 from otto.inspections.models import Finding, FollowUp, FollowUpKind, FollowUpStatus
-from otto.inspections.visibility import get_visible, visible_follow_ups
+from otto.inspections.visibility import get_visible, require_own_agency, visible_follow_ups
 from otto.timeutil import utcnow
 
 # The lists of the coordinator's follow-up pages.
@@ -62,8 +62,7 @@ def create_follow_up(
 ) -> FollowUp:
     """Create a follow-up for a finding (coordinator or the finding's agency). Audited."""
     finding = _visible_finding(actor.user, finding_id)
-    if not actor.is_coordinator and finding.agency_code != actor.user.agency_code:
-        raise Forbidden("Only the finding's own agency may plan its follow-up.")
+    require_own_agency(actor, finding, "plan its follow-up")
     if kind not in set(FollowUpKind):
         raise Invalid("Unknown follow-up kind.", {"kind": [f"One of {', '.join(FollowUpKind)}."]})
     return _add(actor, finding, kind=kind, due_date=due_date, note=note, automatic=False)
@@ -107,8 +106,7 @@ def get_follow_up(user, follow_up_id: int) -> FollowUp:
 def update_follow_up(actor, follow_up_id: int, **fields) -> FollowUp:
     """Change a follow-up's status, note or due date. Audited."""
     follow_up = get_follow_up(actor.user, follow_up_id)
-    if not actor.is_coordinator and follow_up.agency_code != actor.user.agency_code:
-        raise Forbidden("Only the follow-up's own agency may change it.")
+    require_own_agency(actor, follow_up)
     if "status" in fields and fields["status"] not in set(FollowUpStatus):
         raise Invalid("Unknown status.", {"status": [f"One of {', '.join(FollowUpStatus)}."]})
     return _apply(

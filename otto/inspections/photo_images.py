@@ -9,19 +9,17 @@ import io
 import struct
 import warnings
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from PIL import ExifTags, Image, ImageCms, ImageFile, ImageOps, UnidentifiedImageError
 
 from otto.errors import DomainError, Invalid
+from otto.timeutil import LOCAL_TZ
 
 # Pillow's format names of the accepted images. MPO is a JPEG with extra frames (phones
 # write it for portrait and depth shots); only its first frame is used.
 MEDIA_TYPES = {"JPEG": "image/jpeg", "MPO": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 # Long edge in pixels and JPEG quality of each derived copy.
 DERIVED = {"report": (1600, 85), "thumb": (320, 80)}
-# EXIF times carry no zone; the cameras are in Sweden.
-LOCAL_TIME = ZoneInfo("Europe/Stockholm")
 # What Pillow raises for a file it recognised but cannot decode (truncated, corrupt).
 DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, struct.error)
 
@@ -178,7 +176,7 @@ def _taken_at(tags: dict) -> dt.datetime | None:
         taken = dt.datetime.strptime(raw.strip("\x00 "), "%Y:%m:%d %H:%M:%S")
     except ValueError:  # "0000:00:00 00:00:00" and other placeholders
         return None
-    zone = LOCAL_TIME
+    zone = LOCAL_TZ  # EXIF times carry no zone; the cameras are in Sweden
     offset = tags.get(ExifTags.Base.OffsetTimeOriginal)
     if isinstance(offset, str):
         try:

@@ -30,11 +30,12 @@ from otto.inspections.models import Finding, Photo, PhotoLink
 from otto.inspections.photo_storage import VARIANTS, PhotoStorage
 from otto.inspections.visibility import (
     claim_photo,
-    feed_visibility,
     get_visible,
     is_participant,
+    item_announcement,
     may_download_photo,
     record_holder,
+    require_own_agency,
     visible_photo_links,
 )
 from otto.inspections.visits import get_visit, require_open
@@ -175,13 +176,7 @@ def link_snapshot(link: PhotoLink) -> dict:
 
 def _changed(link: PhotoLink, before: str | None = None) -> None:
     """Announce a link (`before`: its visibility before this change)."""
-    record_change(
-        "photo_link",
-        link.id,
-        visit_id=link.visit_id,
-        agency_code=link.agency_code,
-        visibility=feed_visibility(before, link.visibility),
-    )
+    record_change("photo_link", link.id, **item_announcement(link, before))
 
 
 def follow_finding_visibility(actor, finding: Finding) -> None:
@@ -276,8 +271,7 @@ def unlink_photo(actor, link_id: str) -> PhotoLink:
         raise NotFound(f"No photo link with id {link_id}.")
     if link.deleted_at is not None:
         raise Conflict("The photo link has been removed already.", code="photo_link_deleted")
-    if not actor.is_coordinator and link.agency_code != actor.user.agency_code:
-        raise Forbidden("Only the photo's own agency may remove it.")
+    require_own_agency(actor, link, "remove it")
     require_open(get_visit(actor.user, link.visit_id))
     before = link_snapshot(link)
     link.deleted_at = utcnow()
@@ -296,9 +290,6 @@ def unlink_photo(actor, link_id: str) -> PhotoLink:
     return link
 
 
-_visible_links = visible_photo_links
-
-
 def photo_links(user, visit_id: str) -> list[LinkedPhoto]:
     """The photos of a visit that the user may see, oldest first; `pending` while the
     server has not received their bytes."""
@@ -309,7 +300,7 @@ def photo_links(user, visit_id: str) -> list[LinkedPhoto]:
         .where(
             PhotoLink.visit_id == visit.id,
             PhotoLink.deleted_at.is_(None),
-            _visible_links(user),
+            visible_photo_links(user),
         )
         .order_by(PhotoLink.created_at, PhotoLink.id)
     )

@@ -40,6 +40,7 @@ from otto.inspections.models import (
 )
 from otto.inspections.visits import carried_out_between
 from otto.mail import Mail, render_mail
+from otto.timeutil import LOCAL_TZ
 
 # Most serious first, the order of the digest's columns.
 SEVERITIES = (Severity.CRITICAL, Severity.MAJOR, Severity.MINOR, Severity.INFO)
@@ -175,7 +176,7 @@ def record_failed(record, error: Exception) -> None:
 def in_office_hours(now: dt.datetime, days: tuple[int, int], hours: tuple[dt.time, dt.time]):
     """True when `now` is on an office day (ISO weekdays `days`, inclusive) between the
     local times `hours` (end exclusive)."""
-    local = now.astimezone(deadlines.LOCAL_TZ)
+    local = now.astimezone(LOCAL_TZ)
     return days[0] <= local.isoweekday() <= days[1] and hours[0] <= local.time() < hours[1]
 
 
@@ -301,7 +302,7 @@ def digest_content(now: dt.datetime) -> dict:
         "agency_names": labels.AGENCIES,
         "kind_labels": labels.FOLLOW_UP_KINDS,
         "plural": labels.plural,
-        "tz": deadlines.LOCAL_TZ,
+        "tz": LOCAL_TZ,
     }
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import and_, or_, select, true
 
 from otto.accounts.models import User
 from otto.changes.models import Change
+from otto.errors import Forbidden
 from otto.extensions import db, transaction_memo
 from otto.inspections.models import Assignment, Visibility, Visit
 
@@ -54,6 +55,19 @@ def get_visible(user: User, model, ident):
     return db.session.scalar(select(model).where(pk == ident, visible_items(user, model)))
 
 
+# What an agency-owned item is called in a refusal (by its table).
+_ITEM_NAMES = {"finding": "finding", "photo_link": "photo", "follow_up": "follow-up"}
+
+
+def require_own_agency(actor, item, change: str = "change it") -> None:
+    """Refuse (Forbidden) a change to an agency-owned item (a finding, photo link or
+    follow-up the actor may see) unless the actor is a coordinator or of the item's own
+    agency: seeing a joint item of another agency never grants changing it."""
+    if not actor.is_coordinator and item.agency_code != actor.user.agency_code:
+        name = _ITEM_NAMES.get(item.__tablename__, "item")
+        raise Forbidden(f"Only the {name}'s own agency may {change}.")
+
+
 def is_participant(user: User, visit_id: str) -> bool:
     """True when the user is assigned to the visit (remembered for the transaction)."""
     memo = transaction_memo()
@@ -66,6 +80,15 @@ def is_participant(user: User, visit_id: str) -> bool:
     return memo[key]
 
 
+def may_act_for_agency(user: User, visit_id: str, agency_code: str) -> bool:
+    """True when `user` may act for an agency on a visit (answer its checklists, resolve
+    its items' conflicts, request its report): coordinators, and the agency's participants
+    of the visit."""
+    if user.is_coordinator:
+        return True
+    return user.agency_code == agency_code and is_participant(user, visit_id)
+
+
 def report_items(user: User, visit_id: str, model, agency_code: str | None):
     """A WHERE clause on an agency-owned model selecting what one report of a visit shows,
     or None when `user` may not request that report.
@@ -75,10 +98,7 @@ def report_items(user: User, visit_id: str, model, agency_code: str | None):
     joint report (`agency_code` None) holds `joint` items of every agency and may be
     requested by coordinators and every participant.
     """
-    allowed = user.is_coordinator or (
-        is_participant(user, visit_id) and agency_code in (None, user.agency_code)
-    )
-    if not allowed:
+    if not may_act_for_agency(user, visit_id, agency_code or user.agency_code):
         return None
     if agency_code is None:
         return and_(model.visit_id == visit_id, model.visibility == Visibility.JOINT)
@@ -94,6 +114,18 @@ def feed_visibility(before: str | None, after: str) -> str:
     `after`: an item that was joint is announced to all, so pull sends the other agencies
     a tombstone when it has become agency-only."""
     return Visibility.JOINT if before == Visibility.JOINT else after
+
+
+def item_announcement(item, before: str | None) -> dict:
+    """The feed fields announcing a change of an agency-owned item (answer, finding, photo
+    link): its visit and agency, and its visibility by `feed_visibility` (`before`: the
+    item's visibility before this change, None for a new item). Every write of such an item
+    announces it with these."""
+    return {
+        "visit_id": item.visit_id,
+        "agency_code": item.agency_code,
+        "visibility": feed_visibility(before, item.visibility),
+    }
 
 
 def conflict_follows_row(conflict, row) -> str:
@@ -121,22 +153,25 @@ def follow_row_visibility(row, *, entity: str, entity_id: str) -> None:
         announce(conflict, visibility=conflict_follows_row(conflict, row))
 
 
-def follows_finding(finding) -> dict:
-    """The agency and visibility of an item attached to a finding (its photo links)."""
-    return {"agency_code": finding.agency_code, "visibility": finding.visibility}
+def photo_links_following(link_clause, finding_clause):
+    """A WHERE clause on PhotoLink: `link_clause` on the link and, for a finding's photo,
+    `finding_clause` on its finding too, so a finding made `agency` after its photos were
+    linked keeps them inside its agency. Every photo-link filter (pages, API, pull,
+    reports) is built with this."""
+    from otto.inspections.models import Finding, PhotoLink
+
+    findings = select(Finding.id).where(finding_clause)
+    return and_(
+        link_clause, or_(PhotoLink.finding_id.is_(None), PhotoLink.finding_id.in_(findings))
+    )
 
 
 def visible_photo_links(user: User):
-    """A WHERE clause on PhotoLink: the confidentiality rule applied to the link and, for a
-    finding's photo, to the finding too, so a finding made `agency` after its photos were
-    linked keeps them inside its agency."""
+    """A WHERE clause on PhotoLink selecting the photo links `user` may see: the
+    confidentiality rule on the link and its finding (`photo_links_following`)."""
     from otto.inspections.models import Finding, PhotoLink
 
-    visible_findings = select(Finding.id).where(visible_items(user, Finding))
-    return and_(
-        visible_items(user, PhotoLink),
-        or_(PhotoLink.finding_id.is_(None), PhotoLink.finding_id.in_(visible_findings)),
-    )
+    return photo_links_following(visible_items(user, PhotoLink), visible_items(user, Finding))
 
 
 # Photos by possession. A photo's SHA-256 is no key: knowing it grants nothing. A user holds

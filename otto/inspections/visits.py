@@ -3,7 +3,7 @@
 import dataclasses
 import datetime as dt
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, or_, select
 
 from otto import audit
 from otto.accounts.models import Role, User
@@ -14,7 +14,7 @@ from otto.errors import Conflict, Forbidden, Invalid, NotFound
 from otto.extensions import db
 from otto.inspections.businesses import get_business
 from otto.inspections.conflicts import open_conflict_count
-from otto.inspections.models import Assignment, Visit, VisitReason, VisitStatus
+from otto.inspections.models import Assignment, Business, Visit, VisitReason, VisitStatus
 from otto.inspections.visibility import is_participant, visible_visits
 from otto.timeutil import utcnow
 
@@ -87,8 +87,14 @@ def set_case_numbers(actor, visit_id: str, numbers: dict[str, str]) -> Visit:
         return visit
     _touch(visit)
     db.session.flush()
-    audit.record(actor, "update", "visit", visit.id, before=before, after=after, visit_id=visit.id)
+    _audit_update(actor, visit, before)
     return visit
+
+
+def _audit_update(actor, visit: Visit, before: dict) -> None:
+    """Audit a change of a visit's plan: its snapshot `before` and now."""
+    after = visit_snapshot(visit)
+    audit.record(actor, "update", "visit", visit.id, before=before, after=after, visit_id=visit.id)
 
 
 def _touch(visit: Visit) -> None:
@@ -183,13 +189,48 @@ def get_visit(user: User, visit_id: str) -> Visit:
     return visit
 
 
-def list_visits(user: User, *, start: dt.datetime | None = None, end: dt.datetime | None = None):
-    """A query for the visits the user may see, ordered by planned start."""
+def list_visits(
+    user: User,
+    *,
+    start: dt.datetime | None = None,
+    end: dt.datetime | None = None,
+    agency_code: str | None = None,
+):
+    """A query for the visits the user may see, ordered by planned start: those ending at or
+    after `start` and starting before `end`, and those `agency_code` takes part in."""
     query = select(Visit).where(visible_visits(user)).order_by(Visit.planned_start)
     if start:
         query = query.where(Visit.planned_end >= start)
     if end:
         query = query.where(Visit.planned_start < end)
+    if agency_code:
+        agency_visits = select(Assignment.visit_id).where(Assignment.agency_code == agency_code)
+        query = query.where(Visit.id.in_(agency_visits))
+    return query
+
+
+def search_visits(
+    user: User,
+    *,
+    status: str | None = None,
+    agency_code: str | None = None,
+    text: str = "",
+    since: dt.datetime | None = None,
+):
+    """A query for the visits the user may see (`list_visits`) with this status, this
+    agency taking part and `text` in the business's name or the case number (any case):
+    from `since` on in order of planned start, or all of them newest first."""
+    query = list_visits(user, start=since, agency_code=agency_code)
+    query = query.join(Business, Business.id == Visit.business_id)
+    if status:
+        query = query.where(Visit.status == status)
+    if text:
+        pattern = f"%{text.lower()}%"
+        query = query.where(
+            or_(func.lower(Business.name).like(pattern), Visit.case_number.ilike(pattern))
+        )
+    if since is None:
+        query = query.order_by(None).order_by(Visit.planned_start.desc())
     return query
 
 
@@ -214,15 +255,7 @@ def update_visit(actor, visit_id: str, **fields) -> Visit:
     _check_times(visit.planned_start, visit.planned_end)
     _touch(visit)
     db.session.flush()
-    audit.record(
-        actor,
-        "update",
-        "visit",
-        visit.id,
-        before=before,
-        after=visit_snapshot(visit),
-        visit_id=visit.id,
-    )
+    _audit_update(actor, visit, before)
     return visit
 
 
@@ -325,15 +358,24 @@ def set_participants(actor, visit_id: str, participants: list[dict]) -> Visit:
     if added_users:
         _announce_items_again(visit.id)
     db.session.flush()
-    audit.record(
-        actor,
-        "update",
-        "visit",
-        visit.id,
-        before=before,
-        after=visit_snapshot(visit),
-        visit_id=visit.id,
-    )
+    _audit_update(actor, visit, before)
+    return visit
+
+
+def update_plan(actor, visit_id: str, *, participants: list[dict], **fields) -> Visit:
+    """Change a visit's plan as the planning form gives it (coordinators): the planning
+    fields (`update_visit`); the participants (`set_participants`) only while the visit is
+    planned, afterwards they stay as they are; and each agency's case number, as given for
+    its inspectors among `participants` (`set_case_numbers`). Audited."""
+    visit = update_visit(actor, visit_id, **fields)
+    if visit.status == VisitStatus.PLANNED:
+        set_participants(actor, visit.id, participants)
+    by_user = {p["user_id"]: p.get("case_number") or "" for p in participants}
+    numbers = {}
+    for assignment in visit.assignments:
+        if assignment.user_id in by_user:
+            numbers[assignment.agency_code] = by_user[assignment.user_id]
+    set_case_numbers(actor, visit.id, numbers)
     return visit
 
 

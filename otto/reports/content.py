@@ -35,7 +35,7 @@ from otto.inspections.models import (
     Signature,
     Visit,
 )
-from otto.inspections.visibility import report_items
+from otto.inspections.visibility import photo_links_following, report_items
 from otto.inspections.visits import case_numbers, get_visit
 
 # The one rule of what a report may say about findings: deleted findings and internal
@@ -377,15 +377,10 @@ def _stored_photos(values) -> set[str]:
 def _photo_links(link_clause, finding_clause) -> list[tuple[PhotoLink, ReportPhoto]]:
     """The report's photo links: the rule applied to the link and, for a finding's photo,
     to its finding too (a finding made agency-only keeps its photos inside its agency)."""
-    report_findings = select(Finding.id).where(finding_clause)
     query = (
         select(PhotoLink, Photo.sha256)
         .outerjoin(Photo, Photo.sha256 == PhotoLink.photo_sha256)
-        .where(
-            link_clause,
-            PhotoLink.deleted_at.is_(None),
-            PhotoLink.finding_id.is_(None) | PhotoLink.finding_id.in_(report_findings),
-        )
+        .where(photo_links_following(link_clause, finding_clause), PhotoLink.deleted_at.is_(None))
         .order_by(PhotoLink.created_at, PhotoLink.id)
     )
     return [

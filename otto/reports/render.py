@@ -12,7 +12,6 @@ import io
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import weasyprint
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -23,8 +22,8 @@ from otto import labels
 from otto.inspections.photo_storage import PhotoStorage
 from otto.reports import wording
 from otto.reports.content import ReportContent
+from otto.timeutil import LOCAL_TZ
 
-LOCAL_TZ = ZoneInfo("Europe/Stockholm")
 STYLESHEET = Path(__file__).parent / "templates" / "reports" / "report.css"
 PDF_A = "pdf/a-3b"
 PHOTO_SCHEME = "photo:"

@@ -15,7 +15,12 @@ from otto.checklists.models import TemplateVersion, VersionStatus
 from otto.extensions import db
 from otto.inspections.models import Answer, Finding, PhotoLink, Signature, Visit
 from otto.inspections.schemas import AnswerSchema, FindingSchema, SignatureSchema, VisitSchema
-from otto.inspections.visibility import visible_changes, visible_items, visible_visits
+from otto.inspections.visibility import (
+    visible_changes,
+    visible_items,
+    visible_photo_links,
+    visible_visits,
+)
 from otto.schemas import MAX_INT
 from otto.sync.schemas import ConflictSchema
 
@@ -59,7 +64,7 @@ def _loaders(user):
         "visit": (Visit, str, visible_visits(user), _VISIT.dump),
         "answer": (Answer, int, visible_items(user, Answer), _ANSWER.dump),
         "finding": (Finding, str, visible_items(user, Finding), _FINDING.dump),
-        "photo_link": (PhotoLink, str, visible_items(user, PhotoLink), _photo_link),
+        "photo_link": (PhotoLink, str, visible_photo_links(user), _photo_link),
         "signature": (
             Signature,
             str,

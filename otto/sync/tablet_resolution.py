@@ -14,7 +14,7 @@ from otto.changes.models import Conflict
 from otto.extensions import db
 from otto.inspections.resolution import apply_resolution
 from otto.inspections.schemas import JsonInteger
-from otto.inspections.visibility import is_participant
+from otto.inspections.visibility import may_act_for_agency
 
 ENTITY = "conflict_resolution"
 
@@ -31,9 +31,7 @@ class ConflictResolutionFields(Schema):
 
 def may_resolve(user, conflict: Conflict) -> bool:
     """Coordinators, and participants of the visit from the agency that owns the item."""
-    if user.is_coordinator:
-        return True
-    return user.agency_code == conflict.agency_code and is_participant(user, conflict.visit_id)
+    return may_act_for_agency(user, conflict.visit_id, conflict.agency_code)
 
 
 def apply_conflict_resolution(write, mutation: dict) -> dict:

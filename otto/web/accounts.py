@@ -10,6 +10,7 @@ from otto.accounts.routes import authenticate_committed
 from otto.auth import page_auth
 from otto.errors import DomainError
 from otto.extensions import db
+from otto.web.forms import refused
 from otto.web.labels import field_errors
 
 pages = Blueprint("accounts", __name__, template_folder="templates")
@@ -32,7 +33,7 @@ def login():
                 if error.status == 429
                 else "Fel användarnamn eller lösenord."
             )
-            flash(message, "error")
+            refused(error, message)
             return render_template("accounts/login.html"), error.status
         login_user(user)
         next_url = request.args.get("next", "")
@@ -63,6 +64,7 @@ def change_password(actor):
             password_repeat=request.form.get("password_repeat", ""),
         )
     except DomainError as error:
+        refused(error, flash_it=False)
         return render_template("accounts/password.html", errors=field_errors(error.details)), 400
     db.session.commit()
     flash("Ditt lösenord är bytt.", "info")

@@ -8,7 +8,7 @@ from otto.accounts.models import COORDINATORS, Role
 from otto.auth import page_auth
 from otto.errors import Invalid, NotFound
 from otto.extensions import db
-from otto.web.forms import form_text
+from otto.web.forms import form_text, refused
 from otto.web.labels import field_errors
 
 pages = Blueprint("agencies", __name__, template_folder="templates")
@@ -45,6 +45,7 @@ def edit(code, actor):
             **values,
         )
     except Invalid as error:
+        refused(error, flash_it=False)
         errors = _swedish(field_errors(error.details))
         page = render_template("agencies/edit.html", agency=agency, values=values, errors=errors)
         return page, 400

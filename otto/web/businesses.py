@@ -11,7 +11,7 @@ from otto.auth import page_auth
 from otto.errors import Invalid
 from otto.extensions import db
 from otto.inspections import business_import, businesses
-from otto.web.forms import arg_choice, form_text, paginate
+from otto.web.forms import arg_choice, form_text, paginate, refused
 from otto.web.labels import field_errors
 
 pages = Blueprint("businesses", __name__, url_prefix="/verksamheter", template_folder="templates")
@@ -33,20 +33,24 @@ def _form_fields() -> dict:
     return {field: form_text(field) for field in FIELDS}
 
 
+def _form_page(business, values: dict, errors: dict, status: int = 200):
+    """The business form (a new one when `business` is None), with errors at the fields."""
+    page = render_template("businesses/form.html", business=business, values=values, errors=errors)
+    return page, status
+
+
 @pages.route("/ny", methods=["GET", "POST"])
 @page_auth(COORDINATORS)
 def create(actor):
     """Register a business; invalid fields are shown at the field."""
     if request.method == "GET":
-        return render_template("businesses/form.html", business=None, values={}, errors={})
+        return _form_page(None, {}, {})
     values = _form_fields()
     try:
         business = businesses.create_business(actor, **values)
     except Invalid as error:
-        errors = field_errors(error.details)
-        return render_template(
-            "businesses/form.html", business=None, values=values, errors=errors
-        ), 400
+        refused(error, flash_it=False)
+        return _form_page(None, values, field_errors(error.details), 400)
     db.session.commit()
     flash(f"{business.name} är registrerad.", "info")
     return redirect(url_for("businesses.show", business_id=business.id))
@@ -59,15 +63,13 @@ def edit(business_id, actor):
     business = businesses.get_business(business_id)
     if request.method == "GET":
         values = businesses.business_snapshot(business)
-        return render_template("businesses/form.html", business=business, values=values, errors={})
+        return _form_page(business, values, {})
     values = _form_fields()
     try:
         businesses.update_business(actor, business_id, **values)
     except Invalid as error:
-        errors = field_errors(error.details)
-        return render_template(
-            "businesses/form.html", business=business, values=values, errors=errors
-        ), 400
+        refused(error, flash_it=False)
+        return _form_page(business, values, field_errors(error.details), 400)
     db.session.commit()
     flash("Ändringarna är sparade.", "info")
     return redirect(url_for("businesses.show", business_id=business_id))
@@ -109,6 +111,7 @@ def import_csv(actor):
     try:
         rows = business_import.preview_import(text)
     except Invalid as error:
+        refused(error, flash_it=False)
         errors = field_errors(error.details) or {"file": ["Välj en CSV-fil."]}
         return render_template("businesses/import.html", errors=errors), 400
     return render_template("businesses/import_preview.html", rows=rows, text=text)
@@ -121,6 +124,7 @@ def confirm_import(actor):
     try:
         created, rejected = business_import.import_businesses(actor, request.form.get("text", ""))
     except Invalid as error:
+        refused(error, flash_it=False)
         errors = field_errors(error.details)
         return render_template("businesses/import.html", errors=errors), 400
     db.session.commit()

@@ -17,13 +17,12 @@ from flask import (
     request,
     url_for,
 )
-from sqlalchemy import select
 
 from otto.auth import page_auth
 from otto.extensions import db
 from otto.inspections import calendar_feed, visits
-from otto.inspections.models import Assignment, Visit
-from otto.web.forms import LOCAL_TZ, arg_choice, local, local_datetime
+from otto.timeutil import LOCAL_TZ
+from otto.web.forms import arg_choice, local, local_datetime
 from otto.web.labels import AGENCY_NAMES
 
 pages = Blueprint("calendar", __name__, url_prefix="/kalender", template_folder="templates")
@@ -35,6 +34,8 @@ def _monday(week: str | None) -> dt.date:
     """The Monday of an ISO week like 2026-W23; this week when missing or invalid."""
     try:
         year, number = (week or "").split("-W")
+        if not 1 < int(year) < dt.MAXYEAR:  # the page links the weeks before and after
+            raise ValueError(f"Year {year} is out of range.")
         return dt.date.fromisocalendar(int(year), int(number), 1)
     except ValueError:
         today = dt.datetime.now(LOCAL_TZ).date()
@@ -53,12 +54,8 @@ def week(actor):
     monday = _monday(request.args.get("vecka"))
     start = local_datetime(monday.isoformat(), "00:00")
     end = local_datetime((monday + dt.timedelta(days=7)).isoformat(), "00:00")
-    query = visits.list_visits(actor.user, start=start, end=end)
     agency = arg_choice("myndighet", AGENCY_NAMES)
-    if agency:
-        query = query.where(
-            Visit.id.in_(select(Assignment.visit_id).where(Assignment.agency_code == agency))
-        )
+    query = visits.list_visits(actor.user, start=start, end=end, agency_code=agency)
     days = [(monday + dt.timedelta(days=n), []) for n in range(7)]
     for visit in db.session.scalars(query.limit(MAX_WEEK_VISITS)):
         first_day = max((local(visit.planned_start).date() - monday).days, 0)

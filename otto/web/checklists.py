@@ -20,6 +20,7 @@ from otto.checklists.template_format import AGENCIES
 from otto.checklists.xlsform import MAX_ROWS
 from otto.errors import Invalid
 from otto.extensions import db
+from otto.web.forms import refused
 from otto.web.labels import json_error
 
 pages = Blueprint(
@@ -81,6 +82,7 @@ def edit(version_id, actor):
     try:
         services.update_draft(actor, version_id, _parse_json(text))
     except Invalid as error:
+        refused(error, flash_it=False)
         return render_template(
             "checklists/edit.html", version=version, text=text, errors=error.details
         ), 400
@@ -153,6 +155,7 @@ def import_xlsform(actor):
     try:
         draft, warnings = services.import_xlsform(actor, upload.stream, agency)
     except Invalid as error:
+        refused(error, flash_it=False)
         return _import_failed(_import_errors(error))
     db.session.commit()
     return render_template("checklists/imported.html", draft=draft, warnings=warnings)
@@ -168,6 +171,7 @@ def import_json(actor):
     try:
         draft = services.import_json(actor, upload.read())
     except Invalid as error:
+        refused(error, flash_it=False)
         return _import_failed(_import_errors(error))
     db.session.commit()
     flash(f"Utkastet ”{draft.template.title}” version {draft.version} är skapat.", "info")

@@ -28,7 +28,7 @@ from otto.inspections.dossier import load_dossier
 from otto.inspections.models import VisitStatus
 from otto.inspections.photo_storage import storage_from_config
 from otto.reports import services as reports
-from otto.web.labels import error_message
+from otto.web.forms import refused
 
 pages = Blueprint("dossier", __name__, template_folder="templates")
 PHOTO_SIZES = {"thumb": "thumb", "report": "report"}
@@ -81,8 +81,7 @@ def set_status(visit_id, actor):
     try:
         visits.set_visit_status(actor, visit_id, status)
     except DomainError as error:
-        db.session.rollback()
-        return _render(actor, visit_id, error.status, error_message(error))
+        return _render(actor, visit_id, error.status, refused(error, flash_it=False))
     db.session.commit()
     if status == VisitStatus.CLOSED:
         flash("Ärendet är avslutat och låst. Ändringar kräver att det öppnas igen.", "info")
@@ -119,11 +118,12 @@ def resolve(visit_id, conflict_id, actor):
         else:
             raise Invalid("Choose a value.", {"choice": ["Missing."]})
     except DomainError as error:
-        db.session.rollback()
-        message = error_message(error)
-        if isinstance(error, Invalid):
-            message = "Välj ett av värdena eller skriv ett eget värde."
-        return _render(actor, visit_id, error.status, message)
+        message = (
+            "Välj ett av värdena eller skriv ett eget värde."
+            if isinstance(error, Invalid)
+            else None
+        )
+        return _render(actor, visit_id, error.status, refused(error, message, flash_it=False))
     db.session.commit()
     flash("Konflikten är löst. Beslutet når enheterna vid nästa synk.", "info")
     return redirect(url_for("dossier.show", visit_id=visit_id) + "#konflikter")

@@ -12,7 +12,7 @@ from otto.extensions import db
 from otto.inspections import followups
 from otto.inspections.models import FollowUpKind, FollowUpStatus
 from otto.timeutil import utcnow
-from otto.web.forms import arg_choice, form_text, paginate
+from otto.web.forms import arg_choice, form_text, paginate, refused
 from otto.web.labels import AGENCY_NAMES, FOLLOW_UP_STATUS_LABELS
 
 pages = Blueprint("followups", __name__, template_folder="templates")
@@ -66,9 +66,8 @@ def record_outcome(follow_up_id, actor):
     status = request.form.get("status", "")
     try:
         followups.record_outcome(actor, follow_up_id, status, form_text("note"), utcnow())
-    except DomainError:
-        db.session.rollback()
-        flash("Uppföljningen kunde inte ändras.", "error")
+    except DomainError as error:
+        refused(error, "Uppföljningen kunde inte ändras.")
     else:
         db.session.commit()
         flash(f"Uppföljningen är nu {FOLLOW_UP_STATUS_LABELS[status].lower()}.", "success")

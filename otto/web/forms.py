@@ -1,11 +1,14 @@
-"""Small helpers the coordinator pages share: local time, paging and reading form fields."""
+"""Small helpers the pages share: local time, paging, reading form fields, and telling the
+user a service refused the request."""
 
 import datetime as dt
 
-from flask import request
+from flask import flash, request
 
+from otto.errors import DomainError
 from otto.extensions import db
 from otto.timeutil import LOCAL_TZ
+from otto.web.labels import error_message
 
 PER_PAGE = 25
 
@@ -18,7 +21,10 @@ def local(value: dt.datetime | None) -> dt.datetime | None:
 def local_datetime(day: str, time: str) -> dt.datetime:
     """Aware UTC datetime from a local date (YYYY-MM-DD) and time (HH:MM); ValueError if bad."""
     naive = dt.datetime.combine(dt.date.fromisoformat(day), dt.time.fromisoformat(time))
-    return naive.replace(tzinfo=LOCAL_TZ).astimezone(dt.UTC)
+    try:
+        return naive.replace(tzinfo=LOCAL_TZ).astimezone(dt.UTC)
+    except OverflowError:  # 0001-01-01 00:00 local is before the calendar's first UTC day
+        raise ValueError(f"{day} {time} is out of range.") from None
 
 
 def page_number() -> int:
@@ -40,3 +46,15 @@ def arg_choice(name: str, choices) -> str | None:
     """A query argument, if it is one of `choices`; anything else means no filter."""
     value = request.args.get(name) or None
     return value if value in choices else None
+
+
+def refused(error: DomainError, message: str | None = None, *, flash_it: bool = True) -> str:
+    """A service refused the page's request: roll back whatever the request wrote (a page
+    never commits half a change) and return the refusal as a Swedish sentence (`message`
+    in place of the error's own), flashed unless the page shows it itself (`flash_it=False`:
+    beside its buttons, or at its form's fields from the error's details)."""
+    db.session.rollback()
+    text = message or error_message(error)
+    if flash_it:
+        flash(text, "error")
+    return text

@@ -9,7 +9,7 @@ from otto.accounts.models import COORDINATORS, Role, User
 from otto.auth import page_auth
 from otto.errors import DomainError
 from otto.extensions import db
-from otto.web.forms import arg_choice, form_text, paginate
+from otto.web.forms import arg_choice, form_text, paginate, refused
 from otto.web.labels import AGENCY_NAMES, ROLE_LABELS, field_errors
 
 pages = Blueprint("people", __name__, template_folder="templates")
@@ -51,6 +51,7 @@ def create_user(actor):
             password=request.form.get("password", ""),
         )
     except DomainError as error:
+        refused(error, flash_it=False)
         errors = field_errors(error.details)
         return render_template("people/user_form.html", values=values, errors=errors), 400
     db.session.commit()
@@ -67,7 +68,11 @@ def _profile(user: User) -> dict:
 
 
 def _edit_page(user: User, values: dict, error: DomainError | None = None):
-    errors = field_errors(error.details) if error else {}
+    """The user's edit form; with a refusal, rolled back and shown at its fields."""
+    errors = {}
+    if error is not None:
+        refused(error, flash_it=False)
+        errors = field_errors(error.details)
     page = render_template("people/user_edit.html", user=user, values=values, errors=errors)
     return (page, error.status) if error else page
 

@@ -10,7 +10,6 @@ shown after saving; they never block. Cancelling keeps the visit with status `ca
 import datetime as dt
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from sqlalchemy import func, or_, select
 
 from otto.accounts.models import COORDINATORS, Role
 from otto.accounts.services import users_query
@@ -19,9 +18,9 @@ from otto.checklists import services as checklists
 from otto.errors import DomainError, Invalid
 from otto.extensions import db
 from otto.inspections import businesses, visits
-from otto.inspections.models import Assignment, Business, Visit, VisitReason
-from otto.web.forms import arg_choice, form_text, local, local_datetime, paginate
-from otto.web.labels import AGENCY_NAMES, VISIT_STATUS_LABELS, error_message, field_errors
+from otto.inspections.models import Visit, VisitReason
+from otto.web.forms import arg_choice, form_text, local, local_datetime, paginate, refused
+from otto.web.labels import AGENCY_NAMES, VISIT_STATUS_LABELS, field_errors
 
 pages = Blueprint("planning", __name__, template_folder="templates")
 MAX_INSPECTORS = 500
@@ -31,30 +30,19 @@ MAX_INSPECTORS = 500
 @page_auth()
 def index(actor):
     """The visits the user may see, filtered by status, agency, text and start date; paged."""
-    query = visits.list_visits(actor.user).join(Business, Business.id == Visit.business_id)
     status = arg_choice("status", VISIT_STATUS_LABELS)
     agency = arg_choice("myndighet", AGENCY_NAMES)
     text = request.args.get("q", "").strip()
-    if status:
-        query = query.where(Visit.status == status)
-    if agency:
-        query = query.where(
-            Visit.id.in_(select(Assignment.visit_id).where(Assignment.agency_code == agency))
-        )
-    if text:
-        pattern = f"%{text.lower()}%"
-        query = query.where(
-            or_(func.lower(Business.name).like(pattern), Visit.case_number.ilike(pattern))
-        )
     try:
         since = dt.date.fromisoformat(request.args.get("fran", ""))
-        query = query.where(Visit.planned_end >= local_datetime(since.isoformat(), "00:00"))
+        start = local_datetime(since.isoformat(), "00:00")
     except ValueError:
-        since = None
-        query = query.order_by(None).order_by(Visit.planned_start.desc())  # newest first
-    page = paginate(query)
+        since = start = None
+    query = visits.search_visits(
+        actor.user, status=status, agency_code=agency, text=text, since=start
+    )
     filters = {"status": status, "agency": agency, "q": text, "since": since}
-    return render_template("planning/index.html", page=page, filters=filters)
+    return render_template("planning/index.html", page=paginate(query), filters=filters)
 
 
 def _inspectors_by_agency() -> dict[str, list]:
@@ -207,6 +195,7 @@ def plan(actor):
     try:
         visit = visits.plan_visit(actor, business_id=business.id, **data)
     except Invalid as error:
+        refused(error, flash_it=False)
         return _render_form(business, None, _values_from_form(), field_errors(error.details), 400)
     db.session.commit()
     flash(f"Besöket hos {business.name} är planerat.", "info")
@@ -224,36 +213,20 @@ def edit(visit_id, actor):
     data, errors = _read_form()
     if errors:
         return _render_form(visit.business, visit, _values_from_form(), errors, 400)
-    participants = data.pop("participants")
-    numbers = {p["user_id"]: p["case_number"] for p in participants}
     try:
-        visits.update_visit(actor, visit.id, **data)
-        if visit.status == "planned":
-            visits.set_participants(actor, visit.id, participants)
-        visits.set_case_numbers(actor, visit.id, _agency_case_numbers(visit, numbers))
+        visits.update_plan(actor, visit.id, **data)
     except Invalid as error:
-        db.session.rollback()
+        refused(error, flash_it=False)
         visit = visits.get_visit(actor.user, visit_id)
         errors = field_errors(error.details)
         return _render_form(visit.business, visit, _values_from_form(), errors, 400)
     except DomainError as error:
-        db.session.rollback()
-        flash(error_message(error), "error")
+        refused(error)
         return redirect(url_for("dossier.show", visit_id=visit_id))
     db.session.commit()
     flash("Ändringarna är sparade och når deltagarnas enheter vid nästa synk.", "info")
     _flash_warnings(visit)
     return redirect(url_for("dossier.show", visit_id=visit.id))
-
-
-def _agency_case_numbers(visit: Visit, by_user: dict[int, str]) -> dict[str, str]:
-    """The form's case number per agency of the visit's participants (the form has one
-    field per agency; every inspector of that agency carries it)."""
-    numbers = {}
-    for assignment in visit.assignments:
-        if assignment.user_id in by_user:
-            numbers[assignment.agency_code] = by_user[assignment.user_id]
-    return numbers
 
 
 @pages.post("/besok/<visit_id>/stall-in")
@@ -263,8 +236,7 @@ def cancel(visit_id, actor):
     try:
         visits.cancel_visit(actor, visit_id, note=form_text("note"))
     except DomainError as error:
-        db.session.rollback()
-        flash(error_message(error), "error")
+        refused(error)
         return redirect(url_for("dossier.show", visit_id=visit_id))
     db.session.commit()
     flash("Besöket är inställt. Deltagarnas enheter får beskedet vid nästa synk.", "info")

@@ -4,11 +4,11 @@ dossier flags the answers to questions that the newer version removed."""
 import copy
 
 from otto.auth import Actor
+from otto.changes.merge import Write
 from otto.checklists import services
 from otto.extensions import db
 from otto.inspections import answers, visits
 from otto.inspections.dossier import load_dossier
-from otto.sync.merge import Write
 from tests.web.conftest import text
 
 

@@ -220,3 +220,9 @@ def test_the_visit_list_is_filterable(client, login, coordinator, make_visit, ma
     assert "Salong Två" not in text(client.get("/besok?myndighet=miljo"))
     by_case = text(client.get("/besok?q=pol-7"))
     assert "Salong Två" in by_case and "Salong Ett" not in by_case
+
+
+def test_dates_at_the_ends_of_the_calendar_are_no_filter_and_no_week(client, login, coordinator):
+    login(coordinator)
+    for url in ("/besok?fran=0001-01-01", "/kalender/?vecka=0001-W01", "/kalender/?vecka=9999-W52"):
+        assert client.get(url).status_code == 200, url
