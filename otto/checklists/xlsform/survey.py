@@ -334,8 +334,11 @@ class SurveyBuilder:
             except UnsupportedExpression as error:
                 dropped.append(f"”{part}” ({error})")
                 continue
-            if condition != ALWAYS:
-                kept.extend(_parts(condition))
+            if condition == ALWAYS:
+                report.notes.append(
+                    f"Villkoret (relevant) ”{part}” är alltid sant och behövs inte."
+                )
+            kept.extend(_parts(condition))
         self._count(len(kept) or not dropped, dropped)
         if dropped and kept:
             report.notes.append(
