@@ -99,6 +99,7 @@ MATRIX = {
     ("POST", "/checklistor/versioner/<int:version_id>/publicera"): COORDINATORS,
     ("POST", "/checklistor/versioner/<int:version_id>/dra-tillbaka"): COORDINATORS,
     ("GET", "/checklistor/versioner/<int:version_id>/export"): COORDINATORS,
+    ("GET", "/checklistor/versioner/<int:version_id>/export.xlsx"): COORDINATORS,
     ("GET", "/verksamheter/"): COORDINATORS,
     ("GET", "/verksamheter/<int:business_id>"): COORDINATORS,
     ("GET", "/verksamheter/<int:business_id>/redigera"): COORDINATORS,
@@ -178,6 +179,7 @@ MATRIX = {
     ("POST", "/api/template-versions/<int:version_id>/publish"): COORDINATORS,
     ("POST", "/api/template-versions/<int:version_id>/retire"): COORDINATORS,
     ("GET", "/api/template-versions/<int:version_id>/export"): SIGNED_IN,
+    ("GET", "/api/template-versions/<int:version_id>/export-xlsform"): SIGNED_IN,
 }
 
 # Valid bodies for writes whose object is named in the body or checked after validation, so

@@ -4,21 +4,22 @@ Any signed-in user reads; coordinators and admins write. Each view parses with a
 one service, commits once and serialises.
 """
 
-from flask import jsonify
+from flask import Response, jsonify
 
 from otto.accounts.models import COORDINATORS
 from otto.api import Blueprint, committed
 from otto.checklists import services
 from otto.checklists.schemas import (
-    AgencyQuerySchema,
     TemplateBodySchema,
     TemplateListingSchema,
     TemplateQuerySchema,
     TemplateVersionSchema,
     XlsFormFileSchema,
     XlsFormImportSchema,
+    XlsFormQuerySchema,
 )
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 blp = Blueprint("templates", __name__, url_prefix="/api", description="Checklist templates")
 
 
@@ -42,13 +43,18 @@ def create_template_draft(body, actor):
 
 @blp.post("/templates/import-xlsform")
 @blp.auth(COORDINATORS)
-@blp.arguments(AgencyQuerySchema, location="query")
+@blp.arguments(XlsFormQuerySchema, location="query")
 @blp.arguments(XlsFormFileSchema, location="files")
 @blp.response(201, XlsFormImportSchema)
 def import_xlsform(query, files, actor):
-    """Create a draft from an XLSForm workbook; warnings name what was not imported."""
-    draft, warnings = services.import_xlsform(actor, files["file"].stream, query["agency"])
-    return committed({"draft": draft, "warnings": warnings})
+    """Create a draft from an XLSForm workbook: a new template, or with `version_of` the next
+    version of that one. The summary says, per row, what was imported and what was not."""
+    upload = files["file"]
+    draft, imported = services.import_xlsform(
+        actor, upload.stream, query["agency"], upload.filename or "", query["version_of"]
+    )
+    summary = imported.summary
+    return committed({"draft": draft, "summary": summary, "warnings": summary.warnings()})
 
 
 @blp.get("/template-versions/<int:version_id>")
@@ -82,6 +88,19 @@ def publish_template_version(version_id, actor):
 def retire_template_version(version_id, actor):
     """Retire a published version: no new visit pins it; existing visits keep it."""
     return committed(services.retire(actor, version_id))
+
+
+@blp.get("/template-versions/<int:version_id>/export-xlsform")
+@blp.auth()
+@blp.response(200, description="The version as an XLSForm workbook (.xlsx).")
+def export_template_version_xlsform(version_id, actor):
+    """The version as an XLSForm workbook; importing it gives the same template body."""
+    filename, data = committed(services.export_xlsform(version_id))
+    return Response(
+        data,
+        mimetype=XLSX,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
 
 
 @blp.get("/template-versions/<int:version_id>/export")

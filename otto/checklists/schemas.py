@@ -36,6 +36,17 @@ class AgencyQuerySchema(Schema):
     agency = fields.String(required=True, validate=validate.OneOf(AGENCIES))
 
 
+class XlsFormQuerySchema(AgencyQuerySchema):
+    version_of = fields.String(
+        load_default=None,
+        validate=validate.Length(min=1, max=200),
+        metadata={
+            "description": "Import as the next version of this template (its key); "
+            "without it the form becomes a new template with a key of its own."
+        },
+    )
+
+
 class XlsFormFileSchema(Schema):
     file = Upload(required=True, metadata={"description": "An XLSForm workbook (.xlsx)."})
 
@@ -70,6 +81,26 @@ class ImportWarningSchema(Schema):
     message = fields.String()
 
 
+class RowReportSchema(Schema):
+    row = fields.Integer(metadata={"description": "Survey sheet row number."})
+    name = fields.String()
+    type = fields.String(metadata={"description": "The row's type as written."})
+    result = fields.String(metadata={"description": "What became of the row (Swedish)."})
+    notes = fields.List(fields.String(), metadata={"description": "Why, in Swedish."})
+
+
+class ImportSummarySchema(Schema):
+    language = fields.String(metadata={"description": "The label column used (Swedish)."})
+    questions_in_form = fields.Integer(attribute="counts.questions_in_form")
+    questions_imported = fields.Integer(attribute="counts.questions_imported")
+    conditions_kept = fields.Integer(attribute="counts.conditions_kept")
+    conditions_partly_kept = fields.Integer(attribute="counts.conditions_partly_kept")
+    conditions_dropped = fields.Integer(attribute="counts.conditions_dropped")
+    rows = fields.List(fields.Nested(RowReportSchema))
+    notes = fields.List(fields.String())
+
+
 class XlsFormImportSchema(Schema):
     draft = fields.Nested(TemplateVersionSchema)
+    summary = fields.Nested(ImportSummarySchema)
     warnings = fields.List(fields.Nested(ImportWarningSchema))

@@ -14,7 +14,7 @@ from typing import IO
 from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager
 
-from otto import audit
+from otto import audit, labels
 from otto.changes.feed import record_change
 from otto.checklists import xlsform
 from otto.checklists.models import Template, TemplateVersion, VersionStatus
@@ -231,6 +231,13 @@ def export_version(version_id: int) -> tuple[str, dict]:
     return f"{version.template.key}-v{version.version}.json", copy.deepcopy(version.body)
 
 
+def export_xlsform(version_id: int) -> tuple[str, bytes]:
+    """A version as an XLSForm workbook (importing it gives the same body), with its name."""
+    version = get_version(version_id)
+    filename = f"{version.template.key}-v{version.version}.xlsx"
+    return filename, xlsform.write_xlsform(version.body)
+
+
 def import_json(actor, data: bytes) -> TemplateVersion:
     """Create a draft from an exported template file (UTF-8 JSON)."""
     try:
@@ -241,12 +248,68 @@ def import_json(actor, data: bytes) -> TemplateVersion:
 
 
 def import_xlsform(
-    actor, stream: IO[bytes], agency: str
-) -> tuple[TemplateVersion, list[xlsform.ImportWarning]]:
-    """Create a draft for `agency` from an XLSForm workbook; return it with the warnings
-    about everything the form had that OTTO could not import."""
-    body, warnings = xlsform.read_xlsform(stream, agency)
-    return create_draft(actor, body, action="import"), warnings
+    actor, stream: IO[bytes], agency: str, filename: str = "", version_of: str | None = None
+) -> tuple[TemplateVersion, xlsform.FormImport]:
+    """Create a draft for `agency` from an XLSForm workbook; return it with the import summary.
+
+    Identity is the caller's choice: with `version_of` (a template key of the same agency) the
+    draft is that template's next version; without it, a new template whose key (from
+    form_id, title or file name) is made unique. Refusals are Invalid with Swedish details
+    that include the import's warnings.
+    """
+    imported = xlsform.read_xlsform(stream, agency, filename)
+    body = imported.body
+    if version_of is None:
+        body["key"] = _unused_key(body["key"])
+    else:
+        body["key"] = _template_to_extend(version_of, agency).key
+    notes = [f"Rad {w.rows[0]}: {w.message}" if w.rows else w.message
+             for w in imported.summary.warnings()]  # fmt: skip
+    if not body["sections"]:
+        raise Invalid(
+            "The form has no question OTTO can import.",
+            {"file": ["Formuläret har ingen fråga som kan importeras."], "warnings": notes},
+            code="invalid_xlsform",
+        )
+    try:
+        validate_template(body)
+    except TemplateInvalid as error:
+        raise Invalid(
+            "The imported template is not valid.",
+            {**error.errors, "warnings": notes},
+            code="invalid_template",
+        ) from None
+    return create_draft(actor, body, action="import"), imported
+
+
+def _unused_key(key: str) -> str:
+    """`key`, or `key-2`, `key-3`... the first no template has."""
+    taken = set(db.session.scalars(select(Template.key).where(Template.key.startswith(key))))
+    candidates = itertools.chain([key], (f"{key}-{n}" for n in itertools.count(2)))
+    return next(candidate for candidate in candidates if candidate not in taken)
+
+
+def _template_to_extend(key: str, agency: str) -> Template:
+    template = db.session.scalar(select(Template).where(Template.key == key))
+    if template is None:
+        raise Invalid(
+            f"No template with key '{key}'.",
+            {"version_of": [f"Det finns ingen mall med nyckeln ”{key}”."]},
+            code="unknown_template",
+        )
+    if template.agency_code != agency:
+        owner, chosen = labels.AGENCIES[template.agency_code], labels.AGENCIES[agency]
+        raise Invalid(
+            f"Template '{key}' belongs to {template.agency_code}, not {agency}.",
+            {
+                "version_of": [
+                    f"Mallen ”{key}” tillhör {owner}, inte {chosen}. Välj {owner} eller "
+                    "importera formuläret som en ny mall."
+                ]
+            },
+            code="invalid_template",
+        )
+    return template
 
 
 def install_template(body: dict, actor=None) -> TemplateVersion:

@@ -17,7 +17,6 @@ from otto.checklists import services
 from otto.checklists.describe import describe_condition
 from otto.checklists.models import VersionStatus
 from otto.checklists.template_format import AGENCIES
-from otto.checklists.xlsform import MAX_ROWS
 from otto.errors import Invalid
 from otto.extensions import db
 from otto.web.forms import refused
@@ -32,11 +31,8 @@ pages = Blueprint(
 )
 AGENCY_OPTIONS = {code: labels.AGENCIES[code] for code in AGENCIES}
 # Import errors about the file itself (not the template in it), explained in Swedish.
-_FILE_ERRORS = {
-    "invalid_xlsform": "Filen kunde inte läsas som XLSForm: en .xlsx-arbetsbok med ett blad "
-    f"som heter survey och högst {MAX_ROWS} ifyllda rader per blad.",
-    "malformed_json": "Filen är inte JSON (UTF-8).",
-}
+# (An XLSForm refusal carries its own Swedish details.)
+_FILE_ERRORS = {"malformed_json": "Filen är inte JSON (UTF-8)."}
 
 
 @pages.context_processor
@@ -133,32 +129,49 @@ def export(version_id, actor):
     )
 
 
+@pages.get("/versioner/<int:version_id>/export.xlsx")
+@page_auth(COORDINATORS)
+def export_xlsform(version_id, actor):
+    """Download a version as an XLSForm workbook."""
+    filename, data = services.export_xlsform(version_id)
+    return Response(
+        data,
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
 @pages.get("/importera")
 @page_auth(COORDINATORS)
 def import_form(actor):
     """The XLSForm and JSON upload forms."""
-    return render_template("checklists/import.html", errors={})
+    return _import_page({}, 200)
 
 
 @pages.post("/importera/xlsform")
 @page_auth(COORDINATORS)
 def import_xlsform(actor):
-    """Create a draft from an uploaded XLSForm and show what could not be imported."""
+    """Create a draft from an uploaded XLSForm and show the import summary, row by row."""
     upload, agency = request.files.get("file"), request.form.get("agency", "")
+    version_of = request.form.get("version_of", "") if request.form.get("as") == "version" else None
     errors = {}
     if upload is None or not upload.filename:
         errors["file"] = ["Välj en XLSForm-fil (.xlsx)."]
     if agency not in AGENCIES:
         errors["agency"] = ["Välj en myndighet."]
+    if version_of == "":
+        errors["version_of"] = ["Välj vilken mall den nya versionen gäller."]
     if errors:
-        return _import_failed(errors)
+        return _import_page(errors, 400)
     try:
-        draft, warnings = services.import_xlsform(actor, upload.stream, agency)
+        draft, imported = services.import_xlsform(
+            actor, upload.stream, agency, upload.filename, version_of
+        )
     except Invalid as error:
         refused(error, flash_it=False)
-        return _import_failed(_import_errors(error))
+        return _import_page(_import_errors(error), 400)
     db.session.commit()
-    return render_template("checklists/imported.html", draft=draft, warnings=warnings)
+    return render_template("checklists/imported.html", draft=draft, summary=imported.summary)
 
 
 @pages.post("/importera/json")
@@ -167,19 +180,24 @@ def import_json(actor):
     """Create a draft from an exported template file."""
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        return _import_failed({"file": ["Välj en JSON-fil."]})
+        return _import_page({"file": ["Välj en JSON-fil."]}, 400)
     try:
         draft = services.import_json(actor, upload.read())
     except Invalid as error:
         refused(error, flash_it=False)
-        return _import_failed(_import_errors(error))
+        return _import_page(_import_errors(error), 400)
     db.session.commit()
     flash(f"Utkastet ”{draft.template.title}” version {draft.version} är skapat.", "info")
     return redirect(url_for("checklists.show_version", version_id=draft.id))
 
 
-def _import_failed(errors: dict):
-    return render_template("checklists/import.html", errors=errors), 400
+def _import_page(errors: dict, status: int):
+    """The import page; XLSForm refusals list their warnings apart from the errors."""
+    warnings = errors.pop("warnings", [])
+    templates = services.list_templates()
+    return render_template(
+        "checklists/import.html", errors=errors, warnings=warnings, templates=templates
+    ), status
 
 
 def _import_errors(error: Invalid) -> dict:

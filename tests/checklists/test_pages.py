@@ -147,7 +147,8 @@ def test_an_uploaded_xlsform_shows_its_draft_and_warnings(signed_in):
     assert response.status_code == 200
     html = page(response)
     assert "Livsmedelskontroll – kyl" in html
-    assert "<td>6</td><td>Typen ”calculate” stöds inte; raderna är inte importerade.</td>" in html
+    assert "<td>6</td><td>diff</td><td>calculate</td><td>Inte importerad</td>" in html
+    assert "Typen ”calculate” har ingen motsvarighet i OTTO." in html
 
 
 @pytest.mark.parametrize(
@@ -155,7 +156,7 @@ def test_an_uploaded_xlsform_shows_its_draft_and_warnings(signed_in):
     [
         ("xlsform", None, "livsmedel", "Välj en XLSForm-fil (.xlsx)."),
         ("xlsform", b"x", "", "Välj en myndighet."),
-        ("xlsform", b"x", "livsmedel", "Filen kunde inte läsas som XLSForm"),
+        ("xlsform", b"x", "livsmedel", "Filen kunde inte läsas som en Excel-arbetsbok"),
         ("json", b"{", "", "Filen är inte JSON (UTF-8)."),
         ("json", b'{"key": "x"}', "", "<code>agency</code>"),
     ],

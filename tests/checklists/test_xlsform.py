@@ -6,9 +6,9 @@ import io
 import openpyxl
 import pytest
 
-from otto.checklists.relevant import UnsupportedExpression, parse_relevant
 from otto.checklists.template_format import validate_template
-from otto.checklists.xlsform import read_xlsform
+from otto.checklists.xlsform import read_xlsform as read_form
+from otto.checklists.xlsform.expressions import UnsupportedExpression, parse_relevant
 from otto.errors import Invalid
 from tests.test_errors import assert_error
 
@@ -51,6 +51,12 @@ def workbook(survey, choices=CHOICES, settings=SETTINGS, header=SURVEY_HEADER):
     book.save(stream)
     stream.seek(0)
     return stream
+
+
+def read_xlsform(stream, agency, filename=""):
+    """The body and the warnings (every note, with its row) of an imported form."""
+    imported = read_form(stream, agency, filename)
+    return imported.body, imported.summary.warnings()
 
 
 def rows_of(warnings, word):
@@ -109,15 +115,16 @@ def test_unsupported_types_columns_and_notes_are_warned_about_by_row():
     ]
     body, warnings = read_xlsform(workbook(survey, header=[*SURVEY_HEADER, "constraint"]), "polis")
     assert rows_of(warnings, "note") == [3]
-    assert rows_of(warnings, "Upprepade") == [4]
+    assert rows_of(warnings, "Upprepad") == [4]
     assert rows_of(warnings, "time") == [7]
     assert rows_of(warnings, "calculate") == [8, 9]
-    assert rows_of(warnings, "constraint") == [10]
+    assert rows_of(warnings, "constraint") == []  # `. > 18` on an integer is min 19
     assert rows_of(warnings, "required") == [10]
     assert rows_of(warnings, "”label”") == []  # the other language is named without rows
     assert any("”label”" in warning.message for warning in warnings)
     ids = [q["id"] for s in body["sections"] for q in s["questions"]]
     assert ids == ["namn", "person", "alder"]
+    assert body["sections"][-1]["questions"][-1]["min"] == 19
     assert body["sections"][1]["title"] == "Anställda"
 
 
@@ -127,8 +134,8 @@ def test_unsupported_types_columns_and_notes_are_warned_about_by_row():
         ("count-selected(${varor}) > 1", "count-selected"),
         ("${senare} = 'ja'", "senare"),
         ("${registrerad} = ", "slutet"),
-        ("${registrerad} = 'ja' and", "slutet"),
-        ("${kyltemp} = 'varm'", "passar inte"),
+        ("${kyltemp} = 'varm'", "inte ett tal"),
+        ("${registrerad} = 'kanske'", "inte ett av alternativen"),
     ],
 )
 def test_a_condition_that_cannot_be_translated_is_dropped_with_a_warning(relevant, problem):
@@ -172,6 +179,10 @@ def test_labels_fall_back_to_the_plain_label_column_and_names():
     assert (second["type"], second["text"]) == ("date", "datum")
     assert rows_of(warnings, "etikett") == [3]
     assert body["key"] == "xlsform-import" and any("form_id" in w.message for w in warnings)
+    named, _ = read_xlsform(
+        workbook(survey, settings=None, header=["type", "name", "label"]), "skatt", "Kök 2.xlsx"
+    )
+    assert (named["key"], named["title"]) == ("kok-2", "Kök 2")
 
 
 def test_a_repeated_choice_value_keeps_the_first_option_and_warns():
@@ -193,12 +204,17 @@ def test_a_file_that_is_not_a_workbook_is_invalid():
     [
         ("${a} = 'x'", {"q": "a", "op": "eq", "value": "x"}),
         ('${a} != "x"', {"q": "a", "op": "ne", "value": "x"}),
+        ("${a}=’x’", {"q": "a", "op": "eq", "value": "x"}),
+        ("${a} = “x”", {"q": "a", "op": "eq", "value": "x"}),
+        ("count-selected(${a}) > 0", {"q": "a", "op": "answered"}),
+        ("${d} > date('2024-01-31')", {"q": "d", "op": "gt", "value": "2024-01-31"}),
+        ("1.5", {"all": []}),
         ("${n} > 5", {"q": "n", "op": "gt", "value": 5}),
         ("${n} >= 2.5", {"q": "n", "op": "gte", "value": 2.5}),
         ("${n} < -1", {"q": "n", "op": "lt", "value": -1}),
         ("${n} <= 10", {"q": "n", "op": "lte", "value": 10}),
         ("10 < ${n}", {"q": "n", "op": "gt", "value": 10}),
-        ("selected(${a}, 'x')", {"q": "a", "op": "eq", "value": "x"}),
+        ("selected(${a}, 'x')", {"q": "a", "op": "selected", "value": "x"}),
         ("${a} != ''", {"q": "a", "op": "answered"}),
         ("${a} = ''", {"not": {"q": "a", "op": "answered"}}),
         ("not(${a} = 'x')", {"not": {"q": "a", "op": "eq", "value": "x"}}),
@@ -226,7 +242,7 @@ def test_a_file_that_is_not_a_workbook_is_invalid():
                             {"q": "b", "op": "eq", "value": "y"},
                         ]
                     },
-                    {"not": {"q": "c", "op": "eq", "value": "z"}},
+                    {"not": {"q": "c", "op": "selected", "value": "z"}},
                 ]
             },
         ),
@@ -238,7 +254,7 @@ def test_relevant_expressions_become_conditions(expression, condition):
 
 @pytest.mark.parametrize(
     "expression",
-    ["", "${a} = today()", ". > 5", "${a} = 'x' ${b}", "(${a} = 'x'", "string-length(${a}) > 3"],
+    ["", "${a} = today()", "${a} = 'x' ${b}", "(${a} = 'x'", "string-length(${a}) > 3"],
 )
 def test_other_relevant_expressions_are_unsupported(expression):
     with pytest.raises(UnsupportedExpression):
@@ -257,8 +273,18 @@ def test_the_api_imports_an_uploaded_xlsform_as_a_draft(client, coordinator_head
     assert (draft["key"], draft["status"]) == ("kyl-kontroll", "draft")
     calculate = [w for w in response.json["warnings"] if "calculate" in w["message"]]
     assert calculate == [
-        {"rows": [6], "message": "Typen ”calculate” stöds inte; raderna är inte importerade."}
+        {"rows": [6], "message": "Typen ”calculate” har ingen motsvarighet i OTTO."}
     ]
+    summary = response.json["summary"]
+    assert (summary["questions_in_form"], summary["questions_imported"]) == (6, 6)
+    assert (summary["conditions_kept"], summary["conditions_dropped"]) == (3, 0)
+    assert summary["rows"][4] == {
+        "row": 6,
+        "name": "diff",
+        "type": "calculate",
+        "result": "Inte importerad",
+        "notes": ["Typen ”calculate” har ingen motsvarighet i OTTO."],
+    }
 
 
 @pytest.mark.parametrize(
