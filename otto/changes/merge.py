@@ -11,8 +11,9 @@ mutations keep every candidate value, the last received becomes current, and the
 flagged for a coordinator. Client clocks are stored for display only.
 
 Delete versus edit: setting `deleted` conflicts with any edit of another field that the
-deleting writer had not seen, and editing a row deleted since the writer's base conflicts
-with the deletion.
+deleting writer had not seen (an edit by the deleting device itself counts as seen: one
+`prev_id` cannot name every field a tablet edited offline before deleting), and editing a
+row deleted since the writer's base conflicts with the deletion.
 
 Who may see a recorded conflict is a confidentiality rule, so the domain records it: the
 caller passes `record_conflict` (otto.inspections.conflicts.merge does, for answers and
@@ -61,6 +62,12 @@ def _seen(meta: dict, write: Write) -> bool:
     return write.prev_id is not None and meta.get("m") == write.prev_id
 
 
+def _by_device(meta: dict, write: Write) -> bool:
+    """True when the field's current value was written by the writer's own device."""
+    device_id = write.actor.device_id
+    return device_id is not None and meta.get("d") == device_id
+
+
 def _json_value(value):
     """A field value as the conflict's JSON keeps it (a date as its ISO text)."""
     return value.isoformat() if isinstance(value, dt.date) else value
@@ -100,7 +107,11 @@ def _compare(row, incoming: dict, write: Write) -> tuple[list[str], dict]:
         meta = meta_all.get(name, {})
         seen = _seen(meta, write)
         if name == "deleted" and value:
-            seen = seen and all(_seen(m, write) for f, m in meta_all.items() if f != "deleted")
+            seen = seen and all(
+                _seen(m, write) or _by_device(m, write)
+                for f, m in meta_all.items()
+                if f != "deleted"
+            )
         if not seen:
             contested[name] = current
         changed.append(name)

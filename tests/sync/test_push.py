@@ -159,6 +159,48 @@ def test_delete_versus_edit_is_a_hard_conflict(device, joint_visit):
     assert db.session.get(Finding, fid).deleted  # the last received is current
 
 
+def test_a_tablet_deleting_a_finding_it_edited_offline_is_not_a_conflict(device, joint_visit):
+    """Offline: two edits of different fields, then the delete. The delete's prev_id can
+    name only one of them; both are the tablet's own, so nothing is contested."""
+    visit, _, miljo, _ = joint_visit
+    tablet = device(miljo)
+    fid = "0b8f6b1e-3c2a-4a6e-9a57-5d0e0f2f1a03"
+    create = tablet.mutation("finding", fid, visit.id, finding_fields(), base_version=0)
+    tablet.push([create])
+    text = tablet.mutation(
+        "finding", fid, visit.id, {"description": "Ny text"}, base_version=1, prev_id=create["id"]
+    )
+    severity = tablet.mutation(
+        "finding", fid, visit.id, {"severity": "major"}, base_version=1, prev_id=create["id"]
+    )
+    delete = tablet.mutation(
+        "finding", fid, visit.id, {"deleted": True}, base_version=1, prev_id=severity["id"]
+    )
+    assert statuses(tablet.push([text, severity, delete])) == ["applied"] * 3
+    assert db.session.get(Finding, fid).deleted
+    assert not db.session.scalars(select(Conflict).where(Conflict.entity_id == fid)).all()
+
+
+def test_an_edit_from_another_tablet_of_the_same_agency_still_conflicts_with_a_delete(
+    device, joint_visit
+):
+    visit, _, miljo, _ = joint_visit
+    tablet_a, tablet_b = device(miljo), device(miljo)
+    fid = "0b8f6b1e-3c2a-4a6e-9a57-5d0e0f2f1a04"
+    create = tablet_a.mutation("finding", fid, visit.id, finding_fields(), base_version=0)
+    tablet_a.push([create])
+    own = tablet_a.mutation(
+        "finding", fid, visit.id, {"severity": "major"}, base_version=1, prev_id=create["id"]
+    )
+    other = tablet_b.mutation("finding", fid, visit.id, {"description": "Ny text"}, base_version=1)
+    delete = tablet_a.mutation(
+        "finding", fid, visit.id, {"deleted": True}, base_version=1, prev_id=own["id"]
+    )
+    assert statuses(tablet_a.push([own])) == ["applied"]
+    assert statuses(tablet_b.push([other])) == ["applied"]
+    assert statuses(tablet_a.push([delete])) == ["conflict"]
+
+
 def test_device_clock_a_year_off_changes_nothing_but_display(device, joint_visit):
     visit, _, miljo, _ = joint_visit
     tablet_a, tablet_b = device(miljo), device(miljo)
