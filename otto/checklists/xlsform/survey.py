@@ -13,6 +13,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from otto import labels
 from otto.checklists.logic import referenced_questions
 from otto.checklists.template_format import TemplateInvalid, validate_template
 from otto.checklists.xlsform.expressions import (
@@ -234,7 +235,8 @@ class SurveyBuilder:
         self.by_name[name] = self.by_id[question["id"]] = question
         self.rows_of_questions[question["id"]] = report.row
         self.counts.questions_imported += 1
-        report.result = f"Fråga ”{question['id']}” ({question['type']})"
+        kind = labels.label(labels.QUESTION_TYPES, question["type"])
+        report.result = f"Fråga ”{question['id']}” ({kind})"
         return question
 
     def _text(self, report: RowReport, row: dict[str, str], column: str | None) -> str:
