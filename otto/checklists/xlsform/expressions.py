@@ -88,26 +88,26 @@ def conjuncts(expression: str) -> list[str]:
     return [piece for part in parts for piece in (conjuncts(part) or [part])]
 
 
-def _split_top_level(text: str, word: str) -> list[str]:
-    parts, depth, quote, start = [], 0, None, 0
-    pattern = re.compile(rf"(?<![\w:.-]){word}(?![\w:.-])")
-    position = 0
-    while position < len(text):
-        char = text[position]
+def _unquoted(text: str):
+    """Each character outside quoted strings, as (position, char, bracket depth after it)."""
+    depth, quote = 0, None
+    for position, char in enumerate(text):
         if quote:
             quote = None if char == quote else quote
         elif char in "'\"":
             quote = char
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-        elif depth == 0 and pattern.match(text, position):
+        else:
+            depth += (char == "(") - (char == ")")
+            yield position, char, depth
+
+
+def _split_top_level(text: str, word: str) -> list[str]:
+    pattern = re.compile(rf"(?<![\w:.-]){word}(?![\w:.-])")
+    parts, start = [], 0
+    for position, char, depth in _unquoted(text):
+        if depth == 0 and position >= start and char != ")" and pattern.match(text, position):
             parts.append(text[start:position].strip())
-            position += len(word)
-            start = position
-            continue
-        position += 1
+            start = position + len(word)
     parts.append(text[start:].strip())
     return parts
 
@@ -116,19 +116,11 @@ def _wrapped(text: str) -> bool:
     """Is the whole text one parenthesised group?"""
     if not (text.startswith("(") and text.endswith(")")):
         return False
-    depth, quote = 0, None
-    for position, char in enumerate(text):
-        if quote:
-            quote = None if char == quote else quote
-        elif char in "'\"":
-            quote = char
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-            if depth == 0 and position < len(text) - 1:
-                return False
-    return True
+    return all(
+        depth > 0 or position == len(text) - 1
+        for position, char, depth in _unquoted(text)
+        if char == ")"
+    )
 
 
 def _tokenize(expression: str) -> list[tuple[str, str]]:
