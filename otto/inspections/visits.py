@@ -108,15 +108,30 @@ def _check_times(start: dt.datetime, end: dt.datetime) -> None:
         raise Invalid("The visit must end after it starts.", {"planned_end": ["Before start."]})
 
 
+def current_checklists(agency_code: str) -> list[int]:
+    """The ids of an agency's current checklists: the newest published version of each of
+    its templates (none when it has no published template)."""
+    newest: dict[int, int] = {}
+    for version in checklists.plannable_versions(agency_code):  # ascending version order
+        newest[version.template_id] = version.id
+    return list(newest.values())
+
+
 def _assignments(participants: list[dict]) -> list[Assignment]:
-    """Assignments for [{user_id, template_version_ids}], checking users and versions."""
+    """Assignments for [{user_id, template_version_ids}], checking users and versions. A
+    participant without template_version_ids gets their agency's current checklists."""
     assignments, errors = [], {}
+    current: dict[str, list[int]] = {}
     for index, participant in enumerate(participants):
         user = db.session.get(User, participant["user_id"])
         if user is None or not user.active or user.role != Role.INSPECTOR:
             errors[f"participants[{index}].user_id"] = ["Not an active inspector."]
             continue
-        version_ids = participant.get("template_version_ids") or [None]
+        version_ids = participant.get("template_version_ids")
+        if not version_ids:
+            if user.agency_code not in current:
+                current[user.agency_code] = current_checklists(user.agency_code)
+            version_ids = current[user.agency_code] or [None]
         for version_id in version_ids:
             if version_id is not None:
                 version = checklists.get_version(version_id)
