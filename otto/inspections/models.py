@@ -288,7 +288,8 @@ class FollowUp(db.Model):
     reminders_sent: Mapped[int] = mapped_column(Integer, default=0)
     # Created by the deadline rules: its kind and due date follow the finding while open.
     automatic: Mapped[bool] = mapped_column(Boolean, default=False)
-    # Set by the mark-overdue job when the deadline passed while open; cleared when the due
+    # When the mark-overdue job noticed the deadline had passed while open (a record; whether
+    # a follow-up is late comes from its due date, deadlines.is_late); cleared when the due
     # date moves. Status stays the workflow (open → received → approved → closed).
     overdue_since: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -285,7 +285,7 @@ def digest_content(now: dt.datetime) -> dict:
     totals = {s: sum(counts[s] for counts in by_agency.values()) for s in SEVERITIES}
     overdue = db.session.scalars(
         select(FollowUp)
-        .where(FollowUp.status == deadlines.PENDING, FollowUp.overdue_since.is_not(None))
+        .where(deadlines.late_clause(now))
         .order_by(FollowUp.due_date, FollowUp.id)
     )
     today = deadlines.local_date(now)

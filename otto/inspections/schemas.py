@@ -2,6 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
+from otto.inspections import deadlines
 from otto.inspections.businesses import CATEGORIES
 from otto.inspections.models import (
     FindingStatus,
@@ -13,6 +14,7 @@ from otto.inspections.models import (
     VisitStatus,
 )
 from otto.schemas import DbInteger, UUIDString
+from otto.timeutil import utcnow
 
 AwareDateTime = fields.AwareDateTime
 
@@ -253,6 +255,10 @@ class FollowUpSchema(Schema):
     due_date = fields.Date()
     status = fields.String()
     note = fields.String()
+    overdue = fields.Function(
+        lambda follow_up: deadlines.is_late(follow_up, utcnow()),
+        metadata={"description": "Still open after its deadline (from the due date)."},
+    )
 
 
 class SignatureFieldsSchema(Schema):
