@@ -4,6 +4,7 @@ import dataclasses
 import datetime as dt
 
 from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import aliased
 
 from otto import audit
 from otto.accounts.models import Role, User
@@ -416,6 +417,31 @@ def _announce_items_again(visit_id: str) -> None:
             agency_code=change.agency_code,
             visibility=change.visibility,
         )
+
+
+def double_bookings(user: User, visit_ids: list[str]) -> set[tuple[str, int]]:
+    """The (visit, inspector) pairs among `visit_ids` where the inspector is also on another
+    visit the user may see that overlaps it in time. Cancelled visits do not count."""
+    if not visit_ids:
+        return set()
+    other_assignment, other_visit = aliased(Assignment), aliased(Visit)
+    query = (
+        select(Assignment.visit_id, Assignment.user_id)
+        .join(Visit, Visit.id == Assignment.visit_id)
+        .join(other_assignment, other_assignment.user_id == Assignment.user_id)
+        .join(other_visit, other_visit.id == other_assignment.visit_id)
+        .where(
+            Assignment.visit_id.in_(visit_ids),
+            other_visit.id != Visit.id,
+            Visit.status != VisitStatus.CANCELLED,
+            other_visit.status != VisitStatus.CANCELLED,
+            other_visit.planned_start < Visit.planned_end,
+            other_visit.planned_end > Visit.planned_start,
+            other_visit.id.in_(select(Visit.id).where(visible_visits(user)).correlate(None)),
+        )
+        .distinct()
+    )
+    return {(visit_id, user_id) for visit_id, user_id in db.session.execute(query)}
 
 
 RECENT_VISIT_DAYS = 30
