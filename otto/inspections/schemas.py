@@ -59,6 +59,8 @@ class NewBusinessSchema(Schema):
     postal_code = fields.String(load_default="", validate=validate.Length(max=6))
     city = fields.String(load_default="", validate=validate.Length(max=80))
     category = fields.String(required=True)
+    phone = fields.String(load_default="", validate=validate.Length(max=40))
+    email = fields.String(load_default="", validate=validate.Length(max=200))
     notes = fields.String(load_default="")
 
 
@@ -74,6 +76,8 @@ class BusinessSchema(Schema):
     address = fields.String()
     postal_code = fields.String()
     city = fields.String()
+    phone = fields.String()
+    email = fields.String()
     category = fields.String()
     category_label = fields.Function(
         lambda business: CATEGORIES.get(business.category, business.category),

@@ -15,7 +15,7 @@ from otto.web.forms import arg_choice, form_text, paginate, refused
 from otto.web.labels import field_errors
 
 pages = Blueprint("businesses", __name__, url_prefix="/verksamheter", template_folder="templates")
-FIELDS = ("name", "org_number", "address", "postal_code", "city", "category", "notes")
+FIELDS = businesses.EDITABLE
 MAX_IMPORT_BYTES = 400_000  # the confirm step posts the text back in a form field
 
 
@@ -109,12 +109,12 @@ def import_csv(actor):
         return render_template("businesses/import.html", errors=errors), 400
     text = business_import.decode(data)
     try:
-        rows = business_import.preview_import(text)
+        preview = business_import.preview_import(text)
     except Invalid as error:
         refused(error, flash_it=False)
         errors = field_errors(error.details) or {"file": ["Välj en CSV-fil."]}
         return render_template("businesses/import.html", errors=errors), 400
-    return render_template("businesses/import_preview.html", rows=rows, text=text)
+    return render_template("businesses/import_preview.html", preview=preview, text=text)
 
 
 @pages.post("/import/bekrafta")
