@@ -3,7 +3,7 @@ calendar, editing and cancelling (which reach devices through sync)."""
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from otto.audit import AuditEvent
 from otto.extensions import db
@@ -100,6 +100,42 @@ def test_overlapping_booking_and_recent_visit_are_warned_but_not_blocked(
     assert response.status_code == 200  # planned all the same
     assert "Maria Öberg är redan bokad på ett besök som överlappar" in body
     assert "Alby Livs har ett annat besök inom 30 dagar" in body
+
+
+def test_the_form_asks_for_warnings_before_saving(
+    client, login, coordinator, make_user, make_business, make_visit
+):
+    business = make_business(name="Alby Livs")
+    miljo = make_user(agency="miljo", name="Maria Öberg")
+    start = dt.datetime.fromisoformat(f"{DAY}T10:00").replace(tzinfo=LOCAL_TZ)
+    make_visit(
+        coordinator=coordinator,
+        inspectors=[miljo],
+        business_id=business.id,
+        planned_start=start,
+        planned_end=start + dt.timedelta(hours=2),
+    )
+    login(coordinator)
+    form = text(client.get(f"/planering/ny?business_id={business.id}"))
+    assert 'src="/static/planning.js"' in form and 'id="planning-warnings"' in form
+    url = "/planering/varningar"
+    plan = {"business_id": business.id, "date": DAY, "start": "11:00", "end": "12:00", "inspector": [str(miljo.id)]}
+    before = db.session.scalar(select(func.count()).select_from(Visit))
+    answer = client.get(url, query_string=plan)
+    assert answer.status_code == 200 and answer.mimetype == "application/json"
+    assert answer.json["warnings"] == [
+        f"Varning: Maria Öberg är redan bokad på ett besök som överlappar (Alby Livs, {DAY} 10:00).",
+        f"Varning: Alby Livs har ett annat besök inom 30 dagar ({DAY} 10:00, planerat).",
+    ]
+    later = client.get(url, query_string=plan | {"start": "12:00", "end": "13:00"})
+    assert later.json["warnings"] == [
+        f"Varning: Alby Livs har ett annat besök inom 30 dagar ({DAY} 10:00, planerat)."
+    ]
+    bad = client.get(url, query_string=plan | {"end": "09:00"})
+    assert bad.status_code == 400 and bad.json["field"] == "end"
+    assert client.get(url, query_string=plan | {"date": "igår"}).json["field"] == "date"
+    assert client.get(url, query_string={"date": DAY}).json["field"] == "business_id"
+    assert db.session.scalar(select(func.count()).select_from(Visit)) == before
 
 
 def test_no_warning_without_overlap(
