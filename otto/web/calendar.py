@@ -1,9 +1,9 @@
 """The week calendar of visits, and each user's iCalendar feed (/kalender).
 
 The week view is a server-rendered grid of seven days with prev/next links, headed with the
-ISO week and its ISO year (week 1 of 2026 starts on Monday 29 December 2025); each visit shows
-its agencies and inspectors, and an inspector booked on an overlapping visit is marked. The feed lives
-at /kalender/<token>.ics, where the token is the secret of the user's feed (see
+ISO week and its ISO year (week 1 of 2026 starts on Monday 29 December 2025); each visit
+shows its agencies and inspectors; an inspector booked on an overlapping visit is marked.
+The feed lives at /kalender/<token>.ics, where the token is the secret of the user's feed (see
 otto.inspections.calendar_feed); the page /kalender/prenumeration makes and revokes it.
 """
 

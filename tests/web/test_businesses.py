@@ -180,9 +180,7 @@ def test_csv_import_keeps_every_register_field_and_names_ignored_columns(
     assert "Välj ett av alternativen i listan" not in body
     client.post("/verksamheter/import/bekrafta", data={"text": FULL_CSV})
     imported = db.session.scalars(select(Business).order_by(Business.name)).all()
-    assert [
-        (b.name, b.postal_code, b.city, b.phone, b.email, b.category) for b in imported
-    ] == [
+    assert [(b.name, b.postal_code, b.city, b.phone, b.email, b.category) for b in imported] == [
         ("Alby Kiosk", "145 59", "Alby", "", "", "kiosk"),
         ("Tumba Nagel", "147 30", "Tumba", "08-530 000 00", "info@tumbanagel.se", "nagelsalong"),
     ]

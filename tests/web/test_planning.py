@@ -119,12 +119,19 @@ def test_the_form_asks_for_warnings_before_saving(
     form = text(client.get(f"/planering/ny?business_id={business.id}"))
     assert 'src="/static/planning.js"' in form and 'id="planning-warnings"' in form
     url = "/planering/varningar"
-    plan = {"business_id": business.id, "date": DAY, "start": "11:00", "end": "12:00", "inspector": [str(miljo.id)]}
+    plan = {
+        "business_id": business.id,
+        "date": DAY,
+        "start": "11:00",
+        "end": "12:00",
+        "inspector": [str(miljo.id)],
+    }
     before = db.session.scalar(select(func.count()).select_from(Visit))
     answer = client.get(url, query_string=plan)
     assert answer.status_code == 200 and answer.mimetype == "application/json"
     assert answer.json["warnings"] == [
-        f"Varning: Maria Öberg är redan bokad på ett besök som överlappar (Alby Livs, {DAY} 10:00).",
+        "Varning: Maria Öberg är redan bokad på ett besök som överlappar "
+        f"(Alby Livs, {DAY} 10:00).",
         f"Varning: Alby Livs har ett annat besök inom 30 dagar ({DAY} 10:00, planerat).",
     ]
     later = client.get(url, query_string=plan | {"start": "12:00", "end": "13:00"})
