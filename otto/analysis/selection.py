@@ -15,8 +15,8 @@ the police and the coordinators:
 - months_since_visit: whole months since the last carried-out visit, at most 24 (never
   visited counts as 24);
 - signals: tips received in the last 365 days;
-- related: other businesses sharing the org number, or the address and postcode, that have
-  a deviation (at any time);
+- related: other businesses with a deviation (at any time) sharing the org number, and
+  those sharing the address and postcode (each counted once per thing shared);
 - category: the category's own weight.
 
 The score is computed in one SQL statement of grouped aggregates over the whole register,
@@ -28,8 +28,7 @@ import functools
 import operator
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, case, distinct, func, select, union
-from sqlalchemy.orm import aliased
+from sqlalchemy import and_, case, func, select
 
 from otto import audit
 from otto.analysis.models import SelectionWeight
@@ -263,32 +262,34 @@ def _aggregates(user, now: dt.datetime):
         .subquery("signals")
     )
     deviating = (
-        select(Visit.business_id)
+        select(Visit.business_id.label("id"))
         .join(Finding, Finding.visit_id == Visit.id)
         .where(*_deviation(user, None))
-    ).scalar_subquery()
-    other = aliased(Business)
-    pairs = union(
-        select(Business.id.label("business_id"), other.id.label("other_id"))
-        .join(other, and_(other.org_number == Business.org_number, other.id != Business.id))
-        .where(other.id.in_(deviating)),
-        select(Business.id.label("business_id"), other.id.label("other_id"))
-        .join(
-            other,
-            and_(
-                func.lower(other.address) == func.lower(Business.address),
-                other.postal_code == Business.postal_code,
-                other.id != Business.id,
-            ),
-        )
-        .where(other.id.in_(deviating)),
-    ).subquery("pairs")
-    related = (
-        select(pairs.c.business_id, func.count(distinct(pairs.c.other_id)).label("n"))
-        .group_by(pairs.c.business_id)
-        .subquery("related")
+        .group_by(Visit.business_id)
+        .cte("deviating")
     )
-    return deviations, follow_ups, visits, signals, related
+    # Deviating businesses counted per org number and per address (grouped once), so each
+    # business finds its count by one lookup rather than by pairing it with every other.
+    deviating_rows = (
+        select(
+            Business.org_number,
+            func.lower(Business.address).label("address"),
+            Business.postal_code,
+        )
+        .join(deviating, deviating.c.id == Business.id)
+        .cte("deviating_rows")
+    )
+    same_org = (
+        select(deviating_rows.c.org_number, func.count().label("n"))
+        .group_by(deviating_rows.c.org_number)
+        .subquery("same_org")
+    )
+    same_address = (
+        select(deviating_rows.c.address, deviating_rows.c.postal_code, func.count().label("n"))
+        .group_by(deviating_rows.c.address, deviating_rows.c.postal_code)
+        .subquery("same_address")
+    )
+    return deviations, follow_ups, visits, signals, (deviating, same_org, same_address)
 
 
 def rank(
@@ -302,14 +303,18 @@ def rank(
     """The register ranked by score, highest first (then by name), one page of it, each
     business with its factors; only `category` when given."""
     w = weights()
-    deviations, follow_ups, visits, signals, related = _aggregates(user, now)
+    deviations, follow_ups, visits, signals, (deviating, same_org, same_address) = _aggregates(
+        user, now
+    )
     today = deadlines.local_date(now)
     n_deviations = func.coalesce(deviations.c.n, 0)
     n_late = func.coalesce(follow_ups.c.late, 0)
     n_open = func.coalesce(follow_ups.c.open, 0) - n_late
     months = _months_expression(visits.c.last, today)
     n_signals = func.coalesce(signals.c.n, 0)
-    n_related = func.coalesce(related.c.n, 0)
+    itself = case((deviating.c.id.is_(None), 0), else_=1)  # not related to itself
+    n_same_org = func.coalesce(same_org.c.n, 0) - itself
+    n_same_address = func.coalesce(same_address.c.n, 0) - itself
     category_points = case(
         {code: w[f"{CATEGORY_PREFIX}{code}"] for code in CATEGORIES},
         value=Business.category,
@@ -321,7 +326,7 @@ def rank(
         + n_open * w["open_follow_ups"]
         + months * w["months_since_visit"]
         + n_signals * w["signals"]
-        + n_related * w["related"]
+        + (n_same_org + n_same_address) * w["related"]
         + category_points
     ).label("score")
     query = (
@@ -335,13 +340,22 @@ def rank(
             visits.c.last,
             months.label("months"),
             n_signals.label("signals"),
-            n_related.label("related"),
+            n_same_org.label("same_org"),
+            n_same_address.label("same_address"),
         )
         .outerjoin(deviations, deviations.c.business_id == Business.id)
         .outerjoin(follow_ups, follow_ups.c.business_id == Business.id)
         .outerjoin(visits, visits.c.business_id == Business.id)
         .outerjoin(signals, signals.c.business_id == Business.id)
-        .outerjoin(related, related.c.business_id == Business.id)
+        .outerjoin(deviating, deviating.c.id == Business.id)
+        .outerjoin(same_org, same_org.c.org_number == Business.org_number)
+        .outerjoin(
+            same_address,
+            and_(
+                same_address.c.address == func.lower(Business.address),
+                same_address.c.postal_code == Business.postal_code,
+            ),
+        )
         .order_by(score.desc(), Business.name, Business.id)
         .limit(per_page)
         .offset((max(page, 1) - 1) * per_page)
@@ -411,9 +425,13 @@ def _factors(row, w: dict[str, int], now: dt.datetime, tips: list[Signal]) -> li
         add("signals", f"tips från {signal.source} {signal.received_on.isoformat()}", w["signals"])
     add(
         "related",
-        f"delar adress eller organisationsnummer med {plural(row.related, 'verksamhet')} "
-        "med avvikelser",
-        row.related * w["related"],
+        f"samma organisationsnummer som {plural(row.same_org, 'verksamhet')} med avvikelser",
+        row.same_org * w["related"],
+    )
+    add(
+        "related",
+        f"samma adress som {plural(row.same_address, 'verksamhet')} med avvikelser",
+        row.same_address * w["related"],
     )
     category = row.Business.category
     add(

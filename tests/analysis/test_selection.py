@@ -165,8 +165,11 @@ def test_businesses_sharing_an_org_number_or_address_with_a_deviating_one_rank_h
         ]
         for b in (same_owner, same_place, stranger)
     }
-    one = "delar adress eller organisationsnummer med 1 verksamhet med avvikelser"
-    assert texts == {"Pizzeria Syster": [one], "Nya Pizzerian": [one], "Ensam Kiosk": []}
+    assert texts == {
+        "Pizzeria Syster": ["samma organisationsnummer som 1 verksamhet med avvikelser"],
+        "Nya Pizzerian": ["samma adress som 1 verksamhet med avvikelser"],
+        "Ensam Kiosk": [],
+    }
 
 
 def test_weights_are_set_by_admins_audited_and_change_the_ranking(history, make_user):
