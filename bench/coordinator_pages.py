@@ -1,9 +1,12 @@
-"""Benchmark: the business search and the dossier page at register scale.
+"""Benchmark: the business search, the selection ranking and the dossier page at register
+scale.
 
-10,000 businesses, 5,000 visits with 50,000 findings between them, and one joint visit
-with two agencies' answers, findings and audit events. A signed-in coordinator searches
-the register (a first page of matches) and opens the dossier through the Flask test
-client. Prints the median and worst of 20 requests each; the goal is under 150 ms.
+10,000 businesses, 5,000 visits (half carried out) with 50,000 findings between them, 5,000
+open follow-ups (a third of them late), 2,000 tips, and one joint visit with two agencies'
+answers, findings and audit events. A signed-in coordinator searches the register (a first
+page of matches), ranks it for selection (first page and a page deep in the list) and opens
+the dossier through the Flask test client. Prints the median and worst of 20 requests each;
+the goal is under 150 ms.
 
 Run from the repository root: `.venv/bin/python bench/coordinator_pages.py`.
 """
@@ -28,11 +31,12 @@ from otto.checklists.services import plannable_versions  # noqa: E402
 from otto.extensions import db  # noqa: E402
 from otto.inspections.answers import set_answer  # noqa: E402
 from otto.inspections.findings import create_finding  # noqa: E402
-from otto.inspections.models import Finding, Visit  # noqa: E402
+from otto.inspections.models import Finding, FollowUp, Signal, Visit  # noqa: E402
 from otto.inspections.visits import plan_visit  # noqa: E402
 from otto.timeutil import utcnow  # noqa: E402
 
 BUSINESSES, VISITS, FINDINGS, RUNS, GOAL_MS = 10_000, 5_000, 50_000, 20, 150
+FOLLOW_UPS, SIGNALS = 5_000, 2_000
 PASSWORD = "bench-password-1"
 WORDS = ("Pizzeria", "Kiosk", "Salong", "Biltvätt", "Restaurang", "Nagel", "Däck", "Café")
 
@@ -56,15 +60,17 @@ def setup() -> str:
                 "planned_start": now - dt.timedelta(days=n % 700),
                 "planned_end": now - dt.timedelta(days=n % 700, hours=-2),
                 "coordinator_id": coordinator.id,
+                "status": "completed" if n % 2 else "planned",
             }
             for n, visit_id in enumerate(visit_ids)
         ],
     )
+    finding_ids = [str(uuid.uuid4()) for _ in range(FINDINGS)]
     db.session.execute(
         insert(Finding),
         [
             {
-                "id": str(uuid.uuid4()),
+                "id": finding_ids[n],
                 "visit_id": visit_ids[n % VISITS],
                 "agency_code": ("miljo", "polis", "brand")[n % 3],
                 "severity": ("info", "minor", "major", "critical")[n % 4],
@@ -74,6 +80,35 @@ def setup() -> str:
                 "field_meta": {},
             }
             for n in range(FINDINGS)
+        ],
+    )
+    today = now.date()
+    db.session.execute(
+        insert(FollowUp),
+        [
+            {
+                "visit_id": visit_ids[n % VISITS],
+                "finding_id": finding_ids[n],
+                "agency_code": ("miljo", "polis", "brand")[n % 3],
+                "kind": "document",
+                "due_date": today + dt.timedelta(days=(n % 90) - 30),
+            }
+            for n in range(FOLLOW_UPS)
+        ],
+    )
+    db.session.execute(
+        insert(Signal),
+        [
+            {
+                "business_id": 1 + (n * 7) % BUSINESSES,
+                "source": ("Botkyrkabyggen", "Polisen", "Lägesbild")[n % 3],
+                "received_on": today - dt.timedelta(days=n % 400),
+                "text": "Tips",
+                "visibility": "agency" if n % 3 == 1 else "joint",
+                "agency_code": "polis" if n % 3 == 1 else None,
+                "created_by_id": coordinator.id,
+            }
+            for n in range(SIGNALS)
         ],
     )
     return _dossier_visit(coordinator)
@@ -143,6 +178,8 @@ def main() -> None:
         for label, url in [
             ("business search", "/verksamheter/?q=pizzeria"),
             ("business search, page 40", "/verksamheter/?q=storgatan&sida=40"),
+            ("selection ranking", "/verksamheter/urval"),
+            ("selection ranking, page 40", "/verksamheter/urval?sida=40"),
             ("dossier", f"/besok/{visit_id}"),
             ("dossier live section", f"/besok/{visit_id}/innehall"),
         ]:

@@ -1,6 +1,7 @@
 """Imports every model module, so metadata is complete for Alembic and for tests."""
 
 from otto.accounts.models import Agency, Device, LoginFailure, User  # noqa: F401
+from otto.analysis.models import SelectionWeight  # noqa: F401
 from otto.audit import AuditEvent  # noqa: F401
 from otto.changes.models import Change, Conflict, SyncState  # noqa: F401
 from otto.checklists.models import Template, TemplateVersion  # noqa: F401
@@ -14,6 +15,7 @@ from otto.inspections.models import (  # noqa: F401
     Photo,
     PhotoLink,
     ReminderSent,
+    Signal,
     Signature,
     Visit,
 )

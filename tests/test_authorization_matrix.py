@@ -82,6 +82,11 @@ MATRIX = {
     ("GET", "/besok/<visit_id>/rapporter/<int:report_id>.pdf"): COORDINATORS,
     ("GET", "/planering/ny"): COORDINATORS,
     ("POST", "/planering/ny"): COORDINATORS,
+    ("GET", "/planering/varningar"): COORDINATORS,
+    ("GET", "/verksamheter/urval"): COORDINATORS,
+    ("GET", "/verksamheter/urval/vikter"): ADMINS,
+    ("POST", "/verksamheter/urval/vikter"): ADMINS,
+    ("POST", "/verksamheter/<int:business_id>/signaler"): COORDINATORS,
     ("GET", "/foto/<sha256>"): OWN_AGENCY,
     ("GET", "/kalender/"): SIGNED_IN,
     ("GET", "/kalender/<token>.ics"): PUBLIC,  # the secret token in the URL is the key

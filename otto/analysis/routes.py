@@ -27,7 +27,8 @@ FILE_RESPONSE = {
 
 def download(export: exports.ExportFile) -> Response:
     """An export as an attachment the browser saves under its file name."""
-    response = Response(export.content, mimetype=export.media_type)
+    # content_type, not mimetype: Werkzeug appends "; charset=utf-8" to a text mimetype again.
+    response = Response(export.content, content_type=export.media_type)
     response.headers["Content-Disposition"] = f'attachment; filename="{export.filename}"'
     response.cache_control.private = True
     response.cache_control.no_store = True

@@ -1,8 +1,11 @@
 """Importing businesses from CSV: a preview that says which rows are rejected and why, then
 the import of the accepted rows through `create_business` (so each is checked and audited).
 
-The file has a header row naming the columns: name, org number, address and category, in
-Swedish or English (namn, organisationsnummer, adress, kategori). Separators `;` (Swedish
+The file has a header row naming the columns, in Swedish or English: name, org number,
+address and category are required (namn, organisationsnummer, adress, kategori); postal code,
+town, telephone, e-mail and notes are taken when present (postnummer, ort, telefon, e-post,
+anteckningar). A category is its Swedish name or its code. Columns the register has no field
+for are named in the preview as ignored, never dropped silently. Separators `;` (Swedish
 spreadsheet exports) and `,` are recognised; UTF-8 (with or without BOM) and Windows-1252.
 """
 
@@ -18,13 +21,36 @@ from otto.inspections.businesses import CATEGORIES, check_business_fields, creat
 from otto.inspections.models import Business
 
 MAX_ROWS = 2000
+REQUIRED = ("name", "org_number", "address", "category")
 COLUMNS = {
     "name": ("name", "namn", "företagsnamn", "verksamhet"),
     "org_number": ("org_number", "orgnr", "org.nr", "organisationsnummer", "org number"),
-    "address": ("address", "adress", "besöksadress"),
+    "address": ("address", "adress", "besöksadress", "gatuadress"),
+    "postal_code": ("postal_code", "postnummer", "postnr", "post code", "zip"),
+    "city": ("city", "ort", "postort", "stad"),
+    "phone": ("phone", "telefon", "telefonnummer", "tel", "tel."),
+    "email": ("email", "e-post", "epost", "e-mail", "mejl", "mail"),
     "category": ("category", "kategori", "bransch"),
+    "notes": ("notes", "anteckningar", "anteckning", "kommentar"),
 }
 _CATEGORY_BY_LABEL = {label.lower(): key for key, label in CATEGORIES.items()}
+UNKNOWN_CATEGORY = "Unknown category: "
+
+
+@dataclasses.dataclass
+class ImportPreview:
+    """A checked file: its rows, and the header cells of columns nothing is taken from."""
+
+    rows: list
+    ignored_columns: list[str]
+
+    @property
+    def accepted(self) -> list:
+        return [row for row in self.rows if row.accepted]
+
+    @property
+    def rejected(self) -> list:
+        return [row for row in self.rows if not row.accepted]
 
 
 @dataclasses.dataclass
@@ -48,31 +74,38 @@ def decode(data: bytes) -> str:
         return data.decode("cp1252", errors="replace")
 
 
-def _header_map(header: list[str]) -> dict[str, int]:
+def _header_map(header: list[str]) -> tuple[dict[str, int], list[str]]:
+    """Which column each register field is read from, and the columns left unread."""
     names = [cell.strip().lower() for cell in header]
     found, missing = {}, []
     for field, aliases in COLUMNS.items():
         index = next((i for i, name in enumerate(names) if name in aliases), None)
-        if index is None:
-            missing.append(field)
-        else:
+        if index is not None:
             found[field] = index
+        elif field in REQUIRED:
+            missing.append(field)
     if missing:
         raise Invalid(
             "The file's header lacks columns: " + ", ".join(missing) + ".",
             {"file": [f"Missing column: {field}" for field in missing]},
             code="missing_columns",
         )
-    return found
+    used = set(found.values())
+    ignored = [cell.strip() for i, cell in enumerate(header) if i not in used and cell.strip()]
+    return found, ignored
 
 
 def _category(value: str) -> str:
+    """A category code from its code or Swedish name (any case); else the value as given."""
     value = value.strip()
-    return _CATEGORY_BY_LABEL.get(value.lower(), value.lower())
+    if value.lower() in CATEGORIES:
+        return value.lower()
+    return _CATEGORY_BY_LABEL.get(value.lower(), value)
 
 
-def preview_import(text: str) -> list[ImportRow]:
-    """Parse and check every row without writing anything; rejected rows carry reasons.
+def preview_import(text: str) -> ImportPreview:
+    """Parse and check every row without writing anything; rejected rows carry reasons, and
+    the columns nothing is read from are listed.
 
     A row is rejected for invalid fields, for repeating an earlier row of the file, or when
     the register already holds a business with the same org number and address. Raises
@@ -83,7 +116,7 @@ def preview_import(text: str) -> list[ImportRow]:
         raise Invalid("The file is empty.", {"file": ["Empty file."]}, code="empty_file")
     dialect = ";" if lines[0].count(";") > lines[0].count(",") else ","
     reader = csv.reader(io.StringIO(text), delimiter=dialect)
-    columns = _header_map(next(reader))
+    columns, ignored = _header_map(next(reader))
     rows = []
     for record in reader:
         if not any(cell.strip() for cell in record):
@@ -98,17 +131,23 @@ def preview_import(text: str) -> list[ImportRow]:
         fields["category"] = _category(fields["category"])
         rows.append(ImportRow(line=reader.line_num, fields=fields))
     _check_rows(rows)
-    return rows
+    return ImportPreview(rows, ignored)
 
 
 def _check_rows(rows: list[ImportRow]) -> None:
     seen = set()
     for row in rows:
+        fields = dict(row.fields)
+        category = fields.pop("category")
+        if category not in CATEGORIES:  # a file has no list to choose from: name them all
+            row.errors["category"] = [f"{UNKNOWN_CATEGORY}{category}"]
         try:
-            row.fields = check_business_fields(row.fields)
+            fields = check_business_fields(fields)
         except Invalid as error:
-            row.errors = dict(error.details)
+            row.errors = dict(error.details) | row.errors
+        if row.errors:
             continue
+        row.fields = fields | {"category": category}
         key = (row.fields["org_number"], row.fields["address"].lower())
         if key in seen:
             row.errors = {"row": ["Repeats an earlier row of the file."]}
@@ -129,6 +168,6 @@ def _check_rows(rows: list[ImportRow]) -> None:
 def import_businesses(actor, text: str) -> tuple[list[Business], list[ImportRow]]:
     """Create the accepted rows of the file (checked again now) and return them with the
     rejected rows. Each business is created and audited by `create_business`."""
-    rows = preview_import(text)
-    created = [create_business(actor, **row.fields) for row in rows if row.accepted]
-    return created, [row for row in rows if not row.accepted]
+    preview = preview_import(text)
+    created = [create_business(actor, **row.fields) for row in preview.accepted]
+    return created, preview.rejected

@@ -17,7 +17,17 @@ from otto.inspections.org_number import normalize_org_number
 from otto.inspections.visibility import visible_items, visible_visits
 from otto.timeutil import utcnow
 
-EDITABLE = ("name", "org_number", "address", "postal_code", "city", "category", "notes")
+EDITABLE = (
+    "name",
+    "org_number",
+    "address",
+    "postal_code",
+    "city",
+    "phone",
+    "email",
+    "category",
+    "notes",
+)
 
 CATEGORIES = {
     "restaurang": "Restaurang",
@@ -52,6 +62,18 @@ def _clean(fields: dict) -> dict:
     for required in ("name", "address"):
         if required in cleaned and not cleaned[required]:
             errors[required] = ["Must not be empty."]
+    if cleaned.get("postal_code"):
+        digits = cleaned["postal_code"].replace(" ", "")
+        if len(digits) == 5 and digits.isdigit():
+            cleaned["postal_code"] = f"{digits[:3]} {digits[3:]}"
+        else:
+            errors["postal_code"] = ["Must be five digits (NNN NN)."]
+    if cleaned.get("email") and "@" not in cleaned["email"]:
+        errors["email"] = ["Not an e-mail address."]
+    for field in ("name", "address", "city", "phone", "email"):
+        limit = Business.__table__.c[field].type.length
+        if isinstance(cleaned.get(field), str) and len(cleaned[field]) > limit:
+            errors[field] = [f"Too long (at most {limit} characters)."]
     if errors:
         raise Invalid("The business has invalid fields.", errors)
     return cleaned

@@ -12,13 +12,16 @@ follow-up is overdue and when its reminders are due.
   the due date itself; a reminder whose window has passed is not sent late.
 
 Only follow-ups in status `open` have a running deadline: `received` means the business has
-delivered and the coordinator is reviewing.
+delivered and the coordinator is reviewing. Lateness is derived from the due date and the
+moment asked about (`is_late`, `late_clause`), everywhere: the mark-overdue job only records
+when it noticed (`overdue_since`, audited) and never decides what a page, the API or the
+statistics call late.
 """
 
 import datetime as dt
 from dataclasses import dataclass
 
-from otto.inspections.models import Finding, FollowUpKind, FollowUpStatus
+from otto.inspections.models import Finding, FollowUp, FollowUpKind, FollowUpStatus
 from otto.timeutil import LOCAL_TZ
 
 REMINDER_HOUR = 7
@@ -78,6 +81,21 @@ def is_overdue(due_date: dt.date, now: dt.datetime) -> bool:
 def overdue_cutoff(now: dt.datetime) -> dt.date:
     """Follow-ups due before this date are overdue at `now` (for queries)."""
     return local_date(now)
+
+
+def is_late(follow_up: FollowUp, now: dt.datetime) -> bool:
+    """True for a follow-up still open after its deadline at `now`."""
+    return follow_up.status == PENDING and is_overdue(follow_up.due_date, now)
+
+
+def late_clause(now: dt.datetime):
+    """The SQL condition of `is_late`: open, and due before today (local)."""
+    return (FollowUp.status == PENDING) & (FollowUp.due_date < overdue_cutoff(now))
+
+
+def days_late(due_date: dt.date, now: dt.datetime) -> int:
+    """Whole local days since the due date at `now` (0 on the due date itself)."""
+    return max((local_date(now) - due_date).days, 0)
 
 
 def reminder_windows(due_date: dt.date, days_before: int) -> dict[str, tuple]:

@@ -167,15 +167,16 @@ def _view_clause(view: str, now: dt.datetime):
     if view == "week":
         return pending & FollowUp.due_date.between(today, deadlines.week_end(now))
     if view == "overdue":
-        return pending & FollowUp.overdue_since.is_not(None)
+        return deadlines.late_clause(now)
     return true()
 
 
 def list_follow_ups(user, *, view: str = "open", agency_code: str | None = None, now: dt.datetime):
     """A query for the follow-ups of a list, earliest deadline first.
 
-    `open`: status open; `week`: open and due from today to Sunday; `overdue`: open and
-    marked overdue by the scheduler; `all`: every status.
+    `open`: status open; `week`: open and due from today to Sunday; `overdue`: open after
+    its deadline at `now` (from the due date, whether or not the job has run); `all`: every
+    status.
     """
     if view not in VIEWS:
         raise Invalid("Unknown list.", {"view": [f"One of {', '.join(VIEWS)}."]})
@@ -198,13 +199,10 @@ def follow_up_counts(user, *, now: dt.datetime, agency_code: str | None = None) 
 
 
 def mark_overdue(now: dt.datetime) -> list[FollowUp]:
-    """Mark the open follow-ups whose deadline has passed at `now` as overdue (once each).
-    Audited as the system."""
-    query = select(FollowUp).where(
-        FollowUp.status == deadlines.PENDING,
-        FollowUp.overdue_since.is_(None),
-        FollowUp.due_date < deadlines.overdue_cutoff(now),
-    )
+    """Record when the open follow-ups whose deadline has passed at `now` were noticed late
+    (once each), audited as the system. The mark is a record, not the rule: lists and counts
+    use `deadlines.late_clause`."""
+    query = select(FollowUp).where(deadlines.late_clause(now), FollowUp.overdue_since.is_(None))
     marked = list(db.session.scalars(query.order_by(FollowUp.id).with_for_update()))
     for follow_up in marked:
         follow_up.overdue_since = now

@@ -94,9 +94,31 @@ class Business(db.Model):
     postal_code: Mapped[str] = mapped_column(String(6), default="")
     city: Mapped[str] = mapped_column(String(80), default="")
     category: Mapped[str] = mapped_column(String(40), index=True)
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    email: Mapped[str] = mapped_column(String(200), default="")
     notes: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Signal(db.Model):
+    """A tip or signal about a business (from a partner, the police, a situation-picture
+    mail): what made someone think it is worth a visit. Shared as `visibility` says: an
+    `agency` signal stays with `agency_code` (and the coordinators)."""
+
+    __tablename__ = "signal"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    business_id: Mapped[int] = mapped_column(ForeignKey("business.id"), index=True)
+    source: Mapped[str] = mapped_column(String(120))
+    received_on: Mapped[dt.date] = mapped_column(Date, index=True)
+    text: Mapped[str] = mapped_column(Text, default="")
+    agency_code: Mapped[str | None] = mapped_column(ForeignKey("agency.code"))
+    visibility: Mapped[str] = mapped_column(String(10), default=Visibility.JOINT)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    business: Mapped[Business] = relationship()
 
 
 class Visit(db.Model):
@@ -288,7 +310,8 @@ class FollowUp(db.Model):
     reminders_sent: Mapped[int] = mapped_column(Integer, default=0)
     # Created by the deadline rules: its kind and due date follow the finding while open.
     automatic: Mapped[bool] = mapped_column(Boolean, default=False)
-    # Set by the mark-overdue job when the deadline passed while open; cleared when the due
+    # When the mark-overdue job noticed the deadline had passed while open (a record; whether
+    # a follow-up is late comes from its due date, deadlines.is_late); cleared when the due
     # date moves. Status stays the workflow (open → received → approved → closed).
     overdue_since: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

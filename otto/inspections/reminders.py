@@ -284,9 +284,7 @@ def digest_content(now: dt.datetime) -> dict:
         by_agency[agency_code][severity] = count
     totals = {s: sum(counts[s] for counts in by_agency.values()) for s in SEVERITIES}
     overdue = db.session.scalars(
-        select(FollowUp)
-        .where(FollowUp.status == deadlines.PENDING, FollowUp.overdue_since.is_not(None))
-        .order_by(FollowUp.due_date, FollowUp.id)
+        select(FollowUp).where(deadlines.late_clause(now)).order_by(FollowUp.due_date, FollowUp.id)
     )
     today = deadlines.local_date(now)
     return {

@@ -2,6 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
+from otto.inspections import deadlines
 from otto.inspections.businesses import CATEGORIES
 from otto.inspections.models import (
     FindingStatus,
@@ -13,6 +14,7 @@ from otto.inspections.models import (
     VisitStatus,
 )
 from otto.schemas import DbInteger, UUIDString
+from otto.timeutil import utcnow
 
 AwareDateTime = fields.AwareDateTime
 
@@ -57,6 +59,8 @@ class NewBusinessSchema(Schema):
     postal_code = fields.String(load_default="", validate=validate.Length(max=6))
     city = fields.String(load_default="", validate=validate.Length(max=80))
     category = fields.String(required=True)
+    phone = fields.String(load_default="", validate=validate.Length(max=40))
+    email = fields.String(load_default="", validate=validate.Length(max=200))
     notes = fields.String(load_default="")
 
 
@@ -72,6 +76,8 @@ class BusinessSchema(Schema):
     address = fields.String()
     postal_code = fields.String()
     city = fields.String()
+    phone = fields.String()
+    email = fields.String()
     category = fields.String()
     category_label = fields.Function(
         lambda business: CATEGORIES.get(business.category, business.category),
@@ -253,6 +259,10 @@ class FollowUpSchema(Schema):
     due_date = fields.Date()
     status = fields.String()
     note = fields.String()
+    overdue = fields.Function(
+        lambda follow_up: deadlines.is_late(follow_up, utcnow()),
+        metadata={"description": "Still open after its deadline (from the due date)."},
+    )
 
 
 class SignatureFieldsSchema(Schema):

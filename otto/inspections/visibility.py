@@ -32,10 +32,23 @@ def visible_items(user: User, model):
     """
     if user.is_coordinator:
         return true()
-    return and_(
-        model.visit_id.in_(_assigned_visit_ids(user)),
-        or_(model.visibility == Visibility.JOINT, model.agency_code == user.agency_code),
-    )
+    return and_(model.visit_id.in_(_assigned_visit_ids(user)), _joint_or_own(user, model))
+
+
+def _joint_or_own(user: User, model):
+    """The agency rule: `joint` items, and every item of the user's own agency."""
+    return or_(model.visibility == Visibility.JOINT, model.agency_code == user.agency_code)
+
+
+def visible_signals(user: User):
+    """A WHERE clause on Signal (a tip about a business): a signal belongs to no visit, so
+    only the agency rule applies: `joint` signals reach every user, `agency` ones only that
+    agency's users (and coordinators)."""
+    from otto.inspections.models import Signal
+
+    if user.is_coordinator:
+        return true()
+    return _joint_or_own(user, Signal)
 
 
 def visible_changes(user: User):

@@ -4,6 +4,7 @@ import dataclasses
 import datetime as dt
 
 from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import aliased
 
 from otto import audit
 from otto.accounts.models import Role, User
@@ -108,15 +109,30 @@ def _check_times(start: dt.datetime, end: dt.datetime) -> None:
         raise Invalid("The visit must end after it starts.", {"planned_end": ["Before start."]})
 
 
+def current_checklists(agency_code: str) -> list[int]:
+    """The ids of an agency's current checklists: the newest published version of each of
+    its templates (none when it has no published template)."""
+    newest: dict[int, int] = {}
+    for version in checklists.plannable_versions(agency_code):  # ascending version order
+        newest[version.template_id] = version.id
+    return list(newest.values())
+
+
 def _assignments(participants: list[dict]) -> list[Assignment]:
-    """Assignments for [{user_id, template_version_ids}], checking users and versions."""
+    """Assignments for [{user_id, template_version_ids}], checking users and versions. A
+    participant without template_version_ids gets their agency's current checklists."""
     assignments, errors = [], {}
+    current: dict[str, list[int]] = {}
     for index, participant in enumerate(participants):
         user = db.session.get(User, participant["user_id"])
         if user is None or not user.active or user.role != Role.INSPECTOR:
             errors[f"participants[{index}].user_id"] = ["Not an active inspector."]
             continue
-        version_ids = participant.get("template_version_ids") or [None]
+        version_ids = participant.get("template_version_ids")
+        if not version_ids:
+            if user.agency_code not in current:
+                current[user.agency_code] = current_checklists(user.agency_code)
+            version_ids = current[user.agency_code] or [None]
         for version_id in version_ids:
             if version_id is not None:
                 version = checklists.get_version(version_id)
@@ -401,6 +417,31 @@ def _announce_items_again(visit_id: str) -> None:
             agency_code=change.agency_code,
             visibility=change.visibility,
         )
+
+
+def double_bookings(user: User, visit_ids: list[str]) -> set[tuple[str, int]]:
+    """The (visit, inspector) pairs among `visit_ids` where the inspector is also on another
+    visit the user may see that overlaps it in time. Cancelled visits do not count."""
+    if not visit_ids:
+        return set()
+    other_assignment, other_visit = aliased(Assignment), aliased(Visit)
+    query = (
+        select(Assignment.visit_id, Assignment.user_id)
+        .join(Visit, Visit.id == Assignment.visit_id)
+        .join(other_assignment, other_assignment.user_id == Assignment.user_id)
+        .join(other_visit, other_visit.id == other_assignment.visit_id)
+        .where(
+            Assignment.visit_id.in_(visit_ids),
+            other_visit.id != Visit.id,
+            Visit.status != VisitStatus.CANCELLED,
+            other_visit.status != VisitStatus.CANCELLED,
+            other_visit.planned_start < Visit.planned_end,
+            other_visit.planned_end > Visit.planned_start,
+            other_visit.id.in_(select(Visit.id).where(visible_visits(user)).correlate(None)),
+        )
+        .distinct()
+    )
+    return {(visit_id, user_id) for visit_id, user_id in db.session.execute(query)}
 
 
 RECENT_VISIT_DAYS = 30

@@ -1,21 +1,28 @@
 """The business register pages (coordinators and admins), under /verksamheter.
 
 Search with paging, create and edit with errors at the field, a business's page with its
-visits, open findings and follow-ups, and the CSV import (preview, then confirm).
+visits, open findings, follow-ups and signals (tips), the CSV import (preview, then confirm),
+and the risk-based selection (/verksamheter/urval) with its weights (admins).
 """
+
+import datetime as dt
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from otto.accounts.models import COORDINATORS
+from otto.accounts.models import COORDINATORS, Role
+from otto.analysis import selection
 from otto.auth import page_auth
-from otto.errors import Invalid
+from otto.errors import DomainError, Invalid
 from otto.extensions import db
-from otto.inspections import business_import, businesses
-from otto.web.forms import arg_choice, form_text, paginate, refused
+from otto.inspections import business_import, businesses, signals
+from otto.inspections.models import Visibility
+from otto.labels import SELECTION_FACTORS
+from otto.timeutil import local_today, utcnow
+from otto.web.forms import arg_choice, form_text, page_number, paginate, refused
 from otto.web.labels import field_errors
 
 pages = Blueprint("businesses", __name__, url_prefix="/verksamheter", template_folder="templates")
-FIELDS = ("name", "org_number", "address", "postal_code", "city", "category", "notes")
+FIELDS = businesses.EDITABLE
 MAX_IMPORT_BYTES = 400_000  # the confirm step posts the text back in a form field
 
 
@@ -87,13 +94,114 @@ def show(business_id, actor):
     follow_ups = db.paginate(
         businesses.business_follow_ups(actor.user, business_id), page=1, per_page=50
     )
-    return render_template(
+    return _show_page(actor, business, visits, findings, follow_ups, {}, {})
+
+
+def _show_page(actor, business, visits, findings, follow_ups, values, errors, status=200):
+    tips = db.session.scalars(signals.business_signals(actor.user, business.id).limit(50))
+    page = render_template(
         "businesses/show.html",
         business=business,
         visits=visits,
         findings=findings,
         follow_ups=follow_ups,
+        signals=list(tips),
+        signal_values=values,
+        signal_errors=errors,
+        today=local_today(),
     )
+    return page, status
+
+
+@pages.post("/<int:business_id>/signaler")
+@page_auth(COORDINATORS)
+def record_signal(business_id, actor):
+    """Record a tip about the business; errors are shown at the fields."""
+    values = {k: form_text(k) for k in ("source", "received_on", "text", "visibility", "agency")}
+    try:
+        received_on = dt.date.fromisoformat(values["received_on"])
+    except ValueError:
+        received_on = None
+    try:
+        if received_on is None:
+            raise Invalid("Bad date.", {"received_on": ["Ange ett datum (ÅÅÅÅ-MM-DD)."]})
+        signals.record_signal(
+            actor,
+            business_id,
+            source=values["source"],
+            received_on=received_on,
+            text=values["text"],
+            visibility=values["visibility"] or Visibility.JOINT,
+            agency_code=values["agency"] or None,
+        )
+    except Invalid as error:
+        refused(error, flash_it=False)
+        business = businesses.get_business(business_id)
+        return _show_page(
+            actor,
+            business,
+            paginate(businesses.business_visits(actor.user, business_id), per_page=10),
+            db.paginate(businesses.business_open_findings(actor.user, business_id), per_page=50),
+            db.paginate(businesses.business_follow_ups(actor.user, business_id), per_page=50),
+            values,
+            field_errors(error.details),
+            400,
+        )
+    db.session.commit()
+    flash("Signalen är sparad.", "info")
+    return redirect(url_for("businesses.show", business_id=business_id) + "#signaler")
+
+
+@pages.get("/urval")
+@page_auth(COORDINATORS)
+def ranking(actor):
+    """The register ranked by the selection score, each business with its reasons."""
+    category = arg_choice("kategori", businesses.CATEGORIES)
+    result = selection.rank(actor.user, utcnow(), category=category, page=page_number())
+    return render_template(
+        "businesses/ranking.html",
+        ranking=result,
+        category=category,
+        may_weigh=actor.user.role == Role.ADMIN,
+    )
+
+
+@pages.route("/urval/vikter", methods=["GET", "POST"])
+@page_auth((Role.ADMIN,))
+def selection_weights(actor):
+    """The selection's weights (admins): points per factor and per category."""
+    current = selection.weights()
+    if request.method == "GET":
+        return _weights_page(current, {})
+    values, errors = {}, {}
+    for key in current:
+        raw = form_text(key)
+        if raw.isdigit():
+            values[key] = int(raw)
+        else:
+            errors[key] = ["Ange ett heltal från 0."]
+    if errors:
+        return _weights_page(current | {k: form_text(k) for k in errors}, errors, 400)
+    try:
+        selection.set_weights(actor, values)
+    except DomainError as error:
+        refused(error, flash_it=False)
+        return _weights_page(current, field_errors(error.details), 400)
+    db.session.commit()
+    flash("Urvalets vikter är sparade.", "info")
+    return redirect(url_for("businesses.ranking"))
+
+
+def _weights_page(values: dict, errors: dict, status: int = 200):
+    factors = {key: SELECTION_FACTORS[key] for key in selection.FACTORS}
+    page = render_template(
+        "businesses/weights.html",
+        values=values,
+        errors=errors,
+        factors=factors,
+        category_prefix=selection.CATEGORY_PREFIX,
+    )
+    return page, status
 
 
 @pages.route("/import", methods=["GET", "POST"])
@@ -109,12 +217,12 @@ def import_csv(actor):
         return render_template("businesses/import.html", errors=errors), 400
     text = business_import.decode(data)
     try:
-        rows = business_import.preview_import(text)
+        preview = business_import.preview_import(text)
     except Invalid as error:
         refused(error, flash_it=False)
         errors = field_errors(error.details) or {"file": ["Välj en CSV-fil."]}
         return render_template("businesses/import.html", errors=errors), 400
-    return render_template("businesses/import_preview.html", rows=rows, text=text)
+    return render_template("businesses/import_preview.html", preview=preview, text=text)
 
 
 @pages.post("/import/bekrafta")

@@ -1,7 +1,9 @@
 """The week calendar of visits, and each user's iCalendar feed (/kalender).
 
-The week view is a server-rendered grid of seven days with prev/next links. The feed lives
-at /kalender/<token>.ics, where the token is the secret of the user's feed (see
+The week view is a server-rendered grid of seven days with prev/next links, headed with the
+ISO week and its ISO year (week 1 of 2026 starts on Monday 29 December 2025); each visit
+shows its agencies and inspectors; an inspector booked on an overlapping visit is marked.
+The feed lives at /kalender/<token>.ics, where the token is the secret of the user's feed (see
 otto.inspections.calendar_feed); the page /kalender/prenumeration makes and revokes it.
 """
 
@@ -47,6 +49,12 @@ def _iso_week(day: dt.date) -> str:
     return f"{year}-W{number:02d}"
 
 
+def _inspectors(visit) -> list:
+    """A visit's inspectors, once each (an assignment per pinned checklist), by agency."""
+    people = {a.user_id: a for a in visit.assignments}.values()
+    return sorted(people, key=lambda a: (a.agency_code, a.user.name))
+
+
 @pages.get("/")
 @page_auth()
 def week(actor):
@@ -57,14 +65,20 @@ def week(actor):
     agency = arg_choice("myndighet", AGENCY_NAMES)
     query = visits.list_visits(actor.user, start=start, end=end, agency_code=agency)
     days = [(monday + dt.timedelta(days=n), []) for n in range(7)]
-    for visit in db.session.scalars(query.limit(MAX_WEEK_VISITS)):
+    week_visits = list(db.session.scalars(query.limit(MAX_WEEK_VISITS)))
+    for visit in week_visits:
         first_day = max((local(visit.planned_start).date() - monday).days, 0)
         days[min(first_day, 6)][1].append(visit)
+    year, number, _ = monday.isocalendar()
     return render_template(
         "calendar/week.html",
         days=days,
         day_names=DAY_NAMES,
         week=_iso_week(monday),
+        week_year=year,
+        week_number=number,
+        double_booked=visits.double_bookings(actor.user, [v.id for v in week_visits]),
+        inspectors=_inspectors,
         prev_week=_iso_week(monday - dt.timedelta(days=7)),
         next_week=_iso_week(monday + dt.timedelta(days=7)),
         today=dt.datetime.now(LOCAL_TZ).date(),

@@ -9,7 +9,7 @@ from otto.accounts.models import COORDINATORS
 from otto.auth import page_auth
 from otto.errors import DomainError
 from otto.extensions import db
-from otto.inspections import followups
+from otto.inspections import deadlines, followups
 from otto.inspections.models import FollowUpKind, FollowUpStatus
 from otto.timeutil import utcnow
 from otto.web.forms import arg_choice, form_text, paginate, refused
@@ -56,6 +56,7 @@ def index(actor):
         outcomes={s: FOLLOW_UP_STATUS_LABELS[s] for s in FollowUpStatus},
         revisit=FollowUpKind.REVISIT,
         revisit_url=revisit_url,
+        is_late=lambda follow_up: deadlines.is_late(follow_up, now),
     )
 
 

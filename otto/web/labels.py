@@ -5,6 +5,7 @@ messages the services are known to give are translated here; any other passes th
 """
 
 from otto import labels
+from otto.inspections.business_import import UNKNOWN_CATEGORY
 from otto.inspections.businesses import CATEGORIES
 
 # The page names of the shared vocabulary (otto.labels); the words themselves live there.
@@ -39,6 +40,8 @@ _FIELD_MESSAGES = {
         "Finns redan i registret (samma organisationsnummer och adress)."
     ),
     "Empty file.": "Filen är tom.",
+    "Must be five digits (NNN NN).": "Ange fem siffror, som NNN NN.",
+    "Not an e-mail address.": "Ange en e-postadress.",
     "No such visit.": "Det tidigare besöket finns inte.",
     "Wrong password.": "Fel lösenord.",
     "Cannot change after visits.": (
@@ -51,6 +54,7 @@ _PREFIX_MESSAGES = {
     "Must be one of": "Välj ett av alternativen i listan.",
     "At least": "Lösenordet är för kort (minst 10 tecken).",
     "Unknown agency": "Okänd myndighet.",
+    "Too long": "Texten är för lång.",
     "Missing column": "Rubrikraden saknar en kolumn (namn, organisationsnummer, adress, kategori).",
     "At most": "Filen har för många rader; dela upp den.",
 }
@@ -59,7 +63,12 @@ IMPORT_FIELD_LABELS = {
     "name": "Namn",
     "org_number": "Organisationsnummer",
     "address": "Adress",
+    "postal_code": "Postnummer",
+    "city": "Ort",
+    "phone": "Telefon",
+    "email": "E-post",
     "category": "Kategori",
+    "notes": "Anteckningar",
     "row": "Raden",
 }
 
@@ -68,6 +77,10 @@ def swedish(message: str) -> str:
     """A service's field message in Swedish, when it is one we know."""
     if message in _FIELD_MESSAGES:
         return _FIELD_MESSAGES[message]
+    if message.startswith(UNKNOWN_CATEGORY):  # an import row: name every valid category
+        given = message.removeprefix(UNKNOWN_CATEGORY)
+        valid = ", ".join(f"{label} ({code})" for code, label in CATEGORIES.items())
+        return f"Okänd kategori ”{given}”. Ange en av: {valid}."
     for prefix, text in _PREFIX_MESSAGES.items():
         if message.startswith(prefix):
             return text

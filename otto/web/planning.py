@@ -4,12 +4,13 @@ The form names the business, the local date and time window, the inspectors of e
 and the checklist versions each agency uses, the coordinator's case number (diarienummer) on
 the visit, each agency's own case number (printed in its report) and a briefing.
 Warnings (an inspector already booked, another visit to the business within 30 days) are
-shown after saving; they never block. Cancelling keeps the visit with status `cancelled`.
+shown while the form is filled in (planning.js asks /planering/varningar) and again after
+saving; they never block. Cancelling keeps the visit with status `cancelled`.
 """
 
 import datetime as dt
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 
 from otto.accounts.models import COORDINATORS, Role
 from otto.accounts.services import users_query
@@ -143,6 +144,26 @@ def _render_form(business, visit, values, errors, status=200):
     ), status
 
 
+def warning_texts(warnings: list[visits.PlanningWarning]) -> list[str]:
+    """The planning warnings as the planner reads them (after saving and while planning)."""
+    texts = []
+    for warning in warnings:
+        other = warning.visit
+        when = local(other.planned_start).strftime("%Y-%m-%d %H:%M")
+        if warning.kind == "inspector_booked":
+            texts.append(
+                f"Varning: {warning.user.name} är redan bokad på ett besök som överlappar "
+                f"({other.business.name}, {when})."
+            )
+        else:
+            texts.append(
+                f"Varning: {other.business.name} har ett annat besök inom "
+                f"{visits.RECENT_VISIT_DAYS} dagar "
+                f"({when}, {VISIT_STATUS_LABELS.get(other.status, other.status).lower()})."
+            )
+    return texts
+
+
 def _flash_warnings(visit: Visit) -> None:
     warnings = visits.planning_warnings(
         business_id=visit.business_id,
@@ -151,20 +172,35 @@ def _flash_warnings(visit: Visit) -> None:
         user_ids=[a.user_id for a in visit.assignments],
         exclude_visit_id=visit.id,
     )
-    for warning in warnings:
-        other = warning.visit
-        when = local(other.planned_start).strftime("%Y-%m-%d %H:%M")
-        if warning.kind == "inspector_booked":
-            text = (
-                f"Varning: {warning.user.name} är redan bokad på ett besök som överlappar "
-                f"({other.business.name}, {when})."
-            )
-        else:
-            text = (
-                f"Varning: {other.business.name} har ett annat besök inom 30 dagar "
-                f"({when}, {VISIT_STATUS_LABELS.get(other.status, other.status).lower()})."
-            )
+    for text in warning_texts(warnings):
         flash(text, "warning")
+
+
+@pages.get("/planering/varningar")
+@page_auth(COORDINATORS)
+def live_warnings(actor):
+    """The warnings for a plan being filled in (planning.js asks as the form changes):
+    ?business_id&date&start&end&inspector=<id>…[&visit_id]. JSON `{"warnings": [text]}`; a
+    400 names the field that cannot be read."""
+    business_id = request.args.get("business_id", type=int)
+    if business_id is None:
+        return jsonify(error="Ange verksamheten.", field="business_id"), 400
+    business = businesses.get_business(business_id)
+    try:
+        start = local_datetime(request.args.get("date", ""), request.args.get("start", ""))
+        end = local_datetime(request.args.get("date", ""), request.args.get("end", ""))
+    except ValueError:
+        return jsonify(error="Ange datum, starttid och sluttid.", field="date"), 400
+    if end <= start:
+        return jsonify(error="Sluttiden måste vara efter starttiden.", field="end"), 400
+    warnings = visits.planning_warnings(
+        business_id=business.id,
+        planned_start=start,
+        planned_end=end,
+        user_ids=[int(v) for v in request.args.getlist("inspector") if v.isdigit()],
+        exclude_visit_id=request.args.get("visit_id") or None,
+    )
+    return jsonify(warnings=warning_texts(warnings))
 
 
 def _choose_business():
@@ -187,6 +223,7 @@ def plan(actor):
         values = _values_of(None)
         values["reason"] = arg_choice("reason", set(VisitReason)) or VisitReason.PLANNED
         values["follows_up_visit_id"] = request.args.get("follows_up_visit_id", "")
+        values |= {k: request.args[k] for k in ("date", "start", "end") if k in request.args}
         return _render_form(business, None, values, {})
     data, errors = _read_form()
     data["follows_up_visit_id"] = form_text("follows_up_visit_id") or None

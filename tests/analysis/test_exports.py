@@ -103,7 +103,7 @@ def test_findings_csv_is_semicolon_separated_utf8_with_formulas_neutralised(
     response = client.get(
         "/api/exports/findings", query_string=T2 | {"format": "csv"}, headers=coordinator_headers
     )
-    assert response.mimetype == "text/csv"
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
     header, *rows = csv_rows(response)
     assert header == list(exports.FINDING_HEADER)
     assert [(r[0], r[2], r[6], r[7]) for r in rows] == [
@@ -254,6 +254,7 @@ def test_the_export_page_downloads_with_swedish_filter_names(client, seeded, log
         query_string={"fran": "2026-05-01", "till": "2026-08-31", "myndighet": "polis"},
     )
     assert "attachment" in response.headers["Content-Disposition"]
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
     _header, *rows = csv_rows(response)
     assert [(r[2], r[9]) for r in rows] == [("Pizzeria Roma", "Misstänkt svartarbete i köket")]
     xlsx = client.get("/statistik/export/uppfoljningar.xlsx", query_string={"kategori": "kiosk"})

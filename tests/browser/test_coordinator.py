@@ -64,3 +64,63 @@ def test_coordinator_plans_a_joint_visit_sees_it_in_the_week_and_opens_the_dossi
     page.wait_for_load_state("load")  # dossier.js fully sent before the browser goes away
     assert page.url == dossier_url
     context.close()
+
+
+def test_coordinator_ranks_plans_from_the_list_with_live_warnings_and_sees_names_in_the_week(
+    browser, live_server
+):
+    context = browser.new_context(locale="sv-SE", timezone_id="Europe/Stockholm")  # real CSP
+    page = context.new_page()
+    sign_in(page, live_server)
+    page.get_by_role("navigation", name="Huvudmeny").get_by_role("link", name="Urval").click()
+    expect(page.get_by_role("heading", name="Urval: var gör vi nästa besök?")).to_be_visible()
+    first = page.locator("table.ranking tbody tr").first
+    expect(first.locator("li[data-factor]").first).to_be_visible()
+    name = first.locator("td").nth(1).get_by_role("link").inner_text()
+    first.get_by_role("link", name="Planera besök").click()
+    expect(page.get_by_role("heading", name=f"Planera besök hos {name}")).to_be_visible()
+
+    # The demo's joint visit today 09:00–12:00 has Maria Öberg: the form warns before saving.
+    today = dt.date.today()
+    page.get_by_label("Datum").fill(today.isoformat())
+    page.get_by_label("Starttid").fill("10:00")
+    page.get_by_label("Sluttid").fill("11:30")
+    for person in (
+        "Maria Öberg",
+        "Björn Åkesson",
+        "Leila Haddad",
+        "Peter Sjöström",
+        "Sofia Ekström",
+    ):
+        page.get_by_label(person).check()
+    warnings = page.locator("#planning-warnings")
+    expect(warnings).to_contain_text("Maria Öberg är redan bokad på ett besök som överlappar")
+    page.get_by_label("Sluttid").fill("13:30")  # still overlapping: the warning stays
+    expect(warnings).to_contain_text("Maria Öberg är redan bokad")
+    page.get_by_role("button", name="Planera besöket").click()
+    page.wait_for_load_state("load")
+    expect(page.get_by_text(f"Besöket hos {name} är planerat.")).to_be_visible()
+
+    year, week, _ = today.isocalendar()
+    page.goto(f"{live_server}/kalender/?vecka={year}-W{week:02d}")
+    expect(page.get_by_role("heading", name=f"Besök vecka {week}, {year}")).to_be_visible()
+    event = page.get_by_role("link", name=name).filter(has_text="10:00–13:30")
+    for person in (
+        "Maria Öberg",
+        "Björn Åkesson",
+        "Leila Haddad",
+        "Peter Sjöström",
+        "Sofia Ekström",
+    ):
+        expect(event).to_contain_text(person)
+    # Four of them are also on the demo's visit at 09:00–12:00; Sofia Ekström is not.
+    expect(event.locator("li.double-booked")).to_have_count(4)
+    expect(event.locator("li.double-booked").filter(has_text="Maria Öberg")).to_be_visible()
+    expect(event.locator("li:not(.double-booked)")).to_contain_text("Sofia Ekström")
+    overflowing = page.evaluate(
+        """() => [...document.querySelectorAll('.week .day, .week .event, .week .event *')]
+              .filter(el => el.scrollWidth > el.clientWidth + 1 && el.clientWidth > 0)
+              .map(el => el.textContent.trim().slice(0, 40))"""
+    )
+    assert overflowing == []
+    context.close()

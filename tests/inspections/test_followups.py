@@ -319,6 +319,15 @@ def test_a_revisit_links_to_the_prefilled_planning_form(signed_in, setting):
     assert "Planera återbesök" in html and expected in html
 
 
+def test_each_follow_up_row_links_to_its_dossier(signed_in, setting):
+    visit = setting["visit"]
+    name = db.session.merge(visit).business.name
+    follow_up_id = automatic(record(setting["miljo"], visit, "minor")).id
+    html = page(signed_in.get("/uppfoljning"))
+    row = html.split(f'id="uppfoljning-{follow_up_id}"', 1)[1].split("</tr>", 1)[0]
+    assert f'<a href="/besok/{visit.id}">{name}</a>' in row
+
+
 def test_inspectors_may_not_open_the_follow_up_pages(client, setting):
     client.post("/login", data={"username": setting["miljo"].username, "password": PASSWORD})
     assert client.get("/uppfoljning").status_code == 403

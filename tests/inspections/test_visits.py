@@ -47,6 +47,32 @@ def test_coordinator_plans_a_visit_through_the_api(
     assert [v["case_number"] for v in mine] == ["MHN 2026-0101"]
 
 
+def test_a_visit_planned_without_checklists_gets_each_agencys_current_published_one(
+    client, make_user, make_business, token_for, template_version
+):
+    from otto.checklists import services as checklists
+
+    first = template_version("brand")
+    current = checklists.install_template(first.body | {"title": "Brandskydd 2026"})
+    miljo = template_version("miljo")
+    template_version("polis")  # an agency that does not take part
+    brand_inspector, miljo_inspector = make_user(agency="brand"), make_user(agency="miljo")
+    start = utcnow() + dt.timedelta(days=1)
+    response = client.post(
+        "/api/visits",
+        headers=token_for(make_user(role="coordinator")),
+        json={
+            "business_id": make_business().id,
+            "planned_start": start.isoformat(),
+            "planned_end": (start + dt.timedelta(hours=2)).isoformat(),
+            "participants": [{"user_id": brand_inspector.id}, {"user_id": miljo_inspector.id}],
+        },
+    )
+    assert response.status_code == 201, response.json
+    pinned = {(p["agency"], p["template_version_id"]) for p in response.json["participants"]}
+    assert pinned == {("brand", current.id), ("miljo", miljo.id)}
+
+
 def test_visit_must_end_after_it_starts(client, make_user, make_business, token_for):
     start = utcnow()
     response = client.post(

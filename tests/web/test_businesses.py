@@ -155,6 +155,39 @@ def test_csv_import_previews_rejected_rows_with_reasons_then_imports(client, log
     assert "Finns redan i registret" in text(again)
 
 
+FULL_CSV = (
+    "Namn;Organisationsnummer;Adress;Postnummer;Ort;Telefon;E-post;Kategori;Kontaktperson\n"
+    "Tumba Nagel;556036-0793;Tumba torg 9;14730;Tumba;08-530 000 00;info@tumbanagel.se;"
+    "Nagelsalong;Linh\n"
+    "Alby Kiosk;556036-0793;Albyvägen 2;145 59;Alby;;;kiosk;\n"
+    "Hallunda Spa;556036-0793;Hallundavägen 1;145 68;Hallunda;;;Spa;\n"
+)
+
+
+def test_csv_import_keeps_every_register_field_and_names_ignored_columns(
+    client, login, coordinator
+):
+    login(coordinator)
+    preview = client.post(
+        "/verksamheter/import",
+        data={"file": (io.BytesIO(FULL_CSV.encode()), "verksamheter.csv")},
+        content_type="multipart/form-data",
+    )
+    body = text(preview)
+    assert "2 rader kan importeras. 1 rader avvisas." in body
+    assert "Kolumner som inte importeras" in body and "<strong>Kontaktperson</strong>" in body
+    assert "Okänd kategori ”Spa”. Ange en av: Restaurang (restaurang), Pizzeria (pizzeria)" in body
+    assert "Välj ett av alternativen i listan" not in body
+    client.post("/verksamheter/import/bekrafta", data={"text": FULL_CSV})
+    imported = db.session.scalars(select(Business).order_by(Business.name)).all()
+    assert [(b.name, b.postal_code, b.city, b.phone, b.email, b.category) for b in imported] == [
+        ("Alby Kiosk", "145 59", "Alby", "", "", "kiosk"),
+        ("Tumba Nagel", "147 30", "Tumba", "08-530 000 00", "info@tumbanagel.se", "nagelsalong"),
+    ]
+    page = text(client.get(f"/verksamheter/{imported[1].id}"))
+    assert "Tumba torg 9, 147 30 Tumba" in page and "info@tumbanagel.se" in page
+
+
 def test_csv_without_the_needed_columns_is_refused_at_the_file_field(client, login, coordinator):
     login(coordinator)
     response = client.post(

@@ -3,7 +3,7 @@ calendar, editing and cancelling (which reach devices through sync)."""
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from otto.audit import AuditEvent
 from otto.extensions import db
@@ -102,6 +102,49 @@ def test_overlapping_booking_and_recent_visit_are_warned_but_not_blocked(
     assert "Alby Livs har ett annat besök inom 30 dagar" in body
 
 
+def test_the_form_asks_for_warnings_before_saving(
+    client, login, coordinator, make_user, make_business, make_visit
+):
+    business = make_business(name="Alby Livs")
+    miljo = make_user(agency="miljo", name="Maria Öberg")
+    start = dt.datetime.fromisoformat(f"{DAY}T10:00").replace(tzinfo=LOCAL_TZ)
+    make_visit(
+        coordinator=coordinator,
+        inspectors=[miljo],
+        business_id=business.id,
+        planned_start=start,
+        planned_end=start + dt.timedelta(hours=2),
+    )
+    login(coordinator)
+    form = text(client.get(f"/planering/ny?business_id={business.id}"))
+    assert 'src="/static/planning.js"' in form and 'id="planning-warnings"' in form
+    url = "/planering/varningar"
+    plan = {
+        "business_id": business.id,
+        "date": DAY,
+        "start": "11:00",
+        "end": "12:00",
+        "inspector": [str(miljo.id)],
+    }
+    before = db.session.scalar(select(func.count()).select_from(Visit))
+    answer = client.get(url, query_string=plan)
+    assert answer.status_code == 200 and answer.mimetype == "application/json"
+    assert answer.json["warnings"] == [
+        "Varning: Maria Öberg är redan bokad på ett besök som överlappar "
+        f"(Alby Livs, {DAY} 10:00).",
+        f"Varning: Alby Livs har ett annat besök inom 30 dagar ({DAY} 10:00, planerat).",
+    ]
+    later = client.get(url, query_string=plan | {"start": "12:00", "end": "13:00"})
+    assert later.json["warnings"] == [
+        f"Varning: Alby Livs har ett annat besök inom 30 dagar ({DAY} 10:00, planerat)."
+    ]
+    bad = client.get(url, query_string=plan | {"end": "09:00"})
+    assert bad.status_code == 400 and bad.json["field"] == "end"
+    assert client.get(url, query_string=plan | {"date": "igår"}).json["field"] == "date"
+    assert client.get(url, query_string={"date": DAY}).json["field"] == "business_id"
+    assert db.session.scalar(select(func.count()).select_from(Visit)) == before
+
+
 def test_no_warning_without_overlap(
     client, login, coordinator, make_user, make_business, template_version
 ):
@@ -136,6 +179,48 @@ def test_the_week_calendar_lists_the_visit_and_moves_by_week(
     assert "Fittja Biltvätt" not in earlier
     filtered = text(client.get(f"/kalender/?vecka={year}-W{week:02d}&myndighet=polis"))
     assert "Fittja Biltvätt" not in filtered
+
+
+def test_the_calendar_heads_a_week_with_its_iso_year(client, login, coordinator):
+    login(coordinator)
+    page = text(client.get("/kalender/?vecka=2026-W01"))  # Monday is 29 December 2025
+    assert "Besök vecka 1, 2026" in page and "Måndag 29/12" in page
+    assert "vecka=2025-W52" in page and "vecka=2026-W02" in page
+
+
+def test_calendar_events_name_their_inspectors_and_mark_a_double_booked_one(
+    client, login, coordinator, make_user, make_visit, make_business
+):
+    start = dt.datetime.fromisoformat(f"{DAY}T09:00").replace(tzinfo=LOCAL_TZ)
+    agencies = ("miljo", "brand", "livsmedel", "polis", "skatt")
+    five = [make_user(agency=a, name=f"Inspektör {a.capitalize()}") for a in agencies]
+    busy = five[2]
+    make_visit(
+        coordinator=coordinator,
+        inspectors=five,
+        business_id=make_business(name="Stora Razzian AB").id,
+        planned_start=start,
+        planned_end=start + dt.timedelta(hours=3),
+    )
+    make_visit(
+        coordinator=coordinator,
+        inspectors=[busy, make_user(agency="miljo", name="Ledig Person")],
+        business_id=make_business(name="Krocken HB").id,
+        planned_start=start + dt.timedelta(hours=2),
+        planned_end=start + dt.timedelta(hours=4),
+    )
+    year, week, _ = start.date().isocalendar()
+    login(coordinator)
+    page = text(client.get(f"/kalender/?vecka={year}-W{week:02d}"))
+    big = page.split("Stora Razzian AB", 1)[1].split("</a>", 1)[0]
+    marked = '<li class="double-booked">'
+    for user in five:
+        assert f"{marked if user is busy else '<li>'}{user.name}" in big
+    assert big.count("<li") == 5 and big.count("Dubbelbokad") == 1
+    assert "Livsmedelskontrollen" in big and "Polismyndigheten" in big
+    other = page.split("Krocken HB", 1)[1].split("</a>", 1)[0]
+    assert '<li class="double-booked">Inspektör Livsmedel' in other
+    assert "<li>Ledig Person" in other and other.count("Dubbelbokad") == 1
 
 
 def test_an_inspector_sees_only_own_visits_in_the_calendar(
