@@ -42,6 +42,7 @@ _FIELD_MESSAGES = {
     "Empty file.": "Filen är tom.",
     "Must be five digits (NNN NN).": "Ange fem siffror, som NNN NN.",
     "Not an e-mail address.": "Ange en e-postadress.",
+    "An agency-only signal must name its agency.": "Välj vilken myndighet tipset tillhör.",
     "No such visit.": "Det tidigare besöket finns inte.",
     "Wrong password.": "Fel lösenord.",
     "Cannot change after visits.": (

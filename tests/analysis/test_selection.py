@@ -212,6 +212,7 @@ def test_a_signal_is_recorded_on_the_business_page_and_bad_input_changes_nothing
     )
     assert bad.status_code == 400
     assert 'id="source-error">Får inte vara tomt.' in text(bad)
+    assert "Välj vilken myndighet tipset tillhör." in text(bad)  # agency-only, none chosen
     count = len(
         db.session.scalars(signals.business_signals(history["coordinator"], business_id)).all()
     )
