@@ -6,6 +6,7 @@ import datetime as dt
 from playwright.sync_api import expect
 
 from otto.demo import DEMO_PASSWORD
+from otto.timeutil import local_today
 from tests.browser.test_field_app import serious_accessibility_problems
 
 
@@ -66,6 +67,10 @@ def test_coordinator_plans_a_joint_visit_sees_it_in_the_week_and_opens_the_dossi
     context.close()
 
 
+# One demo inspector of each of five agencies.
+FIVE_AGENCIES = ("Maria Öberg", "Björn Åkesson", "Leila Haddad", "Peter Sjöström", "Sofia Ekström")
+
+
 def test_coordinator_ranks_plans_from_the_list_with_live_warnings_and_sees_names_in_the_week(
     browser, live_server
 ):
@@ -81,17 +86,11 @@ def test_coordinator_ranks_plans_from_the_list_with_live_warnings_and_sees_names
     expect(page.get_by_role("heading", name=f"Planera besök hos {name}")).to_be_visible()
 
     # The demo's joint visit today 09:00–12:00 has Maria Öberg: the form warns before saving.
-    today = dt.date.today()
+    today = local_today()  # the demo's 'today' is Stockholm's
     page.get_by_label("Datum").fill(today.isoformat())
     page.get_by_label("Starttid").fill("10:00")
     page.get_by_label("Sluttid").fill("11:30")
-    for person in (
-        "Maria Öberg",
-        "Björn Åkesson",
-        "Leila Haddad",
-        "Peter Sjöström",
-        "Sofia Ekström",
-    ):
+    for person in FIVE_AGENCIES:
         page.get_by_label(person).check()
     warnings = page.locator("#planning-warnings")
     expect(warnings).to_contain_text("Maria Öberg är redan bokad på ett besök som överlappar")
@@ -105,13 +104,7 @@ def test_coordinator_ranks_plans_from_the_list_with_live_warnings_and_sees_names
     page.goto(f"{live_server}/kalender/?vecka={year}-W{week:02d}")
     expect(page.get_by_role("heading", name=f"Besök vecka {week}, {year}")).to_be_visible()
     event = page.get_by_role("link", name=name).filter(has_text="10:00–13:30")
-    for person in (
-        "Maria Öberg",
-        "Björn Åkesson",
-        "Leila Haddad",
-        "Peter Sjöström",
-        "Sofia Ekström",
-    ):
+    for person in FIVE_AGENCIES:
         expect(event).to_contain_text(person)
     # Four of them are also on the demo's visit at 09:00–12:00; Sofia Ekström is not.
     expect(event.locator("li.double-booked")).to_have_count(4)
