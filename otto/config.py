@@ -116,6 +116,8 @@ def load_config() -> dict:
         "MAIL_FROM": env("MAIL_FROM", "otto@kommun.example"),
         "LOGIN_MAX_FAILURES": int(env("OTTO_LOGIN_MAX_FAILURES", 5)),
         "LOGIN_LOCK_SECONDS": int(env("OTTO_LOGIN_LOCK_SECONDS", 900)),
+        # A signed-in browser unused this long is signed out (otto.accounts.sessions).
+        "WEB_SESSION_IDLE_SECONDS": int(env("OTTO_WEB_SESSION_IDLE_SECONDS", 12 * 3600)),
         # Cookies never reach scripts or other sites' forms; behind HTTPS (production) they
         # are sent over TLS only and Strict-Transport-Security is added (otto.security).
         "SESSION_COOKIE_HTTPONLY": True,

@@ -132,3 +132,13 @@ def revoke_device(actor, device_id: str) -> Device:
             actor, "revoke", "device", device.id, before=before, after=device_snapshot(device)
         )
     return device
+
+
+def revoke_user_devices(actor, user_id: int) -> int:
+    """Revoke every device (and calendar feed) of a user that still works, as
+    `revoke_device` does; returns how many."""
+    query = select(Device.id).where(Device.user_id == user_id, Device.revoked_at.is_(None))
+    device_ids = list(db.session.scalars(query.order_by(Device.id)))
+    for device_id in device_ids:
+        revoke_device(actor, device_id)
+    return len(device_ids)

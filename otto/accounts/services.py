@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from otto import audit, labels
+from otto.accounts import devices, sessions
 from otto.accounts.models import Agency, LoginFailure, Role, User
 from otto.errors import Conflict, Forbidden, Invalid, NotFound, TooManyRequests, Unauthorized
 from otto.extensions import db
@@ -143,6 +144,11 @@ def _has_assignments(user: User) -> bool:
     return db.session.scalar(select(User.assignments.any()).where(User.id == user.id))
 
 
+# Why an admin gives a user a new password; when it may be known by someone else, the
+# user's devices are revoked too unless the admin chooses otherwise.
+RESET_REASONS = tuple(labels.PASSWORD_RESET_REASONS)
+
+
 def set_password(
     actor,
     user_id: int,
@@ -150,10 +156,19 @@ def set_password(
     *,
     current_password: str | None = None,
     password_repeat: str | None = None,
+    keep_session_id: int | None = None,
+    reason: str | None = None,
+    revoke_devices: bool | None = None,
 ):
     """Set a user's password: admins for anyone (a reset), a user for themselves with their
     current password (and the new one typed twice, when a form asks for it). Audited
-    without any password or hash."""
+    without any password or hash.
+
+    The old password stops opening anything: a user's own change ends their other web
+    sessions (all but `keep_session_id`, the browser that asked); a reset ends all of them
+    and, when `revoke_devices` is true (by default when the `reason` is "compromised"),
+    revokes the user's devices and calendar feed too.
+    """
     user = get_user(user_id)
     own = actor.user.id == user.id
     if not own and actor.user.role != Role.ADMIN:
@@ -163,11 +178,29 @@ def set_password(
         errors["current_password"] = ["Wrong password."]
     if password_repeat is not None and password_repeat != password:
         errors["password_repeat"] = ["Not the same password."]
+    if not own and reason not in RESET_REASONS:
+        errors["reason"] = [f"Must be one of {', '.join(RESET_REASONS)}."]
     if errors:
         raise Invalid("The password was not changed.", errors)
     user.password_hash = generate_password_hash(password)
     db.session.flush()
-    audit.record(actor, "credentials_changed" if own else "credentials_reset", "user", user.id)
+    if own:
+        ended = sessions.end_user_sessions(
+            actor, user.id, "password_changed", keep_id=keep_session_id
+        )
+        audit.record(actor, "credentials_changed", "user", user.id, after={"sessions_ended": ended})
+        return user
+    ended = sessions.end_user_sessions(actor, user.id, "password_reset")
+    if revoke_devices is None:
+        revoke_devices = reason == "compromised"
+    revoked = devices.revoke_user_devices(actor, user.id) if revoke_devices else 0
+    audit.record(
+        actor,
+        "credentials_reset",
+        "user",
+        user.id,
+        after={"reason": reason, "sessions_ended": ended, "devices_revoked": revoked},
+    )
     return user
 
 
