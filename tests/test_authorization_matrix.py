@@ -123,6 +123,7 @@ MATRIX = {
     ("GET", "/personer/<int:user_id>"): ADMINS,
     ("POST", "/personer/<int:user_id>"): ADMINS,
     ("POST", "/personer/<int:user_id>/losenord"): ADMINS,
+    ("GET", "/personer/sparrar"): ADMINS,
     ("GET", "/konto/losenord"): SIGNED_IN,
     ("POST", "/konto/losenord"): SIGNED_IN,  # the form without a password: 400, nothing set
     ("GET", "/enheter"): COORDINATORS,

@@ -1,5 +1,5 @@
 """Agencies, users, their devices (tablets and calendar feeds, each with a bearer token), their
-web sessions, and the login-failure record used to slow down password guessing."""
+web sessions, and the failed-login counts used to slow down password guessing."""
 
 import datetime as dt
 import enum
@@ -78,14 +78,17 @@ class User(db.Model):
         return self.role in COORDINATORS
 
 
-class LoginFailure(db.Model):
-    """Recent failed logins per username, to lock out guessing for a while."""
+class LoginThrottle(db.Model):
+    """Failed logins counted per user name and client address, and per address alone
+    (`username` = ADDRESS_WIDE), with the lock they earned (otto.accounts.throttle)."""
 
-    __tablename__ = "login_failure"
+    __tablename__ = "login_throttle"
 
     username: Mapped[str] = mapped_column(String(80), primary_key=True)
+    address: Mapped[str] = mapped_column(String(45), primary_key=True)
     failures: Mapped[int] = mapped_column(Integer, default=0)
     last_failure_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
 class WebSession(db.Model):

@@ -1,15 +1,14 @@
-"""Users, passwords and login throttling."""
+"""Users, passwords and logging in (throttled by otto.accounts.throttle)."""
 
-import datetime as dt
 import re
 
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from otto import audit, labels
-from otto.accounts import devices, sessions
-from otto.accounts.models import Agency, LoginFailure, Role, User
-from otto.errors import Conflict, Forbidden, Invalid, NotFound, TooManyRequests, Unauthorized
+from otto.accounts import devices, sessions, throttle
+from otto.accounts.models import Agency, Role, User
+from otto.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from otto.extensions import db
 from otto.timeutil import utcnow
 
@@ -215,39 +214,24 @@ def set_user_active(actor, user_id: int, active: bool) -> User:
 
 
 def authenticate(
-    username: str, password: str, *, max_failures: int, lock_seconds: int, now=None
+    username: str, password: str, *, address: str, policy: throttle.Policy, now=None
 ) -> User:
     """Return the active user with these credentials, or raise.
 
-    After `max_failures` failed attempts for a username, further attempts are refused with
-    TooManyRequests for `lock_seconds` from the last failure, even with the right password.
+    Failures are counted per user name and client `address` and per address; while either
+    is locked (otto.accounts.throttle) attempts from that address are refused with
+    TooManyRequests, even with the right password, and are neither checked nor counted.
     The caller must commit even when this raises, so failures are counted.
     """
     now = now or utcnow()
     username = (username or "").strip().lower()
-    failure = db.session.get(LoginFailure, username)
-    if failure and now - failure.last_failure_at > dt.timedelta(seconds=lock_seconds):
-        failure.failures = 0
-    if failure and failure.failures >= max_failures:
-        retry_after = lock_seconds - int((now - failure.last_failure_at).total_seconds())
-        raise TooManyRequests(
-            "Too many failed logins; try again later.",
-            {"retry_after": max(retry_after, 1)},
-            code="login_locked",
-        )
+    throttle.refuse_if_locked(username, address, now)
     user = db.session.scalar(select(User).where(User.username == username))
     valid = check_password_hash(user.password_hash if user else _DUMMY_HASH, password or "")
     if user and valid and user.active:
-        if failure:
-            db.session.delete(failure)
-        db.session.flush()
+        throttle.forget_failures(username, address)
         return user
-    if failure is None:
-        failure = LoginFailure(username=username, failures=0)
-        db.session.add(failure)
-    failure.failures += 1
-    failure.last_failure_at = now
-    db.session.flush()
+    throttle.count_failure(username, address, policy, now)
     raise Unauthorized("Wrong username or password.", code="invalid_credentials")
 
 

@@ -1,12 +1,12 @@
 """People and devices (/personer, /enheter): admins create and deactivate users and revoke
-devices; coordinators may look. Lists are paged and filterable."""
+devices, and see locked logins; coordinators may look. Lists are paged and filterable."""
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 
 from otto import labels
 from otto.accounts import devices as device_registry
 from otto.accounts import services as accounts
-from otto.accounts import sessions
+from otto.accounts import sessions, throttle
 from otto.accounts.models import COORDINATORS, Role, User
 from otto.auth import page_auth
 from otto.errors import DomainError
@@ -151,6 +151,14 @@ def set_active(user_id, actor):
     db.session.commit()
     flash(f"{user.name} är {'aktiverad' if active else 'inaktiverad'}.", "info")
     return redirect(request.referrer or url_for("people.users"))
+
+
+@pages.get("/personer/sparrar")
+@page_auth(ADMINS)
+def lockouts(actor):
+    """Logins locked after repeated failures: when, which user name (or every name) at
+    which address, after how many failures, and for how long."""
+    return render_template("people/lockouts.html", page=paginate(throttle.lockouts_query()))
 
 
 @pages.get("/enheter")
