@@ -1,5 +1,6 @@
-"""People and devices (/personer, /enheter): admins create and deactivate users and revoke
-devices, and see locked logins; coordinators may look. Lists are paged and filterable."""
+"""People and devices (/personer, /enheter): admins create and deactivate users, revoke
+devices and see locked logins; coordinators may look (and revoke their own devices). Lists
+are paged and filterable."""
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 
@@ -183,14 +184,16 @@ def devices(actor):
         page=paginate(query),
         filters=filters,
         calendar_feed=device_registry.CALENDAR_FEED,
+        may_revoke=lambda device: device_registry.may_revoke(actor, device),
     )
 
 
 @pages.post("/enheter/<device_id>/sparra")
-@page_auth(ADMINS)
+@page_auth()
 def revoke(device_id, actor):
-    """Revoke a device: its next sync gets 401 and the app wipes its local data."""
+    """Revoke a device (who may: otto.accounts.devices.may_revoke): its next sync gets 401
+    and the app wipes its local data."""
     device = device_registry.revoke_device(actor, device_id)
     db.session.commit()
     flash(f"Enheten {device.name} är spärrad.", "info")
-    return redirect(url_for("people.devices"))
+    return redirect(url_for("people.devices" if actor.is_coordinator else "web.home"))
