@@ -5,7 +5,7 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from otto import errors, logs, security
+from otto import auth, errors, logs, security
 from otto.api import api
 from otto.changes import feed
 from otto.config import INSTANCE_DIR, load_config
@@ -56,13 +56,7 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_view = "accounts.login"
     login_manager.login_message = "Logga in för att se sidan."
     login_manager.login_message_category = "info"
-
-    @login_manager.user_loader
-    def _load_user(user_id: str):
-        from otto.accounts.models import User
-
-        user = db.session.get(User, int(user_id))
-        return user if user and user.active else None
+    auth.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:

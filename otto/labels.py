@@ -36,6 +36,7 @@ EVENT_SYSTEM: str = _VOCABULARY["event_system"]
 DEVICE_TIME: str = _VOCABULARY["device_time"]
 SERVER_TIME: str = _VOCABULARY["server_time"]
 SELECTION_FACTORS: dict[str, str] = _VOCABULARY["selection_factors"]
+PASSWORD_RESET_REASONS: dict[str, str] = _VOCABULARY["password_reset_reasons"]
 _PLURALS: dict[str, list[str]] = _VOCABULARY["plurals"]
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 

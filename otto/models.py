@@ -1,6 +1,12 @@
 """Imports every model module, so metadata is complete for Alembic and for tests."""
 
-from otto.accounts.models import Agency, Device, LoginFailure, User  # noqa: F401
+from otto.accounts.models import (  # noqa: F401
+    Agency,
+    Device,
+    LoginThrottle,
+    User,
+    WebSession,
+)
 from otto.analysis.models import SelectionWeight  # noqa: F401
 from otto.audit import AuditEvent  # noqa: F401
 from otto.changes.models import Change, Conflict, SyncState  # noqa: F401

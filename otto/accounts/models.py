@@ -1,5 +1,5 @@
-"""Agencies, users, their devices (tablets and calendar feeds, each with a bearer token), and
-the login-failure record used to slow down password guessing."""
+"""Agencies, users, their devices (tablets and calendar feeds, each with a bearer token), their
+web sessions, and the failed-login counts used to slow down password guessing."""
 
 import datetime as dt
 import enum
@@ -78,14 +78,39 @@ class User(db.Model):
         return self.role in COORDINATORS
 
 
-class LoginFailure(db.Model):
-    """Recent failed logins per username, to lock out guessing for a while."""
+class LoginThrottle(db.Model):
+    """Failed logins counted per user name and client address, and per address alone
+    (`username` = ADDRESS_WIDE), with the lock they earned (otto.accounts.throttle)."""
 
-    __tablename__ = "login_failure"
+    __tablename__ = "login_throttle"
 
     username: Mapped[str] = mapped_column(String(80), primary_key=True)
+    address: Mapped[str] = mapped_column(String(45), primary_key=True)
     failures: Mapped[int] = mapped_column(Integer, default=0)
     last_failure_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class WebSession(db.Model):
+    """A signed-in browser (otto.accounts.sessions). The session cookie carries a random
+    token; only its SHA-256 is stored, and the cookie counts only while its row is live, so
+    ending the row signs that browser out even if someone kept a copy of the cookie."""
+
+    __tablename__ = "web_session"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The client's address and browser at sign-in, shown to admins beside the session.
+    address: Mapped[str] = mapped_column(String(45), default="")
+    user_agent: Mapped[str] = mapped_column(String(200), default="")
+    ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # logout | password_changed | password_reset | ended_by_admin
+    end_reason: Mapped[str | None] = mapped_column(String(20))
+
+    user: Mapped[User] = relationship()
 
 
 class Device(db.Model):

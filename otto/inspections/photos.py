@@ -34,6 +34,7 @@ from otto.inspections.visibility import (
     is_participant,
     item_announcement,
     may_download_photo,
+    may_get_original,
     record_holder,
     require_own_agency,
     visible_photo_links,
@@ -312,9 +313,11 @@ def can_download(user, sha256: str) -> bool:
     return may_download_photo(user, sha256)
 
 
-def photo_file(user, sha256: str, variant: str, storage: PhotoStorage) -> tuple[BinaryIO, str]:
+def photo_file(user, sha256: str, variant: str, storage: PhotoStorage) -> tuple[BinaryIO, str, str]:
     """One variant of a photo the user may download, opened for reading (the caller closes
-    it), with its media type.
+    it), with its media type and the variant actually served: the original only where
+    `visibility.may_get_original` allows (it carries the EXIF location), else the report
+    copy, which is clean.
 
     NotFound alike when the photo is missing and when the user may not see it, so an answer
     never reveals that another agency holds a photo.
@@ -322,9 +325,11 @@ def photo_file(user, sha256: str, variant: str, storage: PhotoStorage) -> tuple[
     photo = db.session.get(Photo, sha256) if SHA256_FORMAT.fullmatch(sha256) else None
     if photo is None or not can_download(user, sha256):
         raise NotFound(f"No photo {sha256}.")
+    if variant == "original" and not may_get_original(user, photo):
+        variant = "report"
     try:
         file = storage.open(sha256, variant)
     except FileNotFoundError:
         raise NotFound(f"No photo {sha256}.") from None
     media_type = photo.media_type if variant == "original" else "image/jpeg"
-    return file, media_type
+    return file, media_type, variant

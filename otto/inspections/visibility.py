@@ -221,6 +221,18 @@ def may_download_photo(user: User, sha256: str) -> bool:
     return db.session.scalar(query.limit(1)) is not None
 
 
+def may_get_original(user: User, photo) -> bool:
+    """True when `user` (who may download the photo) may have its original bytes, which
+    carry the camera's EXIF location: coordinators, and users of the agency whose inspector
+    uploaded it (the owning agency). Everyone else gets a derived copy, stripped of EXIF."""
+    if user.is_coordinator or photo.uploaded_by_id == user.id:
+        return True
+    if photo.uploaded_by_id is None or user.agency_code is None:
+        return False
+    uploader = db.session.get(User, photo.uploaded_by_id)
+    return uploader is not None and uploader.agency_code == user.agency_code
+
+
 def record_holder(user: User, sha256: str) -> None:
     """Record that `user` holds the photo (uploaded its bytes)."""
     from otto.extensions import insert_or_ignore
