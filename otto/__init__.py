@@ -10,6 +10,7 @@ from otto.api import api
 from otto.changes import feed
 from otto.config import INSTANCE_DIR, load_config
 from otto.extensions import configure_sqlite, csrf, db, login_manager, migrate
+from otto.inspections import read_log
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -24,6 +25,7 @@ def create_app(config: dict | None = None) -> Flask:
     errors.init_app(app)
     security.init_app(app)
     feed.init_app(app)
+    read_log.init_app(app)
     # A request's unfinished work is rolled back at its end, also when the app context
     # outlives the request (CLI, tests), so a failed request never leaks into the next.
     app.teardown_request(lambda _exc: db.session.remove())

@@ -11,6 +11,7 @@ from otto.changes.merge import MergeResult, Write
 from otto.dbtypes import new_uuid
 from otto.errors import Conflict, Forbidden, Invalid, NotFound
 from otto.extensions import db, lock_row
+from otto.inspections import read_log
 from otto.inspections.conflicts import merge
 from otto.inspections.followups import follow_finding
 from otto.inspections.models import Finding, FindingStatus, Severity, Visibility
@@ -134,6 +135,7 @@ def get_finding(user, finding_id: str) -> Finding:
     finding = get_visible(user, Finding, finding_id)
     if finding is None:
         raise NotFound(f"No finding with id {finding_id}.")
+    read_log.saw(user, [finding])
     return finding
 
 
@@ -199,4 +201,6 @@ def list_findings(user, visit_id: str, include_deleted: bool = False) -> list[Fi
     query = select(Finding).where(Finding.visit_id == visit.id, visible_items(user, Finding))
     if not include_deleted:
         query = query.where(Finding.deleted_at.is_(None))
-    return list(db.session.scalars(query.order_by(Finding.created_at)))
+    rows = list(db.session.scalars(query.order_by(Finding.created_at)))
+    read_log.saw(user, rows)
+    return rows

@@ -24,7 +24,7 @@ from otto import audit
 from otto.changes.feed import record_change
 from otto.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from otto.extensions import db
-from otto.inspections import photo_images
+from otto.inspections import photo_images, read_log
 from otto.inspections.findings import get_finding
 from otto.inspections.models import Finding, Photo, PhotoLink
 from otto.inspections.photo_storage import VARIANTS, PhotoStorage
@@ -304,7 +304,9 @@ def photo_links(user, visit_id: str) -> list[LinkedPhoto]:
         )
         .order_by(PhotoLink.created_at, PhotoLink.id)
     )
-    return [LinkedPhoto(link, photo) for link, photo in db.session.execute(query)]
+    rows = [LinkedPhoto(link, photo) for link, photo in db.session.execute(query)]
+    read_log.saw(user, [row.link for row in rows])
+    return rows
 
 
 def can_download(user, sha256: str) -> bool:
