@@ -88,6 +88,7 @@ def _register_blueprints(app: Flask) -> None:
     from otto.web import mail_log as mail_log_pages
     from otto.web import people as people_pages
     from otto.web import planning as planning_pages
+    from otto.web import read_log as read_log_pages
     from otto.web import reports as report_pages
     from otto.web import routes as web
     from otto.web.field_app import field_app
@@ -115,6 +116,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(people_pages.pages)
     app.register_blueprint(agency_pages.pages)
     app.register_blueprint(mail_log_pages.pages)
+    app.register_blueprint(read_log_pages.pages)
     app.register_blueprint(field_app)
     app.register_blueprint(follow_up_pages.pages)
     app.register_blueprint(report_pages.pages)

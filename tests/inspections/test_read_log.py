@@ -1,7 +1,9 @@
 """The read log (issue 21): every read path of an agency-only item leaves one row (per
 request and visit) naming who read which items and how; joint items are not logged."""
 
+import csv
 import datetime as dt
+import io
 
 import pytest
 from sqlalchemy import select
@@ -161,6 +163,56 @@ def test_events_are_found_by_user_visit_and_item(scene):
     assert found(item=scene.joint.id) == []
     assert found(item="%") == []  # a LIKE wildcard is a plain character here
 
+
+@pytest.fixture
+def logged(scene, make_user):
+    """The scene with two reads logged (polis through the API, the coordinator's page) and
+    an admin signed in."""
+    tablet = Device(scene.client, scene.polis)
+    scene.client.get(f"/api/visits/{scene.visit.id}/findings", headers=tablet.headers)
+    scene.login(scene.coordinator)
+    scene.client.get(f"/besok/{scene.visit.id}")
+    scene.client.post("/logout")
+    scene.admin = make_user(role="admin")
+    scene.login(scene.admin)
+    return scene
+
+
+def test_the_admin_page_shows_reads_per_user_and_per_item(logged):
+    page = logged.client.get("/admin/lasloggen").get_data(as_text=True)
+    assert "Läsloggen" in page
+    assert logged.polis.name in page and logged.coordinator.name in page
+    assert logged.secret_key in page and "Synkronisering" not in page
+    by_user = logged.client.get(f"/admin/lasloggen?person={logged.polis.id}")
+    text = by_user.get_data(as_text=True)
+    assert logged.polis.name in text and f"GET /besok/{logged.visit.id}" not in text
+    by_item = logged.client.get(f"/admin/lasloggen?objekt={logged.joint.id}")
+    assert "Inga läsningar matchar." in by_item.get_data(as_text=True)
+    by_visit = logged.client.get(f"/admin/lasloggen?besok={logged.visit.id}")
+    assert f"GET /besok/{logged.visit.id}" in by_visit.get_data(as_text=True)
+
+
+def test_the_read_log_downloads_as_csv_with_the_filters(logged):
+    response = logged.client.get(f"/admin/lasloggen.csv?objekt={logged.secret.id}")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0][:4] == ["Tid", "Användarnamn", "Namn", "Hur"]
+    assert sorted((row[1], row[3], row[8]) for row in rows[1:]) == sorted(
+        [
+            (logged.polis.username, "API", logged.secret_key),
+            (logged.coordinator.username, "Sida", logged.secret_key),
+        ]
+    )
+    only_polis = logged.client.get(f"/admin/lasloggen.csv?person={logged.polis.id}")
+    assert len(only_polis.get_data(as_text=True).strip().splitlines()) == 2
+
+
+@pytest.mark.parametrize("role", ["coordinator", "inspector"])
+def test_only_admins_see_the_read_log(client, make_user, login, role):
+    login(make_user(role=role))
+    assert client.get("/admin/lasloggen").status_code == 403
+    assert client.get("/admin/lasloggen.csv").status_code == 403
 
 
 def test_retention_deletes_only_read_events_past_the_retention_time(scene, app):
