@@ -131,18 +131,25 @@ def create_finding(
 
 
 def get_finding(user, finding_id: str) -> Finding:
-    """Return a finding the user may see, or raise NotFound."""
+    """Return a finding the user may see (a read, in the read log), or raise NotFound."""
+    finding = visible_finding(user, finding_id)
+    read_log.saw(user, [finding])
+    return finding
+
+
+def visible_finding(user, finding_id: str) -> Finding:
+    """A finding the user may see, or NotFound, for a write to check against (writes are in
+    the audit trail, not the read log)."""
     finding = get_visible(user, Finding, finding_id)
     if finding is None:
         raise NotFound(f"No finding with id {finding_id}.")
-    read_log.saw(user, [finding])
     return finding
 
 
 def _change(write: Write, finding_id: str, incoming: dict, action: str):
     """Merge field changes into a finding of the writer's agency (or as coordinator)."""
     actor = write.actor
-    get_finding(actor.user, finding_id)  # visibility first: never lock what one may not see
+    visible_finding(actor.user, finding_id)  # visibility first: never lock what one may not see
     finding = lock_row(select(Finding).where(Finding.id == finding_id))
     require_own_agency(actor, finding)
     require_open(get_visit(actor.user, finding.visit_id))
@@ -167,7 +174,7 @@ def _change(write: Write, finding_id: str, incoming: dict, action: str):
         )
         follow_finding(actor, finding)
         if finding.visibility != before["visibility"]:
-            from otto.inspections import photos  # photos needs this module's get_finding
+            from otto.inspections import photos  # photos needs this module's visible_finding
 
             follow_row_visibility(finding, entity="finding", entity_id=finding.id)
             photos.follow_finding_visibility(actor, finding)

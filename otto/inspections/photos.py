@@ -25,7 +25,7 @@ from otto.changes.feed import record_change
 from otto.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from otto.extensions import db
 from otto.inspections import photo_images, read_log
-from otto.inspections.findings import get_finding
+from otto.inspections.findings import visible_finding
 from otto.inspections.models import Finding, Photo, PhotoLink
 from otto.inspections.photo_storage import VARIANTS, PhotoStorage
 from otto.inspections.visibility import (
@@ -229,7 +229,7 @@ def link_photo(
         raise Conflict(f"A photo link with id {link_id} exists already.", code="duplicate_id")
     visibility = actor.user.agency.default_visibility
     if finding_id is not None:
-        finding = get_finding(actor.user, finding_id)
+        finding = visible_finding(actor.user, finding_id)
         if finding.visit_id != visit.id:
             raise Invalid(
                 "The finding belongs to another visit.",

@@ -68,6 +68,13 @@ class ReadEvent(db.Model):
         return self.items.split()
 
 
+@event.listens_for(ReadEvent, "before_update")
+@event.listens_for(ReadEvent, "before_delete")
+def _append_only(_mapper, _connection, event_row) -> None:
+    """No code changes or removes a logged read (`prune` deletes in bulk, by age only)."""
+    raise PermissionError(f"The read log is append-only (read event {event_row.id}).")
+
+
 def item_key(item) -> str:
     """How the log names an item: its table and id, e.g. `finding:3f2c…`."""
     pk = item.__mapper__.primary_key[0]

@@ -215,6 +215,21 @@ def test_only_admins_see_the_read_log(client, make_user, login, role):
     assert client.get("/admin/lasloggen.csv").status_code == 403
 
 
+def test_a_read_event_cannot_be_changed_or_deleted(scene):
+    tablet = Device(scene.client, scene.polis)
+    scene.client.get(f"/api/findings/{scene.secret.id}", headers=tablet.headers)
+    (event,) = scene.events()
+    event.items = " "
+    with pytest.raises(PermissionError, match="append-only"):
+        db.session.flush()
+    db.session.rollback()
+    db.session.delete(db.session.get(ReadEvent, event.id))
+    with pytest.raises(PermissionError, match="append-only"):
+        db.session.flush()
+    db.session.rollback()
+    assert scene.events()[0].item_keys == [scene.secret_key]
+
+
 def test_retention_deletes_only_read_events_past_the_retention_time(scene, app):
     tablet = Device(scene.client, scene.polis)
     scene.client.get(f"/api/visits/{scene.visit.id}/findings", headers=tablet.headers)
