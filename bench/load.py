@@ -333,7 +333,7 @@ def table(rows: list[dict]) -> None:
 
 def report(prefix: Path, ramp: Path, cpu_seconds: float, seconds: int) -> dict[str, float]:
     """Print the figures of the ramp-up and of the steady state, and every error; return the
-    steady state's p95 (ms) of each push and pull row by name."""
+    steady state's p50 and p95 (ms) of each push and pull row by name."""
     print("Ramp-up: every device registers (password check) and bootstraps (pull from 0)")
     ramp_up = json.loads(ramp.read_text())
     table(ramp_up["stats"])
@@ -361,18 +361,24 @@ def report(prefix: Path, ramp: Path, cpu_seconds: float, seconds: int) -> dict[s
     slow = [r["Name"] for r in sync if float(r["95%"]) >= TARGET_MS]
     verdict = "met" if not slow and total == 0 else "NOT met"
     print(f"target (zero errors, p95 < {TARGET_MS} ms for push and pull): {verdict}")
-    return {r["Name"]: float(r["95%"]) for r in sync}
+    return {r["Name"]: (float(r["50%"]), float(r["95%"])) for r in sync}
 
 
-def compare_read_log(p95: dict[str, float], read_events: int) -> None:
-    """Print the push and pull p95 of the devices without and with the read log."""
-    print(f"\nRead log cost, steady state p95 in ms ({read_events} read events written)")
-    print(f"{'request':<20}{'without':>10}{'with':>10}{'change':>10}   (issue 21: < 10%)")
+def compare_read_log(figures: dict[str, tuple[float, float]], read_events: int) -> None:
+    """Print the push and pull p50 and p95 of the devices without and with the read log."""
+    print(f"\nRead log cost, steady state, ms ({read_events} read events written)")
+    print(f"{'request':<26}{'without':>10}{'with':>10}{'change':>10}   (issue 21: p95 < 10%)")
     for kind in ("push", "pull"):
-        off = p95.get(f"/api/sync/{kind} (read log off)")
-        on = p95.get(f"/api/sync/{kind} (read log on)")
-        if off and on:
-            print(f"{'/api/sync/' + kind:<20}{off:>10.0f}{on:>10.0f}{(on - off) / off:>+10.0%}")
+        off = figures.get(f"/api/sync/{kind} (read log off)")
+        on = figures.get(f"/api/sync/{kind} (read log on)")
+        if not (off and on):
+            continue
+        for name, index in (("p50", 0), ("p95", 1)):
+            before, after = off[index], on[index]
+            print(
+                f"{f'/api/sync/{kind} {name}':<26}{before:>10.0f}{after:>10.0f}"
+                f"{(after - before) / before:>+10.0%}"
+            )
 
 
 def count_read_events(url: str) -> int:
@@ -416,9 +422,9 @@ def main():
             folder,
             lambda: server_cpu_seconds(server, args.database),
         )
-        p95 = report(folder / "locust", folder / "ramp.json", cpu_seconds, args.seconds)
+        figures = report(folder / "locust", folder / "ramp.json", cpu_seconds, args.seconds)
         if args.read_log == "split":
-            compare_read_log(p95, count_read_events(url))
+            compare_read_log(figures, count_read_events(url))
         print(
             "load average (1, 5, 15 min) at the end: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg())
         )
