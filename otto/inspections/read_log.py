@@ -27,21 +27,14 @@ from otto.extensions import Session, db, insert_rows
 from otto.inspections.visibility import is_agency_only
 from otto.timeutil import utcnow
 
-# How an item was read, by the request's endpoint or else its blueprint (anything else
-# under /api/ is "api", the rest "page").
+# How an item was read (otto.labels.READ_HOWS), by the request's endpoint or else its
+# blueprint (anything else under /api/ is "api", the rest "page").
 HOW_BY_ENDPOINT = {"sync.sync_pull": "pull"}
 HOW_BY_BLUEPRINT = {
     "reports": "report",
     "report_pages": "report",
     "exports": "export",
     "analysis": "export",
-}
-HOW_LABELS = {
-    "api": "API",
-    "pull": "Synkronisering",
-    "page": "Sida",
-    "report": "Rapport",
-    "export": "Export",
 }
 _PENDING = "read_log"  # session.info key: {(user_id, visit_id): {item key: None}}
 

@@ -11,6 +11,7 @@ from otto.analysis.routes import download
 from otto.auth import page_auth
 from otto.extensions import db
 from otto.inspections import read_log
+from otto.labels import READ_HOWS
 from otto.timeutil import LOCAL_TZ
 from otto.web.forms import paginate
 
@@ -46,7 +47,7 @@ def index(actor):
         filters=filters,
         people=db.session.scalars(accounts.users_query()).all(),
         names=_names(page.items),
-        how_labels=read_log.HOW_LABELS,
+        how_labels=READ_HOWS,
     )
 
 
@@ -61,7 +62,7 @@ def download_csv(actor):
             event.at.astimezone(LOCAL_TZ).replace(tzinfo=None, microsecond=0),
             names[event.user_id].username,
             names[event.user_id].name,
-            read_log.HOW_LABELS.get(event.how, event.how),
+            READ_HOWS.get(event.how, event.how),
             event.route,
             event.device_id or "",
             event.visit_id or "",
