@@ -12,6 +12,7 @@ from otto.auth import Actor
 from otto.changes.merge import Write
 from otto.extensions import db
 from otto.inspections import findings, read_log, tasks
+from otto.inspections.models import FollowUp
 from otto.inspections.read_log import ReadEvent
 from tests.conftest import PASSWORD
 from tests.sync.conftest import Device
@@ -146,6 +147,33 @@ def test_exports_are_logged(scene):
         scene.visit.id,
     )
     assert event.item_keys == [scene.secret_key]
+
+
+def _follow_up_keys(finding) -> list[str]:
+    query = select(FollowUp.id).where(FollowUp.finding_id == finding.id)
+    return [f"follow_up:{i}" for i in db.session.scalars(query)]
+
+
+@pytest.mark.parametrize(
+    ("path", "how"),
+    [
+        ("/verksamheter/{business_id}", "page"),
+        ("/uppfoljning?vy=all", "page"),
+        ("/statistik/export/avvikelser.csv", "export"),
+        ("/statistik/export/uppfoljningar.xlsx", "export"),
+    ],
+)
+def test_coordinator_pages_and_downloads_are_logged(scene, path, how):
+    secret = [scene.secret_key, *_follow_up_keys(scene.secret)]
+    joint = [f"finding:{scene.joint.id}", *_follow_up_keys(scene.joint)]
+    assert len(secret) == 2 and len(joint) == 2  # each minor finding has its follow-up
+    scene.login(scene.coordinator)
+    response = scene.client.get(path.format(business_id=scene.visit.business_id))
+    assert response.status_code == 200
+    (event,) = scene.events()
+    assert (event.how, event.user_id, event.visit_id) == (how, scene.coordinator.id, scene.visit.id)
+    assert set(event.item_keys) <= set(secret) and event.item_keys
+    assert not set(event.item_keys) & set(joint)
 
 
 def test_events_are_found_by_user_visit_and_item(scene):
