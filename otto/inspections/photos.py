@@ -309,6 +309,14 @@ def photo_links(user, visit_id: str) -> list[LinkedPhoto]:
     return rows
 
 
+def _visible_links(user, sha256: str) -> list[PhotoLink]:
+    """The links of a photo the user may see (for the read log: whose photo they viewed)."""
+    query = select(PhotoLink).where(
+        PhotoLink.photo_sha256 == sha256, PhotoLink.deleted_at.is_(None), visible_photo_links(user)
+    )
+    return list(db.session.scalars(query))
+
+
 def can_download(user, sha256: str) -> bool:
     """True when `user` may download the photo (visibility.may_download_photo)."""
     return may_download_photo(user, sha256)
@@ -328,5 +336,6 @@ def photo_file(user, sha256: str, variant: str, storage: PhotoStorage) -> tuple[
         file = storage.open(sha256, variant)
     except FileNotFoundError:
         raise NotFound(f"No photo {sha256}.") from None
+    read_log.saw(user, _visible_links(user, sha256))
     media_type = photo.media_type if variant == "original" else "image/jpeg"
     return file, media_type

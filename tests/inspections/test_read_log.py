@@ -15,6 +15,7 @@ from otto.inspections import findings, read_log, tasks
 from otto.inspections.models import FollowUp
 from otto.inspections.read_log import ReadEvent
 from tests.conftest import PASSWORD
+from tests.inspections.test_photos import download, photo_bytes, put_photo, sha
 from tests.sync.conftest import Device
 
 
@@ -174,6 +175,32 @@ def test_coordinator_pages_and_downloads_are_logged(scene, path, how):
     assert (event.how, event.user_id, event.visit_id) == (how, scene.coordinator.id, scene.visit.id)
     assert set(event.item_keys) <= set(secret) and event.item_keys
     assert not set(event.item_keys) & set(joint)
+
+
+def test_photo_links_and_photo_downloads_are_logged(scene):
+    tablet = Device(scene.client, scene.polis)
+    data = photo_bytes()
+    assert put_photo(scene.client, tablet.headers, data).status_code == 201
+    response = scene.client.post(
+        f"/api/visits/{scene.visit.id}/photo-links",
+        json={"photo_sha256": sha(data), "finding_id": scene.secret.id},
+        headers=tablet.headers,
+    )
+    assert response.status_code == 201, response.json
+    link_key = f"photo_link:{response.json['id']}"
+    assert response.json["visibility"] == "agency"  # follows its finding
+    assert scene.events() == []  # writing is audited, not logged as a read
+    listed = scene.client.get(f"/api/visits/{scene.visit.id}/photo-links", headers=tablet.headers)
+    assert listed.status_code == 200
+    photo = download(scene.client, f"/api/photos/{sha(data)}?size=thumb", headers=tablet.headers)
+    assert photo.status_code == 200
+    scene.login(scene.coordinator)
+    assert download(scene.client, f"/foto/{sha(data)}?storlek=thumb").status_code == 200
+    assert [(e.how, e.user_id, e.item_keys) for e in scene.events()] == [
+        ("api", scene.polis.id, [link_key]),
+        ("api", scene.polis.id, [link_key]),
+        ("page", scene.coordinator.id, [link_key]),
+    ]
 
 
 def test_events_are_found_by_user_visit_and_item(scene):
