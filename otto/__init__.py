@@ -10,6 +10,7 @@ from otto.api import api
 from otto.changes import feed
 from otto.config import INSTANCE_DIR, load_config
 from otto.extensions import configure_sqlite, csrf, db, login_manager, migrate
+from otto.inspections import read_log
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -24,6 +25,7 @@ def create_app(config: dict | None = None) -> Flask:
     errors.init_app(app)
     security.init_app(app)
     feed.init_app(app)
+    read_log.init_app(app)
     # A request's unfinished work is rolled back at its end, also when the app context
     # outlives the request (CLI, tests), so a failed request never leaks into the next.
     app.teardown_request(lambda _exc: db.session.remove())
@@ -80,6 +82,7 @@ def _register_blueprints(app: Flask) -> None:
     from otto.web import mail_log as mail_log_pages
     from otto.web import people as people_pages
     from otto.web import planning as planning_pages
+    from otto.web import read_log as read_log_pages
     from otto.web import reports as report_pages
     from otto.web import routes as web
     from otto.web.field_app import field_app
@@ -107,6 +110,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(people_pages.pages)
     app.register_blueprint(agency_pages.pages)
     app.register_blueprint(mail_log_pages.pages)
+    app.register_blueprint(read_log_pages.pages)
     app.register_blueprint(field_app)
     app.register_blueprint(follow_up_pages.pages)
     app.register_blueprint(report_pages.pages)

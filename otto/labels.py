@@ -32,6 +32,8 @@ TEMPLATE_STATUSES: dict[str, str] = _VOCABULARY["template_statuses"]
 QUESTION_TYPES: dict[str, str] = _VOCABULARY["question_types"]
 EVENT_VERBS: dict[str, str] = _VOCABULARY["event_verbs"]
 EVENT_SUBJECTS: dict[str, str] = _VOCABULARY["event_subjects"]
+# How an item was read, in the read log (otto.inspections.read_log).
+READ_HOWS: dict[str, str] = _VOCABULARY["read_hows"]
 EVENT_SYSTEM: str = _VOCABULARY["event_system"]
 DEVICE_TIME: str = _VOCABULARY["device_time"]
 SERVER_TIME: str = _VOCABULARY["server_time"]

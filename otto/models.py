@@ -25,5 +25,6 @@ from otto.inspections.models import (  # noqa: F401
     Signature,
     Visit,
 )
+from otto.inspections.read_log import ReadEvent  # noqa: F401
 from otto.reports.models import Report  # noqa: F401
 from otto.sync.models import SyncMutation  # noqa: F401

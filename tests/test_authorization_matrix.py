@@ -128,6 +128,8 @@ MATRIX = {
     ("POST", "/konto/losenord"): SIGNED_IN,  # the form without a password: 400, nothing set
     ("GET", "/enheter"): COORDINATORS,
     ("GET", "/admin/e-post"): ADMINS,  # undelivered mail names recipients
+    ("GET", "/admin/lasloggen"): ADMINS,  # who read which agency-only items
+    ("GET", "/admin/lasloggen.csv"): ADMINS,
     ("GET", "/healthz"): PUBLIC,  # for load balancers: no data
     ("GET", "/readyz"): PUBLIC,
     ("GET", "/statistik"): COORDINATORS,

@@ -263,3 +263,14 @@ def visible_follow_ups(user: User):
     if user.is_coordinator:
         return true()
     return FollowUp.finding_id.in_(select(Finding.id).where(visible_items(user, Finding)))
+
+
+def is_agency_only(item) -> bool:
+    """True when an item is for its own agency only (what the read log records): an answer,
+    finding, photo link, conflict or signal with `agency` visibility, a follow-up of such a
+    finding, an agency's report (a report of one agency holds its agency-only items)."""
+    if item.__tablename__ == "follow_up":
+        return item.finding is not None and item.finding.visibility == Visibility.AGENCY
+    if item.__tablename__ == "report":
+        return item.agency_code is not None
+    return getattr(item, "visibility", None) == Visibility.AGENCY

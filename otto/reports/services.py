@@ -18,6 +18,7 @@ from otto import audit
 from otto.audit import AuditEvent
 from otto.errors import Forbidden, NotFound
 from otto.extensions import db
+from otto.inspections import read_log
 from otto.inspections.models import VisitStatus
 from otto.inspections.photo_storage import PhotoStorage
 from otto.inspections.visits import get_visit
@@ -60,6 +61,7 @@ def report_pdf(
         pdf = render_pdf(html, storage=storage, photos=content.photo_shas, logos=content.logos)
         return ReportFile(pdf, _filename(content, None), None)
     report = _issue(actor, content, storage)
+    read_log.saw(actor.user, [report])
     return ReportFile(report.content, _filename(content, report), report)
 
 
@@ -141,6 +143,7 @@ def stored_report(user, visit_id: str, report_id: int) -> ReportFile:
         if report.id == report_id:
             visit = get_visit(user, visit_id)
             name = _name(visit.case_number or visit.id[:8], report.agency_code, report.version)
+            read_log.saw(user, [report])
             return ReportFile(report.content, name, report)
     raise NotFound(f"No report {report_id} of visit {visit_id}.")
 

@@ -9,7 +9,7 @@ from otto.accounts.models import COORDINATORS
 from otto.auth import page_auth
 from otto.errors import DomainError
 from otto.extensions import db
-from otto.inspections import deadlines, followups
+from otto.inspections import deadlines, followups, read_log
 from otto.inspections.models import FollowUpKind, FollowUpStatus
 from otto.timeutil import utcnow
 from otto.web.forms import arg_choice, form_text, paginate, refused
@@ -46,13 +46,15 @@ def index(actor):
     agency = arg_choice("myndighet", AGENCY_NAMES)
     now = utcnow()
     query = followups.list_follow_ups(actor.user, view=view, agency_code=agency, now=now)
+    pagination = paginate(query)
+    read_log.saw(actor.user, pagination.items)
     return render_template(
         "followups/index.html",
         view=view,
         agency=agency,
         view_titles=VIEW_TITLES,
         counts=followups.follow_up_counts(actor.user, now=now, agency_code=agency),
-        pagination=paginate(query),
+        pagination=pagination,
         outcomes={s: FOLLOW_UP_STATUS_LABELS[s] for s in FollowUpStatus},
         revisit=FollowUpKind.REVISIT,
         revisit_url=revisit_url,
