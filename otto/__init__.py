@@ -5,7 +5,7 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from otto import errors, logs, security
+from otto import errors, limits, logs, security
 from otto.api import api
 from otto.changes import feed
 from otto.config import INSTANCE_DIR, load_config
@@ -22,6 +22,7 @@ def create_app(config: dict | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
     errors.init_app(app)
+    limits.guard_lengths()
     security.init_app(app)
     feed.init_app(app)
     # A request's unfinished work is rolled back at its end, also when the app context
