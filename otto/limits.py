@@ -67,13 +67,13 @@ def over_limit(obj) -> dict[str, int]:
     """The string attributes of a mapped object longer than their column allows, with the
     column's length."""
     over = {}
-    for attr in inspect(obj).mapper.column_attrs:
+    state = inspect(obj)
+    for attr in state.mapper.column_attrs:
         column = attr.columns[0]
-        limit = getattr(column.type, "length", None)
-        value = getattr(obj, attr.key, None)
-        if isinstance(column.type, String) and limit and isinstance(value, str):
-            if len(value) > limit:
-                over[attr.key] = limit
+        limit = getattr(column.type, "length", None) if isinstance(column.type, String) else None
+        value = state.dict.get(attr.key)  # loaded values only: nothing is fetched here
+        if limit and isinstance(value, str) and len(value) > limit:
+            over[attr.key] = limit
     return over
 
 
