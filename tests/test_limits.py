@@ -305,3 +305,13 @@ def test_business_import_rows_are_limited_by_name(app):
         preview_import(header + rows)
     assert refused.value.details["file"] == [limits.too_many_rows(limits.BUSINESS_IMPORT_ROWS)]
     assert f"gränsen är {limits.BUSINESS_IMPORT_ROWS} rader" in refused.value.details["file"][0]
+
+
+def test_a_text_answer_is_limited_like_free_text(app):
+    from otto.checklists.checker import answer_problem
+
+    question = {"id": "fritext", "type": "text", "text": "Övrigt"}
+    assert answer_problem(question, "x" * limits.FREE_TEXT) is None
+    assert answer_problem(question, "x" * (limits.FREE_TEXT + 1)) == limits.too_long(
+        limits.FREE_TEXT
+    )
