@@ -315,3 +315,22 @@ def test_a_text_answer_is_limited_like_free_text(app):
     assert answer_problem(question, "x" * (limits.FREE_TEXT + 1)) == limits.too_long(
         limits.FREE_TEXT
     )
+
+
+def test_an_over_long_follow_up_note_on_the_page_is_a_400_naming_the_limit(setting):
+    """The page's note is appended to the stored note (dated, signed), so only the refusal
+    is table-like here: the stored note may not pass FREE_TEXT."""
+    s = setting
+    finding = s.client.post(
+        f"/api/visits/{s.visit.id}/findings",
+        json={"severity": "minor", "description": "Trasig kyl"},
+        headers=s.inspector_headers,
+    ).json
+    body = {"finding_id": finding["id"], "kind": "document", "due_date": "2027-01-15"}
+    follow_up = s.client.post("/api/follow-ups", json=body, headers=s.coordinator_headers).json
+    page = s.login(s.coordinator).post(
+        f"/uppfoljning/{follow_up['id']}/status",
+        data={"status": "received", "note": "x" * limits.FREE_TEXT},
+    )
+    assert page.status_code == 400
+    assert f"högst {limits.FREE_TEXT} tecken" in page.get_data(as_text=True)
