@@ -5,7 +5,7 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from otto import auth, errors, logs, security
+from otto import auth, errors, limits, logs, security
 from otto.api import api
 from otto.changes import feed
 from otto.config import INSTANCE_DIR, load_config
@@ -23,6 +23,7 @@ def create_app(config: dict | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
     errors.init_app(app)
+    limits.guard_lengths()
     security.init_app(app)
     feed.init_app(app)
     read_log.init_app(app)

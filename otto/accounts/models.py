@@ -4,9 +4,10 @@ web sessions, and the failed-login counts used to slow down password guessing.""
 import datetime as dt
 import enum
 
-from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from otto import limits
 from otto.dbtypes import UUID, UTCDateTime
 from otto.extensions import db
 from otto.timeutil import utcnow
@@ -27,17 +28,17 @@ class Agency(db.Model):
     __tablename__ = "agency"
 
     code: Mapped[str] = mapped_column(String(20), primary_key=True)
-    name: Mapped[str] = mapped_column(String(120))
+    name: Mapped[str] = mapped_column(String(limits.PERSON_NAME))
     # Visibility given to this agency's answers and findings unless the inspector chooses;
     # agencies under strict secrecy (police, tax) default to "agency".
     default_visibility: Mapped[str] = mapped_column(String(10), default="joint")
     # The sender of the agency's reports (letterhead and footer), edited by an admin.
-    organisation: Mapped[str] = mapped_column(String(200), default="")
-    unit: Mapped[str] = mapped_column(String(200), default="")
-    postal_address: Mapped[str] = mapped_column(Text, default="")
-    phone: Mapped[str] = mapped_column(String(40), default="")
-    email: Mapped[str] = mapped_column(String(254), default="")
-    web: Mapped[str] = mapped_column(String(200), default="")
+    organisation: Mapped[str] = mapped_column(String(limits.NAME), default="")
+    unit: Mapped[str] = mapped_column(String(limits.NAME), default="")
+    postal_address: Mapped[str] = mapped_column(String(limits.POSTAL_ADDRESS), default="")
+    phone: Mapped[str] = mapped_column(String(limits.PHONE), default="")
+    email: Mapped[str] = mapped_column(String(limits.EMAIL), default="")
+    web: Mapped[str] = mapped_column(String(limits.WEB), default="")
     logo: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)  # PNG
 
 
@@ -45,9 +46,9 @@ class User(db.Model):
     __tablename__ = "user"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    username: Mapped[str] = mapped_column(String(80), unique=True)
-    name: Mapped[str] = mapped_column(String(120))
-    email: Mapped[str] = mapped_column(String(254))
+    username: Mapped[str] = mapped_column(String(limits.USERNAME), unique=True)
+    name: Mapped[str] = mapped_column(String(limits.PERSON_NAME))
+    email: Mapped[str] = mapped_column(String(limits.EMAIL))
     role: Mapped[str] = mapped_column(String(20))
     agency_code: Mapped[str | None] = mapped_column(ForeignKey("agency.code"))
     password_hash: Mapped[str] = mapped_column(String(255))
@@ -121,7 +122,7 @@ class Device(db.Model):
 
     id: Mapped[str] = mapped_column(UUID, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
-    name: Mapped[str] = mapped_column(String(120))
+    name: Mapped[str] = mapped_column(String(limits.PERSON_NAME))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

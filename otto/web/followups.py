@@ -7,7 +7,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from otto.accounts.models import COORDINATORS
 from otto.auth import page_auth
-from otto.errors import DomainError
+from otto.errors import DomainError, TooLong
 from otto.extensions import db
 from otto.inspections import deadlines, followups, read_log
 from otto.inspections.models import FollowUpKind, FollowUpStatus
@@ -69,6 +69,8 @@ def record_outcome(follow_up_id, actor):
     status = request.form.get("status", "")
     try:
         followups.record_outcome(actor, follow_up_id, status, form_text("note"), utcnow())
+    except TooLong:
+        raise  # the error page names the field and its limit
     except DomainError as error:
         refused(error, "Uppföljningen kunde inte ändras.")
     else:
