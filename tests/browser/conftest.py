@@ -1,7 +1,9 @@
 """Browser tests: one live server on a seeded SQLite database, the system Chromium, and, for
 the scenarios shared through tablets.py, WebKitGTK (the iPad's engine) under Xvfb."""
 
+import os
 import socket
+import subprocess
 import threading
 
 import pytest
@@ -11,7 +13,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 from otto.demo import seed_demo
 from otto.extensions import db
-from tests.browser.tablets import ChromiumTablet
+from tests.browser.tablets import ChromiumTablet, WebKitTablet
 from tests.conftest import make_app
 
 CHROMIUM = "/usr/bin/chromium"
@@ -116,9 +118,28 @@ def live_server(server):
     return server.url
 
 
-@pytest.fixture(params=["chromium"])
+@pytest.fixture(scope="session")
+def display():
+    """An X display for WebKitGTK: Xvfb on a free display number, for the session."""
+    read, write = os.pipe()
+    xvfb = subprocess.Popen(
+        ["Xvfb", "-displayfd", str(write), "-screen", "0", "1280x1400x24", "-nolisten", "tcp"],
+        pass_fds=[write],
+    )
+    os.close(write)
+    with os.fdopen(read) as announced:
+        number = announced.readline().strip()
+    yield f":{number}"
+    xvfb.terminate()
+    xvfb.wait()
+
+
+@pytest.fixture(params=["chromium", "webkit"])
 def tablet(request, server):
     """A fresh tablet (no storage) of each engine, for the scenarios written once."""
-    tablet = ChromiumTablet(request.getfixturevalue("browser"), server)
+    if request.param == "chromium":
+        tablet = ChromiumTablet(request.getfixturevalue("browser"), server)
+    else:
+        tablet = WebKitTablet(request.getfixturevalue("display"), server)
     yield tablet
     tablet.close()

@@ -7,14 +7,25 @@ every browser on an iPad, through Debian's WebKitGTK (WebKitWebDriver driven by 
 under Xvfb). WebKit has no network emulation: it goes offline by stopping the live server.
 """
 
+import os
 from pathlib import Path
 
 from playwright.sync_api import expect
+from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.remote.client_config import ClientConfig
+from selenium.webdriver.remote.file_detector import UselessFileDetector
+from selenium.webdriver.remote.remote_connection import RemoteConnection
+from selenium.webdriver.support.wait import WebDriverWait
 
 from otto.demo import DEMO_PASSWORD
 
 WAIT = 20  # seconds an expectation waits for the app before it fails
 VIEWPORT = {"width": 1000, "height": 1300}
+WEBKIT_DRIVER = "/usr/bin/WebKitWebDriver"
 
 # Every photo record in the app's IndexedDB (state pending: captured here, not yet sent),
 # with the form its bytes are stored in and whether they still hash to the photo's id.
@@ -216,3 +227,194 @@ class ChromiumTablet(Tablet):
 
     def close(self):
         self.context.close()
+
+
+def _quoted(text: str) -> str:
+    """`text` as an XPath string literal."""
+    assert '"' not in text, text
+    return f'"{text}"'
+
+
+def _showing(text: str) -> str:
+    """XPath (relative): the innermost elements whose text contains `text`."""
+    has = f"contains(normalize-space(.), {_quoted(text)})"
+    return f".//*[{has}][not(*[{has}])]"
+
+
+class WebKitTablet(Tablet):
+    """A fresh WebKitGTK (MiniBrowser) session through WebKitWebDriver on `display`."""
+
+    engine = "webkit"
+
+    def __init__(self, display, server):
+        super().__init__(server)
+        self.is_offline = False
+        options = webdriver.WebKitGTKOptions()  # the driver starts its own MiniBrowser
+        self.service = webdriver.WebKitGTKService(
+            executable_path=WEBKIT_DRIVER, env={**os.environ, "DISPLAY": display}
+        )
+        self.service.start()
+        # webdriver.WebKitGTK would pass the address the way Selenium itself deprecates. A
+        # browser that cannot start (no Mesa GL drivers: "Could not create surfaceless EGL
+        # display") leaves the driver silent: the timeout turns that into a failure.
+        connection = RemoteConnection(
+            client_config=ClientConfig(remote_server_addr=self.service.service_url, timeout=120)
+        )
+        try:
+            self.driver = webdriver.Remote(command_executor=connection, options=options)
+        except Exception:
+            self.service.stop()
+            raise
+        self.driver.file_detector = UselessFileDetector()  # the browser reads the files itself
+        self.driver.set_window_size(VIEWPORT["width"], VIEWPORT["height"])
+
+    def _until(self, condition, message):
+        """Wait until `condition()` is truthy; elements replaced by a re-render are retried."""
+        return WebDriverWait(
+            self.driver, WAIT, ignored_exceptions=[StaleElementReferenceException]
+        ).until(lambda _: condition(), message)
+
+    def _visible(self, xpath, within=None):
+        """The first visible element at `xpath` (relative to `within`, CSS), or None."""
+        scopes = self.driver.find_elements(By.CSS_SELECTOR, within) if within else [self.driver]
+        for scope in scopes:
+            for element in scope.find_elements(By.XPATH, xpath):
+                if element.is_displayed():
+                    return element
+        return None
+
+    def _press(self, element):
+        """Click `element` in mid-screen, clear of the sticky header."""
+        self.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
+        element.click()
+
+    def _field(self, label):
+        """The input a <label for> names; a file input may be visually hidden."""
+
+        def find():
+            for element in self.driver.find_elements(
+                By.XPATH, f"//label[normalize-space(.)={_quoted(label)}]"
+            ):
+                target = element.get_attribute("for")
+                if target and element.is_displayed():
+                    return self.driver.find_element(By.ID, target)
+            return None
+
+        return self._until(find, f"no field labelled {label!r}")
+
+    def open(self, path):
+        self.driver.get(self.server.url + path)
+
+    def reload(self):
+        self.driver.refresh()
+
+    def back(self):
+        self.driver.back()
+
+    def click(self, role, name, within=None):
+        xpath = (
+            f".//button[normalize-space(.)={_quoted(name)}]"
+            if role == "button"
+            else f".//a[contains(normalize-space(.), {_quoted(name)})]"
+        )
+
+        def clicked():
+            element = self._visible(xpath, within)
+            if element is None or not element.is_enabled():
+                return False
+            self._press(element)
+            return True
+
+        self._until(clicked, f"no {role} {name!r}")
+
+    def tap(self, selector):
+        def tapped():
+            for element in self.driver.find_elements(By.CSS_SELECTOR, selector):
+                if element.is_displayed():
+                    self._press(element)
+                    return True
+            return False
+
+        self._until(tapped, f"nothing to tap at {selector!r}")
+
+    def choose(self, label, within):
+        xpath = f".//label[normalize-space(.)={_quoted(label)}]"
+
+        def chosen():  # a click lost in a re-render is clicked again
+            element = self._visible(xpath, within)
+            if element is None:
+                return False
+            if element.find_element(By.TAG_NAME, "input").is_selected():
+                return True
+            self._press(element)
+            return False
+
+        self._until(chosen, f"no choice {label!r}")
+
+    def fill(self, label, text):
+        def typed():  # typed again into a field a re-render replaced
+            field = self._field(label)
+            field.clear()
+            field.send_keys(text + Keys.TAB)
+            return True
+
+        self._until(typed, f"could not type into {label!r}")
+
+    def attach(self, label, paths):
+        self._field(label).send_keys("\n".join(str(path) for path in paths))
+
+    def draw_signature(self):
+        canvas = self._until(lambda: self._visible("//canvas"), "no signature canvas")
+        width = canvas.size["width"]
+        strokes = ActionChains(self.driver)
+        strokes.move_to_element_with_offset(canvas, 40 - width // 2, 0).click_and_hold()
+        for step in range(1, 12):
+            strokes.move_by_offset(25, 40 if step % 2 else -40)
+        strokes.release().perform()
+
+    def see(self, text, within=None):
+        self._until(lambda: self._visible(_showing(text), within), f"{text!r} not shown")
+
+    def see_no(self, text, within=None):
+        self._until(lambda: self._visible(_showing(text), within) is None, f"{text!r} shown")
+
+    def see_value(self, label, value):
+        self._until(
+            lambda: self._field(label).get_property("value") == value, f"{label!r} is not {value!r}"
+        )
+
+    def see_checked(self, label, within):
+        xpath = f".//label[normalize-space(.)={_quoted(label)}]//input"
+        self._until(
+            lambda: (choice := self._visible(xpath, within)) and choice.is_selected(),
+            f"{label!r} not checked",
+        )
+
+    def wait_for(self, function, arg=None):
+        self._until(
+            lambda: self.driver.execute_script(f"return ({function})(arguments[0])", arg),
+            f"never true: {function}",
+        )
+
+    def evaluate(self, function):
+        return self.driver.execute_async_script(
+            f"const done = arguments[arguments.length - 1];"
+            f"({function})().then(done, (error) => done({{error: String(error)}}));"
+        )
+
+    def offline(self):
+        self.server.stop()
+        self.is_offline = True
+
+    def online(self):
+        self.server.start()
+        self.is_offline = False
+
+    def close(self):
+        if self.is_offline:  # a failed scenario leaves the server up for the next test
+            self.online()
+        try:
+            self.driver.quit()
+        except WebDriverException:
+            pass  # the browser is already gone
+        self.service.stop()

@@ -238,10 +238,11 @@ def test_a_visit_done_offline_reaches_the_server_whole(tablet, coordinator, tmp_
     tablet.see_value("Beskrivning", "Verksamheten saknar dokumenterad egenkontroll")
     tablet.see_checked("Mindre avvikelse", within="main")
     tablet.fill("Uppföljning senast", "2030-01-31")
-    tablet.attach(
-        "Välj från galleri",
-        [jpeg(tmp_path / "a.jpg", (200, 30, 30)), jpeg(tmp_path / "b.jpg", (30, 30, 200))],
-    )
+    # Colours of this run: bytes the server already holds (from another run) would not be
+    # kept on the tablet at all.
+    red, blue = (200, 30, uuid.uuid4().int % 256), (30, uuid.uuid4().int % 256, 200)
+    photos = [jpeg(tmp_path / "a.jpg", red), jpeg(tmp_path / "b.jpg", blue)]
+    tablet.attach("Välj från galleri", photos)
     tablet.see_image("Avvikelse, foto 2")
     tablet.click("link", "Klar")
     tablet.see("Avvikelse registrerad", within='[data-question="egenkontroll"]')
