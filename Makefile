@@ -11,12 +11,13 @@ export FLASK_APP := otto
 
 .PHONY: run test pwa lint audit
 
-$(STAMPS)/system-run:
+# The system packages are installed again whenever the script that lists them changes.
+$(STAMPS)/system-run: scripts/system-deps.sh
 	@mkdir -p $(STAMPS)
 	scripts/system-deps.sh run
 	@touch $@
 
-$(STAMPS)/system-test:
+$(STAMPS)/system-test: scripts/system-deps.sh
 	@mkdir -p $(STAMPS)
 	scripts/system-deps.sh test
 	@touch $@

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Install the Debian packages the project needs, when they are missing.
 #   scripts/system-deps.sh run    python venv support, WeasyPrint's Pango, fonts
-#   scripts/system-deps.sh test   the above, plus Chromium for the browser tests, poppler
-#                                 (pdftoppm) for the report page images and the PostgreSQL
-#                                 client tools for the backup tests
+#   scripts/system-deps.sh test   the above, plus Chromium for the browser tests, WebKitGTK's
+#                                 WebDriver with Xvfb and Mesa's software GL for the same
+#                                 scenarios in the iPad's engine, poppler (pdftoppm) for the
+#                                 report page images and the PostgreSQL client tools for the
+#                                 backup tests
 # Safe to repeat: it only calls apt-get for packages that are not installed.
 set -euo pipefail
 
@@ -13,6 +15,13 @@ ldconfig -p 2>/dev/null | grep -q "libpango-1.0.so" || need+=(libpango-1.0-0 lib
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
 if [ "${1:-run}" = "test" ] && [ ! -x /usr/bin/chromium ]; then
   need+=(chromium)
+fi
+if [ "${1:-run}" = "test" ]; then
+  # WebKit (every iPad browser's engine) for tests/browser/tablets.py: WebKitWebDriver with
+  # its MiniBrowser, an X server without a screen, and the GL drivers it renders with.
+  command -v WebKitWebDriver >/dev/null || need+=(webkit2gtk-driver)
+  command -v Xvfb >/dev/null || need+=(xvfb)
+  dpkg -s libgl1-mesa-dri >/dev/null 2>&1 || need+=(libgl1-mesa-dri)
 fi
 if [ "${1:-run}" = "test" ] && ! command -v pdftoppm >/dev/null; then
   need+=(poppler-utils)  # the report tests turn PDF pages into images

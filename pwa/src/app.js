@@ -12,6 +12,7 @@ import { SignInScreen } from './screens/sign-in.js';
 import { SyncScreen } from './screens/sync.js';
 import { VisitScreen } from './screens/visit.js';
 import { VisitsScreen } from './screens/visits.js';
+import { workAtRisk } from './storage.js';
 import { AppContext, html, plural, useApp, useLive, useRoute } from './ui.js';
 
 function syncLabel(shell) {
@@ -31,6 +32,7 @@ function SyncBadge({ shell }) {
     data-testid="sync-status" data-unsynced=${unsynced}>
     <span role="status" aria-live="polite">${[
       syncLabel(shell),
+      workAtRisk(shell.unsynced, shell.storage) ? 'lagringen är inte skyddad' : null,
       openConflicts ? plural(openConflicts, 'konflikt') : null,
       rejected ? `${rejected} avvisade` : null,
     ].filter(Boolean).join(' · ')}</span>
@@ -61,13 +63,25 @@ function StorageNotice({ shell }) {
       Lagringsutrymmet på plattan är nästan fullt. Synka, och ta bort appar eller filer du
       inte behöver.</div>`;
   }
-  if (storage.persisted === false && !shell.storageSeen) {
-    return html`<div class="notice" data-testid="storage-notice">
-      <p>Webbläsaren kan rensa appens data om plattan får ont om utrymme. Synka när du har
-        nät, så finns allt på servern. Lägg gärna till appen på hemskärmen: då sparas
-        datan säkrare.</p>
+  if (storage.protected === false && !shell.storageSeen) {
+    const apple = storage.device === 'apple';
+    return html`<section class="notice warning" data-testid="storage-notice" aria-labelledby="storage-notice-title">
+      <h2 id="storage-notice-title">${apple ? 'Lägg till appen på hemskärmen' : 'Installera appen på plattan'}</h2>
+      <p>${apple
+        ? 'Safari kan radera appens data om appen inte används på några dagar'
+        : 'Webbläsaren har inte lovat att spara appens data och kan radera den om plattan får ont om utrymme'}
+        – även avvikelser, foton och signaturer som ännu inte är synkade. Det som inte har
+        skickats till servern går då inte att få tillbaka.</p>
+      ${apple ? html`<ol>
+        <li>Synka, så att allt finns på servern.</li>
+        <li>Tryck på Dela-knappen i Safari (fyrkanten med en pil uppåt) och välj ”Lägg till på hemskärmen”.</li>
+        <li>Öppna OTTO Fält från hemskärmen och logga in där en gång. Arbeta sedan bara i den.</li>
+      </ol>` : html`<ol>
+        <li>Öppna webbläsarens meny och välj ”Installera app” eller ”Lägg till på startskärmen”.</li>
+        <li>Öppna OTTO Fält från startskärmen, och synka så fort du har nät.</li>
+      </ol>`}
       <button type="button" onClick=${() => setMeta(db, 'storageNoticeSeen', true)}>Jag förstår</button>
-    </div>`;
+    </section>`;
   }
   return null;
 }

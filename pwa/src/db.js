@@ -140,8 +140,15 @@ export const linksOfFinding = (db, findingId) =>
 /** The photo records in `state` (pending, uploaded, refused or remote). */
 export const photosIn = (db, state) => db.photos.where('state').equals(state).toArray();
 
-/** Store a photo record unless its bytes (by SHA-256) are already known: never replaces one. */
+/**
+ * Store a photo record unless its bytes (by SHA-256) are already known: never replaces one.
+ * Bytes are ArrayBuffers with their `type`, never Blobs: Safari (WebKit) has lost Blobs
+ * stored in IndexedDB, and a lost photo is lost evidence.
+ */
 export async function keepPhoto(db, photo) {
+  if ([photo.data, photo.thumb].some((bytes) => bytes != null && !(bytes instanceof ArrayBuffer))) {
+    throw new TypeError('photo bytes must be an ArrayBuffer');
+  }
   if (!(await db.photos.get(photo.sha256))) await db.photos.put(photo);
 }
 

@@ -1,5 +1,5 @@
 // Entry point: open the database, create the API client and the syncer, render the app,
-// register the service worker, ask for persistent storage, start syncing.
+// register the service worker, ask for persistent storage (storage.js), start syncing.
 
 import './app.css';
 
@@ -7,21 +7,11 @@ import { options, render } from 'preact';
 
 import { createApi } from './api.js';
 import { App } from './app.js';
-import { openDb, setMeta } from './db.js';
+import { openDb } from './db.js';
 import { replayDrafts } from './drafts.js';
+import { checkStorage } from './storage.js';
 import { createSyncer } from './sync/engine.js';
 import { html } from './ui.js';
-
-async function requestPersistence(db) {
-  if (!navigator.storage?.persist) return;
-  try {
-    const persisted = (await navigator.storage.persisted()) || (await navigator.storage.persist());
-    const { usage, quota } = await navigator.storage.estimate();
-    await setMeta(db, 'storage', { persisted, usage, quota });
-  } catch (error) {
-    console.warn('storage estimate failed', error);
-  }
-}
 
 function registerServiceWorker() {
   if (!('serviceWorker' in navigator)) return;
@@ -58,6 +48,6 @@ const syncer = createSyncer({ db, api });
 replayDrafts(db).catch((error) => console.warn('drafts not replayed', error)).then(() => {
   render(html`<${App} db=${db} api=${api} syncer=${syncer} />`, document.getElementById('app'));
   registerServiceWorker();
-  requestPersistence(db);
+  checkStorage(db);
   syncer.start();
 });

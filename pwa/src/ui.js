@@ -90,9 +90,19 @@ export function parseSwedishDate(text) {
  */
 export function DateField({ value, onSave, ...props }) {
   const [error, setError] = useState(null);
+  // What is typed lives here until it is saved: a re-render while typing (a sync attempt
+  // updating the header) must not put the saved value back over it.
+  const [text, setText] = useState(value || '');
+  const editing = useRef(false);
+  useEffect(() => {
+    if (!editing.current) setText(value || '');
+  }, [value]);
   return html`<span class="date-field">
     <input type="text" inputmode="numeric" placeholder="ÅÅÅÅ-MM-DD" autocomplete="off"
-      value=${value || ''} aria-invalid=${error ? 'true' : 'false'} ...${props}
+      value=${text} aria-invalid=${error ? 'true' : 'false'} ...${props}
+      onInput=${(event) => setText(event.currentTarget.value)}
+      onFocus=${() => { editing.current = true; }}
+      onBlur=${() => { editing.current = false; }}
       onChange=${(event) => {
         const parsed = parseSwedishDate(event.currentTarget.value);
         if (parsed === null) {

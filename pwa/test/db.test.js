@@ -164,6 +164,20 @@ test('keepPhoto never replaces a photo the tablet already holds', async () => {
   assert.equal(photo.data.byteLength, 6);
 });
 
+test('photo bytes are kept as ArrayBuffers with their type; a Blob is refused', async () => {
+  const db = await freshDb('db-photo-bytes');
+  const bytes = new Uint8Array([0xff, 0xd8, 0xff, 0xe0]).buffer;
+  await keepPhoto(db, { sha256: 'f'.repeat(64), state: 'pending', data: bytes, type: 'image/jpeg', thumb: bytes });
+  const photo = await getPhoto(db, 'f'.repeat(64));
+  assert.ok(photo.data instanceof ArrayBuffer && photo.thumb instanceof ArrayBuffer);
+  assert.deepEqual([...new Uint8Array(photo.data)], [0xff, 0xd8, 0xff, 0xe0]);
+  assert.equal(photo.type, 'image/jpeg');
+  const blob = new Blob([bytes], { type: 'image/jpeg' });
+  await assert.rejects(keepPhoto(db, { sha256: 'd'.repeat(64), state: 'pending', data: blob }), TypeError);
+  await assert.rejects(keepPhoto(db, { sha256: 'd'.repeat(64), state: 'remote', thumb: blob }), TypeError);
+  assert.equal(await getPhoto(db, 'd'.repeat(64)), undefined);
+});
+
 test('an item kind the database does not keep is an error, not a silent no-op', async () => {
   const db = await freshDb('db-unknown-kind');
   assert.throws(() => getItem(db, 'followup', 1), /no store for followup/);

@@ -2,12 +2,14 @@
 // item named as the inspector knows it, nothing left out), what the server refused (with
 // its reason, a way to fix it and a way to discard it), open conflicts with every value,
 // who gave it, from which tablet and when (and, for the owning agency, a way to choose),
-// the last sync as "för 5 min sedan", and "Synka nu".
+// the last sync as "för 5 min sedan", a warning while unsent work sits in storage the
+// browser may delete, and "Synka nu".
 
 import { useEffect, useState } from 'preact/hooks';
 
-import { countItems, dismissRejection, itemKey, syncOverview } from '../db.js';
+import { countItems, dismissRejection, getMeta, itemKey, syncOverview } from '../db.js';
 import { resolveConflict } from '../edits.js';
+import { workAtRisk } from '../storage.js';
 import {
   agencyName, formatAgo, formatStamp, html, LABELS, plural, severityName, useApp, useLive,
   VISIT_STATUS,
@@ -179,6 +181,7 @@ function VisitGroup({ visitId, entries, names }) {
 export function SyncScreen() {
   const { db, syncer, session } = useApp();
   const overview = useLive(() => syncOverview(db), [db]);
+  const storage = useLive(() => getMeta(db, 'storage', {}), [db]);
   const [busy, setBusy] = useState(false);
   const [, tick] = useState(0);
   useEffect(() => {
@@ -206,6 +209,9 @@ export function SyncScreen() {
     <h1>Synkning</h1>
     ${STATUS_TEXT[state] ? html`<p class=${`notice ${offline || state === 'error' ? 'warning' : ''}`}
       data-testid="sync-state">${STATUS_TEXT[state]}</p>` : null}
+    ${workAtRisk(countItems(pending), storage) ? html`<p class="notice warning" data-testid="storage-at-risk">
+      Lagringen på plattan är inte skyddad: webbläsaren kan radera det som inte är synkat.
+      Synka så fort du har nät, och lägg till appen på hemskärmen.</p>` : null}
     <dl class="facts">
       <dt>${STATE.saved}, inte skickat</dt>
       <dd><span data-testid="pending-changes">${countItems(pending)}</span></dd>
