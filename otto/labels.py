@@ -11,7 +11,6 @@ from pathlib import Path
 
 _VOCABULARY = json.loads((Path(__file__).with_name("labels.json")).read_text(encoding="utf-8"))
 
-AGENCIES: dict[str, str] = _VOCABULARY["agencies"]
 SEVERITIES: dict[str, str] = _VOCABULARY["severities"]
 # Most serious first: the order findings are listed and counted in.
 SEVERITY_ORDER: tuple[str, ...] = tuple(_VOCABULARY["severity_order"])

@@ -18,12 +18,12 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from sqlalchemy import and_, func, select
 
+from otto.accounts.agencies import agency_names
 from otto.extensions import db
 from otto.inspections.businesses import CATEGORIES as CATEGORY_LABELS
 from otto.inspections.deadlines import is_overdue, local_date, local_time
 from otto.inspections.models import Business, Finding, FollowUp, FollowUpStatus, Visit, VisitStatus
 from otto.inspections.visibility import visible_items
-from otto.labels import AGENCIES as AGENCY_NAMES
 from otto.labels import FINDING_STATUSES as FINDING_STATUS_LABELS
 from otto.labels import FOLLOW_UP_KINDS as FOLLOW_UP_KIND_LABELS
 from otto.labels import FOLLOW_UP_STATUSES as FOLLOW_UP_STATUS_LABELS
@@ -154,6 +154,7 @@ def finding_rows(user, filters: dict) -> list[list]:
         .order_by(Visit.planned_start, Business.name, Finding.created_at, Finding.id)
     )
     query = _visit_period(_filtered(query, filters, Finding.agency_code), filters)
+    agency_label = agency_names()
     rows = []
     for (start, case, name, org, address, category, agency, severity, legal_ref, text,
          visibility, status, due, created) in db.session.execute(query):  # fmt: skip
@@ -165,7 +166,7 @@ def finding_rows(user, filters: dict) -> list[list]:
                 org,
                 address,
                 _label(CATEGORY_LABELS, category),
-                _label(AGENCY_NAMES, agency),
+                _label(agency_label, agency),
                 _label(SEVERITY_LABELS, severity),
                 legal_ref,
                 text,
@@ -208,6 +209,7 @@ def follow_up_rows(user, filters: dict, now: dt.datetime) -> list[list]:
         query = query.where(FollowUp.due_date >= filters["from_"])
     if filters.get("to"):
         query = query.where(FollowUp.due_date <= filters["to"])
+    agency_label = agency_names()
     rows = []
     for (due, start, case, name, org, category, agency, severity, text, kind, status,
          note) in db.session.execute(query):  # fmt: skip
@@ -220,7 +222,7 @@ def follow_up_rows(user, filters: dict, now: dt.datetime) -> list[list]:
                 name,
                 org,
                 _label(CATEGORY_LABELS, category),
-                _label(AGENCY_NAMES, agency),
+                _label(agency_label, agency),
                 _label(SEVERITY_LABELS, severity),
                 text,
                 _label(FOLLOW_UP_KIND_LABELS, kind),

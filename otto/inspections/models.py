@@ -20,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
-from otto.accounts.models import User
+from otto.accounts.models import Agency, User
 from otto.checklists.models import TemplateVersion
 from otto.dbtypes import UUID, UTCDateTime, new_uuid
 from otto.extensions import db
@@ -164,6 +164,7 @@ class Assignment(db.Model):
     # through it, without importing this package (accounts is the layer below).
     user: Mapped[User] = relationship(backref=backref("assignments", viewonly=True))
     template_version: Mapped[TemplateVersion | None] = relationship()
+    agency: Mapped[Agency] = relationship(viewonly=True)
 
 
 class Answer(db.Model):

@@ -126,6 +126,10 @@ class ParticipantSchema(Schema):
     user_id = fields.Integer()
     name = fields.String(attribute="user.name")
     agency = fields.String(attribute="agency_code")
+    # The agency as data, so the field app shows a new agency without an app update.
+    agency_name = fields.String(attribute="agency.name")
+    agency_colour = fields.String(attribute="agency.colour")
+    default_visibility = fields.String(attribute="agency.default_visibility")
     template_version_id = fields.Integer(allow_none=True)
 
 

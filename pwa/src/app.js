@@ -3,7 +3,7 @@
 
 import { useEffect, useState } from 'preact/hooks';
 
-import { setMeta, shellState } from './db.js';
+import { agencyDirectory, setMeta, shellState } from './db.js';
 import { ChecklistScreen } from './screens/checklist.js';
 import { CompleteScreen } from './screens/complete.js';
 import { FindingScreen } from './screens/finding.js';
@@ -89,8 +89,9 @@ function Screen({ route, shell }) {
 export function App({ db, api, syncer }) {
   const route = useRoute();
   const shell = useLive(() => shellState(db), [db]);
+  const agencies = useLive(() => agencyDirectory(db), [db]);
   if (!shell) return html`<main id="main" class="loading"><p>Öppnar…</p></main>`;
-  const context = { db, api, syncer, session: shell.session };
+  const context = { db, api, syncer, session: shell.session, agencies };
   return html`<${AppContext.Provider} value=${context}>
     <header class="top">
       <a class="brand" href="#/">OTTO Fält</a>

@@ -244,6 +244,24 @@ export async function visitBundle(db, visitId) {
   };
 }
 
+/**
+ * The agencies the tablet knows, code → {name, colour, default_visibility}: they come with
+ * the visits' participants (agencies are data on the server; the app names none of them).
+ */
+export async function agencyDirectory(db) {
+  const directory = {};
+  for (const visit of await db.visits.toArray()) {
+    for (const p of visit.participants || []) {
+      if (p.agency_name) {
+        directory[p.agency] = {
+          name: p.agency_name, colour: p.agency_colour, default_visibility: p.default_visibility,
+        };
+      }
+    }
+  }
+  return directory;
+}
+
 /** A photo's stored record (thumbnail and, until uploaded, the bytes), or undefined. */
 export function getPhoto(db, sha256) {
   return db.photos.get(sha256);

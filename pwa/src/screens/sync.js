@@ -9,8 +9,8 @@ import { useEffect, useState } from 'preact/hooks';
 import { countItems, dismissRejection, itemKey, syncOverview } from '../db.js';
 import { resolveConflict } from '../edits.js';
 import {
-  agencyName, formatAgo, formatStamp, html, LABELS, plural, severityName, useApp, useLive,
-  VISIT_STATUS,
+  formatAgo, formatStamp, html, LABELS, plural, severityName, useAgencyName, useApp,
+  useLive, VISIT_STATUS,
 } from '../ui.js';
 
 const STATE = LABELS.sync_states;
@@ -99,6 +99,7 @@ function versionOf(templates, questionId) {
 }
 
 function Candidate({ candidate, index, visit, session, chosen }) {
+  const agencyName = useAgencyName();
   const person = visit?.participants.find((p) => p.user_id === candidate.user_id);
   const who = person ? `${person.name}, ${agencyName(person.agency)}` : 'en annan användare';
   const device = candidate.device_id && candidate.device_id === session.deviceId
@@ -110,6 +111,7 @@ function Candidate({ candidate, index, visit, session, chosen }) {
 }
 
 function ConflictCard({ conflict, names, visit, session }) {
+  const agencyName = useAgencyName();
   const { db, syncer } = useApp();
   const mine = visit?.participants.some((p) => p.user_id === session.user.id) &&
     conflict.agency === session.user.agency;
