@@ -12,6 +12,8 @@ from pathlib import Path
 _VOCABULARY = json.loads((Path(__file__).with_name("labels.json")).read_text(encoding="utf-8"))
 
 SEVERITIES: dict[str, str] = _VOCABULARY["severities"]
+# What is wrong with an identity or organisation number (otto.inspections.identity's codes).
+IDENTITY_ERRORS: dict[str, str] = _VOCABULARY["identity_errors"]
 # Most serious first: the order findings are listed and counted in.
 SEVERITY_ORDER: tuple[str, ...] = tuple(_VOCABULARY["severity_order"])
 VISIBILITIES: dict[str, str] = _VOCABULARY["visibilities"]

@@ -7,6 +7,7 @@ import { agencyDirectory, setMeta, shellState } from './db.js';
 import { ChecklistScreen } from './screens/checklist.js';
 import { CompleteScreen } from './screens/complete.js';
 import { FindingScreen } from './screens/finding.js';
+import { PersonsScreen } from './screens/persons.js';
 import { SignatureScreen } from './screens/signature.js';
 import { SignInScreen } from './screens/sign-in.js';
 import { SyncScreen } from './screens/sync.js';
@@ -79,6 +80,7 @@ function Screen({ route, shell }) {
     if (sub === 'checklista') return html`<${ChecklistScreen} visitId=${id} versionId=${Number(subId)} focus=${focus} />`;
     if (sub === 'avvikelse') return html`<${FindingScreen} visitId=${id} findingId=${subId} />`;
     if (sub === 'signatur') return html`<${SignatureScreen} visitId=${id} />`;
+    if (sub === 'personer') return html`<${PersonsScreen} visitId=${id} />`;
     if (sub === 'genomfor') return html`<${CompleteScreen} visitId=${id} />`;
     return html`<${VisitScreen} visitId=${id} />`;
   }

@@ -132,6 +132,9 @@ export function VisitScreen({ visitId }) {
     ${others.length ? html`<ul class="cards">${others.map((f) => html`<${FindingItem} key=${f.id}
       visitId=${visitId} finding=${f} own=${false} />`)}</ul>` : html`<p>Inga synkade avvikelser från andra.</p>`}
 
+    <h2>Personer på plats</h2>
+    <a class="button" href=${`#/besok/${visitId}/personer`}>Personer på plats</a>
+
     <h2>Signatur</h2>
     ${signatures.length ? html`<ul class="cards">${signatures.map((s) => html`<li key=${s.id} class="card signature-card">
       <${PhotoThumb} sha256=${s.image_sha256} alt=${`Signatur av ${s.signer_name}`} />
