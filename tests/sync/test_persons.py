@@ -8,11 +8,13 @@ import uuid
 
 from sqlalchemy import select, text
 
+from otto.analysis import statistics
+from otto.analysis.periods import period_of
 from otto.auth import Actor
 from otto.extensions import db
 from otto.inspections import persons
 from otto.inspections.models import PersonObservation, SitePerson, Visit
-from otto.timeutil import utcnow
+from otto.timeutil import LOCAL_TZ, utcnow
 from tests.sync.conftest import Device
 
 NUMBER = "19811218-9876"  # a valid personnummer (otto/inspections/identity_vectors.json)
@@ -259,14 +261,21 @@ def test_retention_removes_persons_and_keeps_the_counts(client, make_user, make_
     )
     row = db.session.get(Visit, visit.id)
     row.status = "completed"
+    row.planned_start = utcnow() - dt.timedelta(days=401)
     row.planned_end = utcnow() - dt.timedelta(days=400)
     db.session.commit()
     one = select(Visit.id).where(Visit.id == visit.id)
     before = persons.person_counts(one)
     assert (before.persons, before.not_in_ledger, before.no_right_to_work) == (2, 1, 1)
 
+    coordinator = make_user(role="coordinator")
+    period = period_of("year", row.planned_start.astimezone(LOCAL_TZ).date())
+    shown = statistics.compute(coordinator, period, utcnow()).persons
+    assert shown == {"pizzeria": before}
+
     assert persons.remove_expired_persons(None, utcnow(), days=365) == 2
     db.session.commit()
+    assert statistics.compute(coordinator, period, utcnow()).persons == {"pizzeria": before}
     assert db.session.scalar(select(SitePerson).where(SitePerson.visit_id == visit.id)) is None
     assert persons.person_counts(one) == before
     changes, _ = tablet.pull_all()
