@@ -356,7 +356,13 @@ def list_persons(user, visit_id: str) -> list[dict]:
         )
     ):
         observations.setdefault(row.person_id, []).append(observation_payload(row))
-    return [person_payload(user, p) | {"observations": observations.get(p.id, [])} for p in persons]
+    listed = []
+    for person in persons:
+        shown = person_payload(user, person) | {"observations": observations.get(person.id, [])}
+        if not shown["limited"]:
+            shown["businesses_seen"] = businesses_seen_at(person)
+        listed.append(shown)
+    return listed
 
 
 # --- observations ---------------------------------------------------------------------------

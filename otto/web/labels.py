@@ -199,6 +199,8 @@ def template_globals() -> dict:
         "category_labels": CATEGORY_LABELS,
         "import_field_labels": IMPORT_FIELD_LABELS,
         "outcome_labels": labels.OUTCOMES,
+        "labels_in_ledger": labels.IN_LEDGER,
+        "labels_right_to_work": labels.RIGHT_TO_WORK,
         "internal_label": labels.INTERNAL,
         "event_text": labels.event_text,
         "event_system": labels.EVENT_SYSTEM,

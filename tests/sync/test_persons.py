@@ -14,6 +14,8 @@ from otto.auth import Actor
 from otto.extensions import db
 from otto.inspections import persons
 from otto.inspections.models import PersonObservation, SitePerson, Visit
+from otto.reports.content import load_content
+from otto.reports.render import render_html
 from otto.timeutil import LOCAL_TZ, utcnow
 from tests.sync.conftest import Device
 
@@ -140,7 +142,7 @@ def test_recording_the_same_person_twice_on_a_visit_merges(client, make_user, ma
     assert by_id[first]["data"]["employer_name"] == "AB Kök"
 
 
-def test_agencies_observations_never_reach_each_other(client, make_user, make_visit):
+def test_agencies_observations_never_reach_each_other(client, login, make_user, make_visit):
     police, tax = make_user(agency="polis"), make_user(agency="skatt")
     coordinator = make_user(role="coordinator")
     visit = make_visit(inspectors=[police, tax], coordinator=coordinator)
@@ -193,6 +195,19 @@ def test_agencies_observations_never_reach_each_other(client, make_user, make_vi
     [as_tax] = persons.list_persons(tax, visit.id)
     assert as_tax["limited"] is True and [o["agency"] for o in as_tax["observations"]] == ["skatt"]
 
+    # The pages say the same: the coordinator's dossier has it all, the tax inspector's
+    # only "a person, with role" and the tax observation.
+    login(coordinator)
+    page = client.get(f"/besok/{visit.id}").get_data(as_text=True)
+    assert "Ali Rahimi" in page and POLICE_NOTE in page and TAX_NOTE in page
+    login(tax)
+    page = client.get(f"/besok/{visit.id}").get_data(as_text=True)
+    assert "Person registrerad av Polismyndigheten" in page and TAX_NOTE in page
+    assert "Ali Rahimi" not in page and POLICE_NOTE not in page and "9876" not in page
+    # Never in the joint report.
+    joint = render_html(load_content(coordinator, visit.id, None), stamp=None)
+    assert "Ali Rahimi" not in joint and POLICE_NOTE not in joint and TAX_NOTE not in joint
+
 
 def test_a_second_tablet_of_the_same_agency_merges_into_its_observation(
     client, make_user, make_visit
@@ -235,7 +250,9 @@ def test_no_identity_number_is_stored_in_clear_text(client, make_user, make_visi
     assert raw.number_token and len(raw.number_hash) == 64
 
 
-def test_the_keyed_hash_finds_a_repeat_across_visits(client, make_user, make_visit, make_business):
+def test_the_keyed_hash_finds_a_repeat_across_visits(
+    client, login, make_user, make_visit, make_business
+):
     inspector = make_user(agency="polis")
     first = make_visit(inspectors=[inspector])
     second = make_visit(inspectors=[inspector], business_id=make_business(name="Annan").id)
@@ -243,6 +260,10 @@ def test_the_keyed_hash_finds_a_repeat_across_visits(client, make_user, make_vis
     results(tablet.push([person(tablet, first), person(tablet, second, name="A. Rahimi")]))
     later = db.session.scalar(select(SitePerson).where(SitePerson.visit_id == second.id))
     assert persons.businesses_seen_at(later) == 2
+    coordinator = make_user(role="coordinator")
+    login(coordinator)
+    page = client.get(f"/besok/{second.id}").get_data(as_text=True)
+    assert "Sedd hos 2 verksamheter senaste 14 dagarna" in page
 
 
 def test_retention_removes_persons_and_keeps_the_counts(client, make_user, make_visit):
