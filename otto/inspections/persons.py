@@ -520,6 +520,32 @@ def person_counts(visit_ids) -> PersonCounts:
     return PersonCounts(*(a + b for a, b in zip(live, kept, strict=True)))
 
 
+def agency_person_counts(visit_id: str, agency_code: str) -> PersonCounts:
+    """What an agency's own report says of persons on site, as counts only (never names):
+    the persons it recorded or observed on the visit, those it found missing from the staff
+    ledger and those it found without right to work."""
+    own = PersonObservation.agency_code == agency_code
+    observed = select(PersonObservation.person_id).where(
+        PersonObservation.visit_id == visit_id, own
+    )
+    recorded = select(SitePerson.id).where(
+        SitePerson.visit_id == visit_id,
+        (SitePerson.agency_code == agency_code) | SitePerson.id.in_(observed),
+    )
+
+    def count(clause) -> int:
+        query = select(func.count(PersonObservation.id)).where(
+            PersonObservation.visit_id == visit_id, own, clause
+        )
+        return db.session.scalar(query)
+
+    return PersonCounts(
+        persons=db.session.scalar(select(func.count()).select_from(recorded.subquery())),
+        not_in_ledger=count(PersonObservation.in_ledger == "no"),
+        no_right_to_work=count(PersonObservation.right_to_work == "no"),
+    )
+
+
 def remove_expired_persons(actor, now: dt.datetime, days: int) -> int:
     """Remove the persons and observations of visits carried out more than `days` ago,
     keeping their counts (PersonTally). Devices are told to drop them. Audited per visit.

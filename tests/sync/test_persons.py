@@ -204,6 +204,14 @@ def test_agencies_observations_never_reach_each_other(client, login, make_user, 
     page = client.get(f"/besok/{visit.id}").get_data(as_text=True)
     assert "Person registrerad av Polismyndigheten" in page and TAX_NOTE in page
     assert "Ali Rahimi" not in page and POLICE_NOTE not in page and "9876" not in page
+    # The agencies' own reports say how many persons, never who.
+    police_report = render_html(load_content(coordinator, visit.id, "polis"), stamp=None)
+    assert "Vid kontrollen kontrollerades 1 person." in police_report
+    assert "1 av dem saknade rätt att arbeta i Sverige." in police_report
+    assert "Ali Rahimi" not in police_report and POLICE_NOTE not in police_report
+    tax_report = render_html(load_content(coordinator, visit.id, "skatt"), stamp=None)
+    assert "1 av dem fanns inte i personalliggaren." in tax_report
+    assert "saknade rätt att arbeta" not in tax_report
     # Never in the joint report.
     joint = render_html(load_content(coordinator, visit.id, None), stamp=None)
     assert "Ali Rahimi" not in joint and POLICE_NOTE not in joint and TAX_NOTE not in joint
