@@ -70,6 +70,7 @@ PERSON_FIELDS = (
     "visibility",
 )
 OBSERVATION_FIELDS = ("in_ledger", "right_to_work", "note", "visibility")
+IDENTITY_FIELDS = ("id_kind", "number_token", "number_hash", "missing_reason", "birth_date")
 SIGNAL_DAYS = 14  # a person seen at several businesses within this many days is a signal
 
 
@@ -288,7 +289,17 @@ def update_person(
     if incoming.get("number_hash") and incoming["number_hash"] == person.number_hash:
         incoming["number_token"] = person.number_token
     before = person_snapshot(person)
-    result = merge(person, incoming, write, entity="site_person", entity_id=person.id)
+    # The identity is taken as last written (no conflict): its token and hash cannot be
+    # weighed against each other by a person, and a wrong number is corrected by a new one.
+    identity = {k: incoming.pop(k) for k in IDENTITY_FIELDS if k in incoming}
+    blind = dataclasses.replace(write, base_version=None, prev_id=None)
+    result = merge(person, identity, blind, entity="site_person", entity_id=person.id)
+    rest = merge(person, incoming, write, entity="site_person", entity_id=person.id)
+    result = MergeResult(
+        changed=result.changed + rest.changed,
+        conflicts=result.conflicts + rest.conflicts,
+        version=person.version,
+    )
     if result.changed:
         _changed(person)
         db.session.flush()
@@ -457,6 +468,41 @@ def observe_person(
             after=observation_payload(row),
             visit_id=row.visit_id,
             client_time=write.client_time,
+        )
+    return row, result
+
+
+def update_observation(
+    write: Write, observation_id: str, **fields
+) -> tuple[PersonObservation, MergeResult]:
+    """Change fields of an observation (its own agency or a coordinator: resolving a
+    conflict on it). Audited."""
+    actor = write.actor
+    row = db.session.scalar(
+        select(PersonObservation).where(
+            PersonObservation.id == observation_id, visible_items(actor.user, PersonObservation)
+        )
+    )
+    if row is None:
+        raise NotFound(f"No observation with id {observation_id}.")
+    require_own_agency(actor, row, "change the observation")
+    require_open(get_visit(actor.user, row.visit_id))
+    fields = _observation_fields(fields)
+    row = lock_row(select(PersonObservation).where(PersonObservation.id == row.id))
+    before, before_visibility = observation_payload(row), row.visibility
+    result = merge(row, fields, write, entity="person_observation", entity_id=row.id)
+    if result.changed:
+        row.updated_at = utcnow()
+        record_change("person_observation", row.id, **item_announcement(row, before_visibility))
+        db.session.flush()
+        audit.record(
+            actor,
+            "update",
+            "person_observation",
+            row.id,
+            before=before,
+            after=observation_payload(row),
+            visit_id=row.visit_id,
         )
     return row, result
 

@@ -74,6 +74,7 @@ _ITEM_NAMES = {
     "photo_link": "photo",
     "follow_up": "follow-up",
     "site_person": "person",
+    "person_observation": "observation",
 }
 
 

@@ -309,3 +309,42 @@ def test_retention_removes_persons_and_keeps_the_counts(client, make_user, make_
     assert persons.person_counts(one) == before
     changes, _ = tablet.pull_all()
     assert all(c.get("deleted") for c in changes if c["entity"] == "site_person")
+
+
+def test_two_tablets_disagreeing_on_an_observation_make_a_conflict_a_coordinator_resolves(
+    client, make_user, make_visit
+):
+    from otto.changes.models import Conflict
+    from otto.inspections import resolution
+
+    first, second = make_user(agency="skatt"), make_user(agency="skatt")
+    coordinator = make_user(role="coordinator")
+    visit = make_visit(inspectors=[first, second], coordinator=coordinator)
+    tablet, other = Device(client, first), Device(client, second)
+    person_id = new_id()
+    results(
+        tablet.push(
+            [
+                person(tablet, visit, person_id),
+                observation(tablet, visit, person_id, in_ledger="no"),
+            ]
+        )
+    )
+    [disagreeing] = results(other.push([observation(other, visit, person_id, in_ledger="yes")]))
+    assert disagreeing["status"] == "conflict"
+    conflict = db.session.scalar(select(Conflict).where(Conflict.entity == "person_observation"))
+    assert {c["value"] for c in conflict.candidates} == {"no", "yes"}
+    resolution.resolve_conflict(Actor(coordinator), conflict.id, value="no")
+    db.session.commit()
+    [row] = db.session.scalars(
+        select(PersonObservation).where(PersonObservation.person_id == person_id)
+    )
+    assert row.in_ledger == "no"
+    # A corrected number on the person is no conflict: the identity is taken as last written.
+    [corrected] = results(
+        other.push(
+            [other.mutation("site_person", person_id, visit.id, {"id_number": COORDINATION_NUMBER})]
+        )
+    )
+    assert corrected["status"] == "applied"
+    assert persons.decrypt_number(db.session.get(SitePerson, person_id)) == "19811278-9873"
