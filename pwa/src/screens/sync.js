@@ -81,6 +81,8 @@ function namer({ visits, templates, findings, photoLinks, signatures }) {
         return `${ENTITY.visit_status}: ${VISIT_STATUS[fields.status] || 'ändrad'}`;
       }
       if (entity === 'conflict_resolution') return 'Ditt val i en konflikt';
+      if (entity === 'site_person') return 'En person på plats';
+      if (entity === 'person_observation') return 'Iakttagelser om en person på plats';
       return 'En ändring';
     },
     conflict(conflict) {
@@ -89,6 +91,8 @@ function namer({ visits, templates, findings, photoLinks, signatures }) {
         const field = conflict.field === 'note' ? ' (anteckningen)' : '';
         return `${questionText(versionId, questionId)}${field}`;
       }
+      if (conflict.entity === 'site_person') return 'En person på plats';
+      if (conflict.entity === 'person_observation') return 'Iakttagelser om en person på plats';
       return findingTitle(conflict.entity_id);
     },
   };
