@@ -29,6 +29,7 @@ from otto.changes.merge import MergeResult, Write
 from otto.changes.models import Conflict as ConflictRow
 from otto.errors import Forbidden, Invalid, NotFound
 from otto.extensions import db, lock_row
+from otto.inspections import read_log
 from otto.inspections.conflicts import merge
 from otto.inspections.identity import InvalidIdentityNumber, parse_identity_number
 from otto.inspections.models import (
@@ -360,13 +361,19 @@ def list_persons(user, visit_id: str) -> list[dict]:
     persons = db.session.scalars(
         select(SitePerson).where(SitePerson.visit_id == visit.id).order_by(SitePerson.created_at)
     )
+    persons = list(persons)
     observations: dict[str, list] = {}
-    for row in db.session.scalars(
-        select(PersonObservation).where(
-            PersonObservation.visit_id == visit.id, visible_items(user, PersonObservation)
+    rows = list(
+        db.session.scalars(
+            select(PersonObservation).where(
+                PersonObservation.visit_id == visit.id, visible_items(user, PersonObservation)
+            )
         )
-    ):
+    )
+    for row in rows:
         observations.setdefault(row.person_id, []).append(observation_payload(row))
+    # Reads of agency-only persons (shown in full) and observations go to the read log.
+    read_log.saw(user, [p for p in persons if person_in_full(user, p)] + rows)
     listed = []
     for person in persons:
         shown = person_payload(user, person) | {"observations": observations.get(person.id, [])}

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from flask import current_app
 
 from otto.extensions import db
-from otto.inspections import followups, persons, reminders, retention
+from otto.inspections import followups, persons, read_log, reminders, retention
 from otto.inspections.photo_storage import PhotoStorage, storage_from_config
 from otto.mail import Mail, SmtpUnavailable, send_mail
 
@@ -151,3 +151,12 @@ def apply_retention(now: dt.datetime, storage: PhotoStorage | None = None) -> li
     persons.remove_expired_persons(None, now, current_app.config["PERSON_RETENTION_DAYS"])
     db.session.commit()
     return stripped
+
+
+def prune_read_log(now: dt.datetime) -> int:
+    """Delete read-log events older than RETENTION_YEARS (the read log's only delete);
+    returns how many."""
+    before = retention.cutoff(now, current_app.config["RETENTION_YEARS"])
+    pruned = read_log.prune(before)
+    db.session.commit()
+    return pruned

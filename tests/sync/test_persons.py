@@ -14,6 +14,7 @@ from otto.auth import Actor
 from otto.extensions import db
 from otto.inspections import persons
 from otto.inspections.models import PersonObservation, SitePerson, Visit
+from otto.inspections.read_log import ReadEvent
 from otto.reports.content import load_content
 from otto.reports.render import render_html
 from otto.timeutil import LOCAL_TZ, utcnow
@@ -200,6 +201,8 @@ def test_agencies_observations_never_reach_each_other(client, login, make_user, 
     login(coordinator)
     page = client.get(f"/besok/{visit.id}").get_data(as_text=True)
     assert "Ali Rahimi" in page and POLICE_NOTE in page and TAX_NOTE in page
+    reads = db.session.scalars(select(ReadEvent).where(ReadEvent.user_id == coordinator.id))
+    assert any(f" site_person:{person_id} " in event.items for event in reads)
     login(tax)
     page = client.get(f"/besok/{visit.id}").get_data(as_text=True)
     assert "Person registrerad av Polismyndigheten" in page and TAX_NOTE in page
