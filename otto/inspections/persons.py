@@ -101,8 +101,9 @@ def _identity(id_number: str | None, missing_reason: str, birth_date, today) -> 
         try:
             parsed = parse_identity_number(id_number, today)
         except InvalidIdentityNumber as error:
+            # In Swedish: the field app shows a refused push's message as it is.
             raise Invalid(
-                f"The identity number is not valid: {error}",
+                f"Personnumret eller samordningsnumret: {IDENTITY_ERRORS[error.code]}",
                 {"id_number": [IDENTITY_ERRORS[error.code]]},
                 code="invalid_identity_number",
             ) from None

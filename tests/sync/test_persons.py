@@ -60,9 +60,13 @@ def test_an_invalid_identity_number_is_refused_naming_what_is_wrong(client, make
         )
     )
     assert wrong_digit["status"] == "rejected"
-    assert "Kontrollsiffran" in wrong_digit["message"] or wrong_digit["code"]
     assert wrong_digit["code"] == "invalid_identity_number"
+    assert wrong_digit["message"] == (
+        "Personnumret eller samordningsnumret: "
+        "Kontrollsiffran (sista siffran) stämmer inte. Kontrollera numret."
+    )
     assert wrong_date["code"] == "invalid_identity_number"
+    assert "Datumet i numret finns inte" in wrong_date["message"]
     assert corrected["status"] == "applied"
     stored = db.session.scalar(select(SitePerson).where(SitePerson.visit_id == visit.id))
     assert persons.decrypt_number(stored) == NUMBER
