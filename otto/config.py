@@ -3,6 +3,7 @@
 Every setting has one name here; tests pass an override dict to `create_app(config)`.
 """
 
+import base64
 import datetime as dt
 import json
 import os
@@ -16,16 +17,28 @@ def _secret_key(instance_dir: Path) -> str:
     """Return SECRET_KEY from the environment, or one generated once into instance/ (one
     machine only: app servers on several machines must share SECRET_KEY in the environment,
     or each would reject the others' session cookies and CSRF tokens)."""
-    if os.environ.get("SECRET_KEY"):
-        return os.environ["SECRET_KEY"]
-    key_file = instance_dir / "secret_key"
+    return _instance_secret(instance_dir, "SECRET_KEY", "secret_key", lambda: secrets.token_hex(32))
+
+
+def _fernet_key() -> str:
+    """A new Fernet key: 32 random bytes, URL-safe base64 (as Fernet.generate_key())."""
+    return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+
+
+def _instance_secret(instance_dir: Path, variable: str, filename: str, make) -> str:
+    """The secret in the environment `variable`, or one made by `make()` once into
+    instance/`filename` (development and the demo: production sets the variable, the same on
+    every app server)."""
+    if os.environ.get(variable):
+        return os.environ[variable]
+    key_file = instance_dir / filename
     if not key_file.exists():
         instance_dir.mkdir(parents=True, exist_ok=True)
         # Written aside, then linked into place (which fails if the file exists): of several
         # workers starting at once, one key wins and every worker reads that one.
-        aside = instance_dir / f".secret_key.{os.getpid()}.{secrets.token_hex(4)}"
+        aside = instance_dir / f".{filename}.{os.getpid()}.{secrets.token_hex(4)}"
         with os.fdopen(os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as out:
-            out.write(secrets.token_hex(32))
+            out.write(make())
         try:
             os.link(aside, key_file)
         except FileExistsError:
@@ -142,6 +155,18 @@ def load_config() -> dict:
         # (the limitation period of the gravest offences OTTO's findings may be evidence of,
         # grovt skattebrott, is ten years; the municipality's records plan may say otherwise).
         "RETENTION_YEARS": int(env("OTTO_RETENTION_YEARS", 10)),
+        # Persons met at a site (names, identity numbers, observations) are kept a shorter
+        # time: removed this many days after their visit was carried out; the counts stay.
+        "PERSON_RETENTION_DAYS": int(env("OTTO_PERSON_RETENTION_DAYS", 365)),
+        # Identity numbers are stored encrypted with this Fernet key, and recognised across
+        # visits by an HMAC-SHA256 under the hash key (never decrypted to compare). Losing
+        # the number key loses the numbers; changing the hash key forgets the repeats.
+        "PERSON_NUMBER_KEY": _instance_secret(
+            INSTANCE_DIR, "OTTO_PERSON_NUMBER_KEY", "person_number_key", _fernet_key
+        ),
+        "PERSON_HASH_KEY": _instance_secret(
+            INSTANCE_DIR, "OTTO_PERSON_HASH_KEY", "person_hash_key", lambda: secrets.token_hex(32)
+        ),
         # The public address of OTTO: every absolute link (e-mails, calendar feeds) starts
         # with it, whatever host or scheme a request came in by.
         "BASE_URL": env("OTTO_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),

@@ -11,8 +11,9 @@ from flask import current_app
 from PIL import Image, ImageDraw
 from sqlalchemy import select
 
+from otto.accounts import agencies as agency_table
 from otto.accounts import services as accounts
-from otto.accounts.models import Agency, Role, User
+from otto.accounts.models import DEFAULT_COLOUR, Agency, Role, User
 from otto.auth import Actor
 from otto.checklists.library import install_library
 from otto.extensions import db
@@ -82,6 +83,7 @@ def seed_demo() -> dict:
     Safe to call again: when users exist it creates nothing and returns the logins.
     """
     accounts.ensure_agencies()
+    _seed_partner_agencies()
     _seed_senders()
     versions = install_library()
     if db.session.scalar(select(User).limit(1)) is not None:
@@ -512,6 +514,41 @@ DEMO_HISTORY = [
         ("Ahmed Yusuf", "Butiksansvarig"),
     ),
 ]
+
+
+# The national partners of the joint controls against welfare crime, offered switched off: a
+# municipality switches on those it works with (Myndigheter → Ändra → Påslagen).
+DEMO_PARTNER_AGENCIES = {
+    # code: (name, colour, default visibility)
+    "af": ("Arbetsförmedlingen", "#00557f", "agency"),
+    "fk": ("Försäkringskassan", "#007b4f", "agency"),
+    "ekobrott": ("Ekobrottsmyndigheten", "#7a2e5a", "agency"),
+}
+
+
+DEMO_COLOURS = {
+    "miljo": "#2e7d32",
+    "brand": "#c62828",
+    "livsmedel": "#ef6c00",
+    "polis": "#1a237e",
+    "skatt": "#6a1b9a",
+    "arbetsmiljo": "#00838f",
+    "migration": "#4e342e",
+}
+
+
+def _seed_partner_agencies() -> None:
+    """Add the national partner agencies, switched off, unless they exist; give the seed
+    agencies their colours unless an admin has chosen one."""
+    for agency in db.session.scalars(select(Agency)):
+        if agency.colour == DEFAULT_COLOUR and agency.code in DEMO_COLOURS:
+            agency.colour = DEMO_COLOURS[agency.code]
+    for code, (name, colour, visibility) in DEMO_PARTNER_AGENCIES.items():
+        if db.session.get(Agency, code) is None:
+            agency_table.create_agency(
+                None, code, name=name, colour=colour, default_visibility=visibility, enabled=False
+            )
+    db.session.flush()
 
 
 def _seed_senders() -> None:

@@ -137,6 +137,8 @@ MATRIX = {
     ("GET", "/statistik/export/<name>.<fmt>"): COORDINATORS,
     ("POST", "/enheter/<device_id>/sparra"): allow(ADMIN, MEMBER),  # the member's device
     ("GET", "/myndigheter"): COORDINATORS,
+    ("GET", "/myndigheter/ny"): ADMINS,
+    ("POST", "/myndigheter/ny"): ADMINS,
     ("GET", "/myndigheter/<code>"): ADMINS,
     ("POST", "/myndigheter/<code>"): ADMINS,
     ("GET", "/myndigheter/<code>/logotyp.png"): COORDINATORS,

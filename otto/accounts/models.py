@@ -4,7 +4,7 @@ web sessions, and the failed-login counts used to slow down password guessing.""
 import datetime as dt
 import enum
 
-from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, String
+from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from otto import limits
@@ -24,6 +24,9 @@ class Role(enum.StrEnum):
 COORDINATORS = (Role.COORDINATOR, Role.ADMIN)
 
 
+DEFAULT_COLOUR = "#5b6770"
+
+
 class Agency(db.Model):
     __tablename__ = "agency"
 
@@ -40,6 +43,18 @@ class Agency(db.Model):
     email: Mapped[str] = mapped_column(String(limits.EMAIL), default="")
     web: Mapped[str] = mapped_column(String(limits.WEB), default="")
     logo: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)  # PNG
+    # A switched-off agency keeps its history (names, reports, statistics) but is offered
+    # nowhere new: no new users, templates or visits.
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Where the agency stands in lists and tables (then by code); a new one goes last.
+    position: Mapped[int] = mapped_column(Integer, default=100)
+    colour: Mapped[str] = mapped_column(String(7), default=DEFAULT_COLOUR)  # "#rrggbb"
+    # The agency's own report texts; empty: the built-in text for its code (otto.reports.wording).
+    purpose: Mapped[str] = mapped_column(Text, default="")
+    legal_basis: Mapped[str] = mapped_column(Text, default="")
+    right_to_comment: Mapped[str] = mapped_column(Text, default="")
+    appeal: Mapped[str] = mapped_column(Text, default="")
+    fee_notice: Mapped[str] = mapped_column(Text, default="")
 
 
 class User(db.Model):

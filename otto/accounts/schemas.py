@@ -14,6 +14,7 @@ class UserSchema(Schema):
     email = fields.String()
     role = fields.String()
     agency = fields.String(attribute="agency_code", allow_none=True)
+    agency_name = fields.Function(lambda user: user.agency.name if user.agency else None)
     active = fields.Boolean()
 
 

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from otto import audit, labels
-from otto.accounts import devices, sessions, throttle
+from otto.accounts import agencies, devices, sessions, throttle
 from otto.accounts.models import Agency, Role, User
 from otto.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from otto.extensions import db
@@ -17,28 +17,9 @@ USERNAME_RE = re.compile(r"^[a-z0-9._-]{2,80}$")
 # Compared against when the username is unknown, so timing does not reveal which users exist.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
-# Agency code → (name, default visibility); the names are the vocabulary's (otto.labels).
-_DEFAULT_VISIBILITY = {
-    "miljo": "joint",
-    "brand": "joint",
-    "livsmedel": "joint",
-    "polis": "agency",
-    "skatt": "agency",
-    "arbetsmiljo": "joint",
-    "migration": "agency",
-}
-AGENCIES = {code: (labels.AGENCIES[code], vis) for code, vis in _DEFAULT_VISIBILITY.items()}
-
-
-def ensure_agencies() -> list[Agency]:
-    """Create the known agencies that do not exist yet; return all of them."""
-    existing = {a.code: a for a in db.session.scalars(select(Agency))}
-    for code, (name, visibility) in AGENCIES.items():
-        if code not in existing:
-            existing[code] = Agency(code=code, name=name, default_visibility=visibility)
-            db.session.add(existing[code])
-    db.session.flush()
-    return list(existing.values())
+# The seed agencies, code → (name, default visibility): see otto.accounts.agencies.
+AGENCIES = agencies.SEED_AGENCIES
+ensure_agencies = agencies.ensure_agencies
 
 
 def user_snapshot(user: User) -> dict:
@@ -64,7 +45,7 @@ def create_user(
     agency: str | None = None,
 ) -> User:
     """Create a user with a hashed password; audited. Raises Invalid or Conflict."""
-    errors = _role_errors(role, agency)
+    errors = _role_errors(role, agency, new=True)
     username = username.strip().lower()
     if not USERNAME_RE.match(username):
         errors["username"] = ["Use 2–80 characters: a–z, 0–9, '.', '_' or '-'."]
@@ -87,13 +68,15 @@ def create_user(
     return user
 
 
-def _role_errors(role: str, agency: str | None) -> dict:
+def _role_errors(role: str, agency: str | None, *, new: bool) -> dict:
+    """Role and agency errors; a user `new` to an agency needs it switched on."""
     errors = {}
     if role not in set(Role):
         errors["role"] = [f"Must be one of {', '.join(Role)}."]
     if role == Role.INSPECTOR and not agency:
         errors["agency"] = ["An inspector must belong to an agency."]
-    if agency and db.session.get(Agency, agency) is None:
+    found = db.session.get(Agency, agency) if agency else None
+    if agency and (found is None or (new and not found.enabled)):
         errors["agency"] = [f"Unknown agency '{agency}'."]
     return errors
 
@@ -120,7 +103,7 @@ def update_user(
     belong to that agency, and moving them would move the user's view of its secrets.
     """
     user = get_user(user_id)
-    errors = _role_errors(role, agency)
+    errors = _role_errors(role, agency, new=agency != user.agency_code)
     if not name.strip():
         errors["name"] = ["Must not be empty."]
     if errors:

@@ -18,6 +18,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from sqlalchemy import and_, func, select
 
+from otto.accounts.agencies import agency_names
 from otto.extensions import db
 from otto.inspections import read_log
 from otto.inspections.businesses import CATEGORIES as CATEGORY_LABELS
@@ -32,7 +33,6 @@ from otto.inspections.models import (
     VisitStatus,
 )
 from otto.inspections.visibility import visible_items
-from otto.labels import AGENCIES as AGENCY_NAMES
 from otto.labels import FINDING_STATUSES as FINDING_STATUS_LABELS
 from otto.labels import FOLLOW_UP_KINDS as FOLLOW_UP_KIND_LABELS
 from otto.labels import FOLLOW_UP_STATUSES as FOLLOW_UP_STATUS_LABELS
@@ -165,6 +165,7 @@ def finding_rows(user, filters: dict) -> list[list]:
         .order_by(Visit.planned_start, Business.name, Finding.created_at, Finding.id)
     )
     query = _visit_period(_filtered(query, filters, Finding.agency_code), filters)
+    agency_label = agency_names()
     rows, read = [], ReadItems(user)
     for (start, case, name, org, address, category, agency, severity, legal_ref, text,
          visibility, status, due, created, finding_id,
@@ -178,7 +179,7 @@ def finding_rows(user, filters: dict) -> list[list]:
                 org,
                 address,
                 _label(CATEGORY_LABELS, category),
-                _label(AGENCY_NAMES, agency),
+                _label(agency_label, agency),
                 _label(SEVERITY_LABELS, severity),
                 legal_ref,
                 text,
@@ -225,6 +226,7 @@ def follow_up_rows(user, filters: dict, now: dt.datetime) -> list[list]:
         query = query.where(FollowUp.due_date >= filters["from_"])
     if filters.get("to"):
         query = query.where(FollowUp.due_date <= filters["to"])
+    agency_label = agency_names()
     rows, read = [], ReadItems(user)
     for (due, start, case, name, org, category, agency, severity, text, kind, status,
          note, visibility, follow_up_id, visit_id) in db.session.execute(query):  # fmt: skip
@@ -238,7 +240,7 @@ def follow_up_rows(user, filters: dict, now: dt.datetime) -> list[list]:
                 name,
                 org,
                 _label(CATEGORY_LABELS, category),
-                _label(AGENCY_NAMES, agency),
+                _label(agency_label, agency),
                 _label(SEVERITY_LABELS, severity),
                 text,
                 _label(FOLLOW_UP_KIND_LABELS, kind),

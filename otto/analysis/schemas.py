@@ -3,7 +3,7 @@ pages (the pages map their Swedish parameter names onto these)."""
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from otto.accounts.services import AGENCIES
+from otto.accounts.agencies import known_agency
 from otto.analysis.periods import KINDS
 from otto.inspections.businesses import CATEGORIES
 from otto.inspections.models import Severity
@@ -26,7 +26,7 @@ class ExportQuerySchema(Schema):
         metadata={"description": "First day (YYYY-MM-DD), inclusive."},
     )
     to = fields.Date(load_default=None, metadata={"description": "Last day, inclusive."})
-    agency = fields.String(load_default=None, validate=validate.OneOf(list(AGENCIES)))
+    agency = fields.String(load_default=None, validate=known_agency)
     category = fields.String(load_default=None, validate=validate.OneOf(list(CATEGORIES)))
     severity = fields.String(load_default=None, validate=validate.OneOf(list(Severity)))
 

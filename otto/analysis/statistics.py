@@ -35,6 +35,7 @@ from otto.inspections.models import (
     Visit,
     VisitStatus,
 )
+from otto.inspections.persons import person_counts
 from otto.inspections.visibility import visible_items, visible_visits
 from otto.inspections.visits import carried_out_between
 
@@ -64,6 +65,9 @@ class Figures:
     findings: dict = field(default_factory=lambda: defaultdict(lambda: defaultdict(int)))
     follow_ups: dict = field(default_factory=lambda: dict.fromkeys(FOLLOW_UP_OUTCOMES, 0))
     categories: dict = field(default_factory=lambda: defaultdict(CategoryFigures))
+    # Persons on site checked on the period's visits, per business category (PersonCounts:
+    # persons, not in the staff ledger, without right to work), retention's tallies included.
+    persons: dict = field(default_factory=dict)
 
     @property
     def finding_count(self) -> int:
@@ -123,6 +127,7 @@ def compute(user, period: Period, now: dt.datetime) -> Figures:
         .where(*found)
     )
     _categories(figures, counted, found)
+    _persons(figures, counted)
     _follow_ups(figures, user, period, now)
     return figures
 
@@ -146,6 +151,18 @@ def _categories(figures: Figures, counted: list, found: list) -> None:
     for category, with_findings, count in db.session.execute(findings):
         figures.categories[category].visits_with_findings = with_findings
         figures.categories[category].findings = count
+
+
+def _persons(figures: Figures, counted: list) -> None:
+    for category in list(figures.categories):
+        visit_ids = (
+            select(Visit.id)
+            .join(Business, Business.id == Visit.business_id)
+            .where(*counted, Business.category == category)
+        )
+        counts = person_counts(visit_ids)
+        if counts.persons:
+            figures.persons[category] = counts
 
 
 def _follow_ups(figures: Figures, user, period: Period, now: dt.datetime) -> None:

@@ -8,8 +8,8 @@ from flask_smorest.fields import Upload
 from marshmallow import INCLUDE, Schema, fields, validate
 
 from otto import limits
+from otto.accounts.agencies import enabled_agency, known_agency
 from otto.checklists.models import VersionStatus
-from otto.checklists.template_format import AGENCIES
 from otto.schemas import TextLength
 
 
@@ -28,14 +28,14 @@ class TemplateBodySchema(Schema):
 
 
 class TemplateQuerySchema(Schema):
-    agency = fields.String(load_default=None, validate=validate.OneOf(AGENCIES))
+    agency = fields.String(load_default=None, validate=known_agency)
     status = fields.String(
         load_default=None, validate=validate.OneOf([status.value for status in VersionStatus])
     )
 
 
 class AgencyQuerySchema(Schema):
-    agency = fields.String(required=True, validate=validate.OneOf(AGENCIES))
+    agency = fields.String(required=True, validate=enabled_agency)
 
 
 class XlsFormQuerySchema(AgencyQuerySchema):

@@ -11,10 +11,12 @@ import json
 from dataclasses import dataclass
 from typing import IO
 
+from marshmallow import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager
 
-from otto import audit, labels
+from otto import audit
+from otto.accounts.agencies import agency_names, known_agency
 from otto.changes.feed import record_change
 from otto.checklists import xlsform
 from otto.checklists.models import Template, TemplateVersion, VersionStatus
@@ -35,9 +37,16 @@ class TemplateListing:
 def validated_body(body: dict) -> dict:
     """Validate a template body, raising Invalid with path-named errors."""
     try:
-        return validate_template(body)
+        cleaned = validate_template(body)
     except TemplateInvalid as error:
         raise Invalid("The template is not valid.", error.errors, code="invalid_template") from None
+    try:
+        known_agency(cleaned["agency"])
+    except ValidationError as error:
+        raise Invalid(
+            "The template is not valid.", {"agency": error.messages}, code="invalid_template"
+        ) from None
+    return cleaned
 
 
 def get_version(version_id: int) -> TemplateVersion:
@@ -298,7 +307,8 @@ def _template_to_extend(key: str, agency: str) -> Template:
             code="unknown_template",
         )
     if template.agency_code != agency:
-        owner, chosen = labels.AGENCIES[template.agency_code], labels.AGENCIES[agency]
+        names = agency_names()
+        owner, chosen = names[template.agency_code], names[agency]
         raise Invalid(
             f"Template '{key}' belongs to {template.agency_code}, not {agency}.",
             {

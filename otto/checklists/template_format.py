@@ -32,7 +32,8 @@ from otto.checklists.logic import (
 )
 from otto.schemas import text
 
-AGENCIES = ("miljo", "brand", "livsmedel", "polis", "skatt", "arbetsmiljo", "migration")
+# An agency code (the agencies themselves are data: otto.accounts.agencies).
+_AGENCY_CODE = validate.Regexp(r"^[a-z][a-z0-9_]{1,19}$", error="Not an agency code.")
 # fmt: off
 QUESTION_TYPES = (
     "yesno", "number", "integer", "text", "choice", "date", "photo", "signature", "location",
@@ -211,7 +212,7 @@ class SectionSchema(_StrictSchema):
 
 class TemplateSchema(_StrictSchema):
     key = text(limits.KEY, required=True, validate=_SLUG)
-    agency = fields.String(required=True, validate=validate.OneOf(AGENCIES))
+    agency = fields.String(required=True, validate=_AGENCY_CODE)
     title = _text(required=True, limit=limits.NAME)
     description = _text()
     purpose = _text()

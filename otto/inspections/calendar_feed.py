@@ -18,8 +18,8 @@ from icalendar import Calendar, Event
 from sqlalchemy import select
 
 from otto.accounts import devices
+from otto.accounts.agencies import agency_names
 from otto.accounts.models import Device, User
-from otto.accounts.services import AGENCIES
 from otto.errors import NotFound, Unauthorized
 from otto.extensions import db
 from otto.inspections.models import Visit, VisitStatus
@@ -100,14 +100,15 @@ def build_feed(user: User, now: dt.datetime | None = None) -> bytes:
 def _event(visit: Visit, now: dt.datetime) -> Event:
     business = visit.business
     agencies = dict.fromkeys(a.agency_code for a in visit.assignments)
-    agency_names = ", ".join(AGENCIES.get(code, (code,))[0] for code in agencies)
+    names = agency_names()
+    agencies_text = ", ".join(names.get(code, code) for code in agencies)
     place = ", ".join(
         p for p in (business.address, f"{business.postal_code} {business.city}") if p.strip()
     )
     lines = [f"Verksamhet: {business.name} ({business.org_number})"]
     if visit.case_number:
         lines.append(f"Diarienummer: {visit.case_number}")
-    lines.append(f"Myndigheter: {agency_names}")
+    lines.append(f"Myndigheter: {agencies_text}")
     event = Event()
     event.add("uid", f"{visit.id}@otto")
     event.add("dtstamp", now)

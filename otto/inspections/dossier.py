@@ -23,7 +23,7 @@ from otto.checklists.checker import QuestionOutcome, checklist_outcomes
 from otto.checklists.logic import is_missing
 from otto.checklists.models import VersionStatus
 from otto.extensions import db
-from otto.inspections import answers, findings, photos, resolution, signatures
+from otto.inspections import answers, findings, persons, photos, resolution, signatures
 from otto.inspections.models import Answer, Finding, Signature, Visit
 from otto.inspections.visits import get_visit
 
@@ -55,6 +55,7 @@ class Dossier:
     timeline: list[AuditEvent]
     users: dict[int, User]
     devices: dict[str, Device]
+    persons: list[dict]  # persons on site as the user may see them (persons.list_persons)
 
     def conflict_subject(self, conflict: Conflict) -> str:
         """What a conflict is about: the question's text, or the finding's description."""
@@ -92,6 +93,7 @@ def load_dossier(user: User, visit_id: str) -> Dossier:
         timeline=timeline,
         users=_by_id(User, people),
         devices=_by_id(Device, device_ids),
+        persons=persons.list_persons(user, visit.id),
     )
 
 

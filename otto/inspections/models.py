@@ -21,7 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from otto import limits
-from otto.accounts.models import User
+from otto.accounts.models import Agency, User
 from otto.checklists.models import TemplateVersion
 from otto.dbtypes import UUID, UTCDateTime, new_uuid
 from otto.extensions import db
@@ -165,6 +165,7 @@ class Assignment(db.Model):
     # through it, without importing this package (accounts is the layer below).
     user: Mapped[User] = relationship(backref=backref("assignments", viewonly=True))
     template_version: Mapped[TemplateVersion | None] = relationship()
+    agency: Mapped[Agency] = relationship(viewonly=True)
 
 
 class Answer(db.Model):
@@ -277,6 +278,77 @@ class PhotoLink(db.Model):
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     deleted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class SitePerson(db.Model):
+    """A person met working at the site of a visit, recorded by one agency's inspector.
+
+    The identity number is stored only encrypted (`number_token`, Fernet) with a keyed hash
+    (`number_hash`, HMAC-SHA256) that recognises the same person on this and other visits
+    without decrypting; see otto.inspections.persons. Under `visibility` (default agency)
+    the recording agency and coordinators see the person; other participants see only that
+    a person was recorded, with the stated role (visibility.person_view)."""
+
+    __tablename__ = "site_person"
+    __table_args__ = (UniqueConstraint("visit_id", "number_hash"),)
+
+    id: Mapped[str] = mapped_column(UUID, primary_key=True, default=new_uuid)
+    visit_id: Mapped[str] = mapped_column(ForeignKey("visit.id"), index=True)
+    agency_code: Mapped[str] = mapped_column(ForeignKey("agency.code"))
+    name: Mapped[str] = mapped_column(String(200))
+    id_kind: Mapped[str] = mapped_column(String(20))  # personnummer | samordningsnummer | missing
+    number_token: Mapped[str | None] = mapped_column(Text)
+    number_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    missing_reason: Mapped[str] = mapped_column(Text, default="")
+    birth_date: Mapped[dt.date | None] = mapped_column(Date)
+    role: Mapped[str] = mapped_column(String(120), default="")
+    employer_name: Mapped[str] = mapped_column(String(200), default="")
+    employer_org_number: Mapped[str] = mapped_column(String(11), default="")
+    id_document: Mapped[str] = mapped_column(String(30), default="")
+    visibility: Mapped[str] = mapped_column(String(10), default=Visibility.AGENCY)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    device_id: Mapped[str | None] = mapped_column(UUID)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    field_meta: Mapped[Any] = mapped_column(JSON, default=dict)
+
+
+class PersonObservation(db.Model):
+    """One agency's own observations on a person at the site: in the staff ledger
+    (personalliggaren), right to work in Sweden, free text. One row per person and agency,
+    merged per field like findings, under that agency's visibility."""
+
+    __tablename__ = "person_observation"
+    __table_args__ = (UniqueConstraint("person_id", "agency_code"),)
+
+    id: Mapped[str] = mapped_column(UUID, primary_key=True, default=new_uuid)
+    person_id: Mapped[str] = mapped_column(ForeignKey("site_person.id"), index=True)
+    visit_id: Mapped[str] = mapped_column(ForeignKey("visit.id"), index=True)
+    agency_code: Mapped[str] = mapped_column(ForeignKey("agency.code"))
+    in_ledger: Mapped[str | None] = mapped_column(String(15))  # yes | no | not_checked
+    right_to_work: Mapped[str | None] = mapped_column(String(15))  # yes | no | na
+    note: Mapped[str] = mapped_column(Text, default="")
+    visibility: Mapped[str] = mapped_column(String(10), default=Visibility.AGENCY)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    device_id: Mapped[str | None] = mapped_column(UUID)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    field_meta: Mapped[Any] = mapped_column(JSON, default=dict)
+
+
+class PersonTally(db.Model):
+    """What remains of a visit's persons after retention removed them: the counts the
+    statistics need (persons checked, missing from the ledger, without right to work)."""
+
+    __tablename__ = "person_tally"
+
+    visit_id: Mapped[str] = mapped_column(ForeignKey("visit.id"), primary_key=True)
+    persons: Mapped[int] = mapped_column(Integer, default=0)
+    not_in_ledger: Mapped[int] = mapped_column(Integer, default=0)
+    no_right_to_work: Mapped[int] = mapped_column(Integer, default=0)
+    removed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Signature(db.Model):

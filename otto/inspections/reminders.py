@@ -25,6 +25,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from otto import audit, labels
+from otto.accounts.agencies import agency_names
 from otto.accounts.models import Agency, Role, User
 from otto.extensions import db
 from otto.inspections import deadlines
@@ -297,7 +298,7 @@ def digest_content(now: dt.datetime) -> dict:
         "overdue": [(f, (today - f.due_date).days) for f in overdue],
         "severities": SEVERITIES,
         "severity_labels": labels.SEVERITIES,
-        "agency_names": labels.AGENCIES,
+        "agency_names": agency_names(),
         "kind_labels": labels.FOLLOW_UP_KINDS,
         "plural": labels.plural,
         "tz": LOCAL_TZ,

@@ -11,16 +11,26 @@ from otto import audit, errors
 from otto.changes.merge import Write
 from otto.changes.models import Conflict, ConflictStatus
 from otto.extensions import db
-from otto.inspections import answers, findings, read_log
+from otto.inspections import answers, findings, persons, read_log
 from otto.inspections.conflicts import announce
 from otto.inspections.models import Answer
-from otto.inspections.schemas import AnswerFieldsSchema, FindingChangeFieldsSchema
+from otto.inspections.schemas import (
+    AnswerFieldsSchema,
+    FindingChangeFieldsSchema,
+    ObservationFieldsSchema,
+    PersonFieldsSchema,
+)
 from otto.inspections.visibility import visible_items
 from otto.timeutil import utcnow
 
 # The entities a conflict can be about, and the schema a chosen value is checked by: the
 # API's own, as sync checks a mutation's (otto.sync.schemas.MUTATION_FIELDS).
-CONFLICT_FIELDS = {"answer": AnswerFieldsSchema(), "finding": FindingChangeFieldsSchema()}
+CONFLICT_FIELDS = {
+    "answer": AnswerFieldsSchema(),
+    "finding": FindingChangeFieldsSchema(),
+    "site_person": PersonFieldsSchema(),
+    "person_observation": ObservationFieldsSchema(),
+}
 
 
 def list_conflicts(user, visit_id: str, *, include_resolved: bool = False) -> list[Conflict]:
@@ -66,6 +76,10 @@ def _write_value(actor, conflict: Conflict, value) -> None:
             question_id=question_id,
             **fields,
         )
+    elif conflict.entity == "site_person":
+        persons.update_person(write, conflict.entity_id, **{conflict.field: value})
+    elif conflict.entity == "person_observation":
+        persons.update_observation(write, conflict.entity_id, **{conflict.field: value})
     elif conflict.field == "deleted":
         findings.set_finding_deleted(write, conflict.entity_id, bool(value))
     else:

@@ -124,6 +124,10 @@ class ParticipantSchema(Schema):
     user_id = fields.Integer()
     name = fields.String(attribute="user.name")
     agency = fields.String(attribute="agency_code")
+    # The agency as data, so the field app shows a new agency without an app update.
+    agency_name = fields.String(attribute="agency.name")
+    agency_colour = fields.String(attribute="agency.colour")
+    default_visibility = fields.String(attribute="agency.default_visibility")
     template_version_id = fields.Integer(allow_none=True)
 
 
@@ -282,3 +286,30 @@ class SignatureSchema(Schema):
     signer_role = fields.String()
     image_sha256 = fields.String()
     signed_at = fields.DateTime()
+
+
+class PersonFieldsSchema(Schema):
+    """The fields of a person on site a client writes (sync): name, identity number (or the
+    reason it is missing and the date of birth), stated role and employer, ID document seen,
+    visibility. Checked further by otto.inspections.persons."""
+
+    name = fields.String(validate=validate.Length(max=200))
+    id_number = fields.String(allow_none=True, validate=validate.Length(max=20))
+    missing_reason = fields.String(validate=validate.Length(max=500))
+    birth_date = fields.Date(allow_none=True)
+    role = fields.String(validate=validate.Length(max=120))
+    employer_name = fields.String(validate=validate.Length(max=200))
+    employer_org_number = fields.String(validate=validate.Length(max=20))
+    id_document = fields.String(validate=validate.Length(max=30))
+    visibility = fields.String(validate=_one_of(Visibility))
+
+
+class ObservationFieldsSchema(Schema):
+    """One agency's observations on a person (sync): in the staff ledger, right to work,
+    free text, visibility."""
+
+    person_id = UUIDString(required=True)
+    in_ledger = fields.String(allow_none=True, validate=validate.Length(max=15))
+    right_to_work = fields.String(allow_none=True, validate=validate.Length(max=15))
+    note = fields.String(validate=validate.Length(max=4000))
+    visibility = fields.String(validate=_one_of(Visibility))

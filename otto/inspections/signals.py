@@ -9,12 +9,12 @@ import datetime as dt
 from sqlalchemy import select
 
 from otto import audit, limits
+from otto.accounts.agencies import agency_names
 from otto.errors import Forbidden, Invalid
 from otto.extensions import db
 from otto.inspections.businesses import get_business
 from otto.inspections.models import Signal, Visibility
 from otto.inspections.visibility import visible_signals
-from otto.labels import AGENCIES
 
 
 def signal_snapshot(signal: Signal) -> dict:
@@ -46,7 +46,7 @@ def record_signal(
         errors["source"] = ["Must not be empty."]
     if visibility not in set(Visibility):
         errors["visibility"] = [f"Must be one of {', '.join(Visibility)}."]
-    if agency_code is not None and agency_code not in AGENCIES:
+    if agency_code is not None and agency_code not in agency_names():
         errors["agency_code"] = ["Unknown agency."]
     elif visibility == Visibility.AGENCY and agency_code is None:
         errors["agency_code"] = ["An agency-only signal must name its agency."]

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from flask import current_app
 
 from otto.extensions import db
-from otto.inspections import followups, read_log, reminders, retention
+from otto.inspections import followups, persons, read_log, reminders, retention
 from otto.inspections.photo_storage import PhotoStorage, storage_from_config
 from otto.mail import Mail, SmtpUnavailable, send_mail
 
@@ -127,8 +127,9 @@ def retry_mail(now: dt.datetime, send: Sender = send_mail) -> dict:
 
 
 def apply_retention(now: dt.datetime, storage: PhotoStorage | None = None) -> list[str]:
-    """Remove photos and personal details of closed visits older than RETENTION_YEARS;
-    returns the ids of the visits stripped now.
+    """Remove photos and personal details of closed visits older than RETENTION_YEARS, and
+    persons on site of visits carried out more than PERSON_RETENTION_DAYS ago; returns the
+    ids of the visits stripped now.
 
     Per visit, the rows change and the audit record is written, then the photo files are
     deleted, then the transaction commits: if it fails, the next run finds the rows and
@@ -146,6 +147,9 @@ def apply_retention(now: dt.datetime, storage: PhotoStorage | None = None) -> li
             storage.delete(sha256)
         db.session.commit()
         stripped.append(visit_id)
+    # Persons on site go much sooner (PERSON_RETENTION_DAYS); their counts stay.
+    persons.remove_expired_persons(None, now, current_app.config["PERSON_RETENTION_DAYS"])
+    db.session.commit()
     return stripped
 
 

@@ -69,7 +69,13 @@ def get_visible(user: User, model, ident):
 
 
 # What an agency-owned item is called in a refusal (by its table).
-_ITEM_NAMES = {"finding": "finding", "photo_link": "photo", "follow_up": "follow-up"}
+_ITEM_NAMES = {
+    "finding": "finding",
+    "photo_link": "photo",
+    "follow_up": "follow-up",
+    "site_person": "person",
+    "person_observation": "observation",
+}
 
 
 def require_own_agency(actor, item, change: str = "change it") -> None:
@@ -116,6 +122,25 @@ def report_items(user: User, visit_id: str, model, agency_code: str | None):
     if agency_code is None:
         return and_(model.visit_id == visit_id, model.visibility == Visibility.JOINT)
     return and_(model.visit_id == visit_id, model.agency_code == agency_code)
+
+
+def visible_persons(user: User):
+    """A WHERE clause on SitePerson: the persons of the visits `user` may open. What of each
+    person the user sees is `person_in_full`'s decision."""
+    from otto.inspections.models import SitePerson
+
+    return SitePerson.visit_id.in_(select(Visit.id).where(visible_visits(user)))
+
+
+def person_in_full(user: User, person) -> bool:
+    """True when `user` sees a person at the site in full (name, identity number, employer):
+    coordinators, the recording agency, and everyone when the person is joint. Other
+    participants see only that a person was recorded, with the stated role."""
+    return (
+        user.is_coordinator
+        or person.visibility == Visibility.JOINT
+        or person.agency_code == user.agency_code
+    )
 
 
 # Derived rules: rows whose visibility follows another row's, and how a change of

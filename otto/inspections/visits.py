@@ -125,7 +125,12 @@ def _assignments(participants: list[dict]) -> list[Assignment]:
     current: dict[str, list[int]] = {}
     for index, participant in enumerate(participants):
         user = db.session.get(User, participant["user_id"])
-        if user is None or not user.active or user.role != Role.INSPECTOR:
+        if (
+            user is None
+            or not user.active
+            or user.role != Role.INSPECTOR
+            or not user.agency.enabled  # a switched-off agency takes part in nothing new
+        ):
             errors[f"participants[{index}].user_id"] = ["Not an active inspector."]
             continue
         version_ids = participant.get("template_version_ids")

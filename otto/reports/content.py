@@ -36,6 +36,7 @@ from otto.inspections.models import (
     Signature,
     Visit,
 )
+from otto.inspections.persons import PersonCounts, agency_person_counts
 from otto.inspections.visibility import photo_links_following, report_items
 from otto.inspections.visits import case_numbers, get_visit
 
@@ -136,6 +137,8 @@ class ReportContent:
     findings: list[FindingEntry]
     other_photos: list[ReportPhoto]
     signatures: list[Signature]
+    # Persons on site, as counts in the agency's own report (None in the joint report).
+    persons: PersonCounts | None = None
 
     @property
     def joint(self) -> bool:
@@ -234,6 +237,7 @@ def load_content(user: User, visit_id: str, agency_code: str | None) -> ReportCo
         findings=entries,
         other_photos=[p for link, p in links if link.finding_id not in finding_ids],
         signatures=_signatures(visit.id),
+        persons=agency_person_counts(visit.id, agency_code) if agency_code else None,
     )
 
 

@@ -123,9 +123,19 @@ FEE_NOTICE = {
 JOINT_FEE_NOTICE = "Om uppföljningen kostar något framgår av varje myndighets egen rapport."
 
 
-def fee_notice(agency_code: str | None) -> str:
-    """What the agency says about fees for follow-up work ("" when it charges none)."""
-    return JOINT_FEE_NOTICE if agency_code is None else FEE_NOTICE.get(agency_code, "")
+def basis(agency) -> tuple[str, str]:
+    """The agency's purpose and legal basis: its own texts (set by an admin), else the
+    built-in ones for its code, else DEFAULT_BASIS."""
+    built_in = AGENCY_BASIS.get(agency.code, DEFAULT_BASIS)
+    return (agency.purpose or built_in[0], agency.legal_basis or built_in[1])
+
+
+def fee_notice(agency) -> str:
+    """What the agency (None: the joint report) says about fees for follow-up work ("" when
+    it charges none)."""
+    if agency is None:
+        return JOINT_FEE_NOTICE
+    return agency.fee_notice or FEE_NOTICE.get(agency.code, "")
 
 
 NOT_A_DECISION = "Rapporten är inte ett beslut och kan inte överklagas."
@@ -135,20 +145,24 @@ JOINT_COMMENT = (
 )
 
 
-def right_to_comment(agency_code: str | None, case_number: str) -> str:
-    """The agency's own right-to-comment text, asking for its own case number when it has
-    one; the joint report's pointer to the agencies' reports."""
-    if agency_code is None:
+def right_to_comment(agency, case_number: str) -> str:
+    """The agency's own right-to-comment text (an admin's, else the built-in one for its
+    code), asking for its own case number when it has one; for the joint report (None) the
+    pointer to the agencies' reports."""
+    if agency is None:
         return JOINT_COMMENT
     quote = f" och ange diarienummer {case_number}" if case_number else ""
-    return RIGHT_TO_COMMENT.get(agency_code, DEFAULT_COMMENT).format(quote=quote)
+    if agency.right_to_comment:
+        return agency.right_to_comment + (f" Ange diarienummer {case_number}." if quote else "")
+    return RIGHT_TO_COMMENT.get(agency.code, DEFAULT_COMMENT).format(quote=quote)
 
 
-def appeal(agency_code: str | None) -> str:
+def appeal(agency) -> str:
     """How a decision that may follow is appealed (none for the joint report)."""
-    if agency_code is None:
+    if agency is None:
         return ""
-    return " ".join(filter(None, (NOT_A_DECISION, APPEAL.get(agency_code, ""))))
+    own = agency.appeal or APPEAL.get(agency.code, "")
+    return " ".join(filter(None, (NOT_A_DECISION, own)))
 
 
 NO_FINDINGS = "Vid kontrollen noterades inga avvikelser."

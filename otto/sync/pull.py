@@ -13,12 +13,21 @@ from otto.accounts.models import Device
 from otto.changes.models import Change, Conflict, SyncState
 from otto.checklists.models import TemplateVersion, VersionStatus
 from otto.extensions import db
-from otto.inspections import read_log
-from otto.inspections.models import Answer, Finding, PhotoLink, Signature, Visit
+from otto.inspections import persons, read_log
+from otto.inspections.models import (
+    Answer,
+    Finding,
+    PersonObservation,
+    PhotoLink,
+    Signature,
+    SitePerson,
+    Visit,
+)
 from otto.inspections.schemas import AnswerSchema, FindingSchema, SignatureSchema, VisitSchema
 from otto.inspections.visibility import (
     visible_changes,
     visible_items,
+    visible_persons,
     visible_photo_links,
     visible_visits,
 )
@@ -73,6 +82,20 @@ def _loaders(user):
             _SIGNATURE.dump,
         ),
         "conflict": (Conflict, int, visible_items(user, Conflict), _CONFLICT.dump),
+        # Persons on site: each participant sees that a person was recorded; what of them is
+        # persons.person_payload's decision (visibility.person_in_full).
+        "site_person": (
+            SitePerson,
+            str,
+            visible_persons(user),
+            lambda person: persons.person_payload(user, person),
+        ),
+        "person_observation": (
+            PersonObservation,
+            str,
+            visible_items(user, PersonObservation),
+            persons.observation_payload,
+        ),
         "template_version": (
             TemplateVersion,
             int,

@@ -25,7 +25,7 @@ from otto.accounts.models import Device
 from otto.changes.feed import current_epoch
 from otto.changes.merge import MergeResult, Write
 from otto.extensions import db, insert_rows
-from otto.inspections import answers, findings, signatures, visits
+from otto.inspections import answers, findings, persons, signatures, visits
 from otto.sync import tablet_resolution
 from otto.sync.models import SyncMutation
 from otto.sync.schemas import MUTATION_FIELDS, NEW_FINDING, MutationSchema
@@ -142,12 +142,39 @@ def _apply_visit_status(write: Write, mutation: dict) -> dict:
     return {"status": "applied", "version": visit.version}
 
 
+def _apply_person(write: Write, mutation: dict) -> dict:
+    existing = db.session.get(persons.SitePerson, mutation["entity_id"])
+    if existing is None:
+        person, result = persons.record_person(
+            write,
+            visit_id=mutation["visit_id"],
+            person_id=mutation["entity_id"],
+            **mutation["fields"],
+        )
+    elif existing.visit_id != mutation["visit_id"]:
+        raise errors.Invalid("The person belongs to another visit.", code="invalid_field")
+    else:
+        person, result = persons.update_person(write, existing.id, **mutation["fields"])
+    return _outcome(person.version, result)
+
+
+def _apply_observation(write: Write, mutation: dict) -> dict:
+    row, result = persons.observe_person(
+        write, observation_id=mutation["entity_id"], **mutation["fields"]
+    )
+    if row.visit_id != mutation["visit_id"]:
+        raise errors.Invalid("The person belongs to another visit.", code="invalid_field")
+    return _outcome(row.version, result)
+
+
 _APPLY = {
     "answer": _apply_answer,
     "finding": _apply_finding,
     "photo_link": _apply_photo_link,
     "signature": _apply_signature,
     "visit_status": _apply_visit_status,
+    "site_person": _apply_person,
+    "person_observation": _apply_observation,
     tablet_resolution.ENTITY: tablet_resolution.apply_conflict_resolution,
 }
 _FIELDS = MUTATION_FIELDS | {tablet_resolution.ENTITY: tablet_resolution.ConflictResolutionFields()}

@@ -11,12 +11,23 @@ from otto.inspections.schemas import (
     JsonBoolean,
     JsonInteger,
     NewFindingFieldsSchema,
+    ObservationFieldsSchema,
+    PersonFieldsSchema,
     SignatureFieldsSchema,
     VisitStatusSchema,
 )
 from otto.schemas import DbInteger, UUIDString
 
-ENTITIES = ("answer", "finding", "photo_link", "signature", "visit_status", "conflict_resolution")
+ENTITIES = (
+    "answer",
+    "finding",
+    "photo_link",
+    "signature",
+    "visit_status",
+    "conflict_resolution",
+    "site_person",
+    "person_observation",
+)
 
 
 class DeviceSchema(Schema):
@@ -141,4 +152,6 @@ MUTATION_FIELDS = {
     "photo_link": PhotoLinkMutationFields(),
     "signature": SignatureFieldsSchema(),
     "visit_status": VisitStatusSchema(),
+    "site_person": PersonFieldsSchema(),
+    "person_observation": ObservationFieldsSchema(),
 }

@@ -1,12 +1,14 @@
-"""The agencies page (/myndigheter): each agency's sender, printed in the letterhead and
-footer of its reports. Admins edit; coordinators may look."""
+"""The agencies page (/myndigheter): the agencies as data — each one's Swedish name, colour,
+whether it is switched on, the default visibility of its items, its own report texts, and its
+sender (printed in the letterhead and footer of its reports). Admins add and edit; coordinators
+may look."""
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 
 from otto.accounts import agencies
-from otto.accounts.models import COORDINATORS, Role
+from otto.accounts.models import COORDINATORS, DEFAULT_COLOUR, Role
 from otto.auth import page_auth
-from otto.errors import Invalid, NotFound
+from otto.errors import Conflict, Invalid, NotFound
 from otto.extensions import db
 from otto.web.forms import form_text, refused
 from otto.web.labels import field_errors
@@ -16,42 +18,82 @@ ADMINS = (Role.ADMIN,)
 _MESSAGES = {
     "Not a PNG or JPEG image.": "Logotypen måste vara en PNG- eller JPEG-bild.",
     "Unknown field.": "Okänt fält.",
+    "Must be 1–120 characters.": "Ange ett namn (högst 120 tecken).",
+    "Must be a colour as #rrggbb.": "Ange färgen som #rrggbb, till exempel #1f6f8b.",
+    "Must be one of joint, agency.": "Välj Gemensam eller Endast egen myndighet.",
+    "Use 2–20 characters a–z, 0–9 or _, starting with a letter.": (
+        "Koden ska vara 2–20 tecken a–z, 0–9 eller _, och börja med en bokstav."
+    ),
+    "Code taken.": "Det finns redan en myndighet med den koden.",
 }
+# The settings fields of the form (the sender's are agencies.SENDER_FIELDS).
+_TEXT_SETTINGS = ("name", "colour", "default_visibility", *agencies.REPORT_TEXTS)
 
 
 @pages.get("/myndigheter")
 @page_auth(COORDINATORS)
 def index(actor):
-    """Every agency with its sender."""
+    """Every agency with its settings and sender."""
     return render_template("agencies/index.html", agencies=agencies.list_agencies())
+
+
+@pages.route("/myndigheter/ny", methods=["GET", "POST"])
+@page_auth(ADMINS)
+def new(actor):
+    """Add an agency: its code, name, colour, switch, default visibility and texts."""
+    if request.method == "GET":
+        values = {"colour": DEFAULT_COLOUR, "default_visibility": "agency", "enabled": True}
+        return render_template("agencies/edit.html", agency=None, values=values, errors={})
+    values = _settings_form() | {"code": form_text("code")}
+    try:
+        agency = agencies.create_agency(
+            actor, values["code"], **{k: v for k, v in values.items() if k != "code"}
+        )
+    except (Invalid, Conflict) as error:
+        refused(error, flash_it=False)
+        errors = _swedish(field_errors(error.details))
+        return render_template("agencies/edit.html", agency=None, values=values, errors=errors), 400
+    db.session.commit()
+    flash(f"{agency.name} är tillagd.", "info")
+    return redirect(url_for("agencies.index"))
 
 
 @pages.route("/myndigheter/<code>", methods=["GET", "POST"])
 @page_auth(ADMINS)
 def edit(code, actor):
-    """Edit an agency's sender and logo."""
+    """Edit an agency's settings, report texts, sender and logo (one audited change each)."""
     agency = agencies.get_agency(code)
     if request.method == "GET":
-        values = {name: getattr(agency, name) for name in agencies.SENDER_FIELDS}
+        names = (*_TEXT_SETTINGS, "enabled", *agencies.SENDER_FIELDS)
+        values = {name: getattr(agency, name) for name in names}
         return render_template("agencies/edit.html", agency=agency, values=values, errors={})
-    values = {name: form_text(name) for name in agencies.SENDER_FIELDS}
+    sender = {name: form_text(name) for name in agencies.SENDER_FIELDS}
+    settings = _settings_form()
     upload = request.files.get("logo")
     try:
+        agencies.update_agency(actor, code, **settings)
         agencies.update_sender(
             actor,
             code,
             logo=upload.read() if upload and upload.filename else None,
             remove_logo=request.form.get("remove_logo") == "1",
-            **values,
+            **sender,
         )
     except Invalid as error:
         refused(error, flash_it=False)
         errors = _swedish(field_errors(error.details))
+        values = settings | sender
         page = render_template("agencies/edit.html", agency=agency, values=values, errors=errors)
         return page, 400
     db.session.commit()
-    flash(f"Avsändaren för {agency.name} är sparad.", "info")
+    flash(f"{agency.name} är sparad.", "info")
     return redirect(url_for("agencies.index"))
+
+
+def _settings_form() -> dict:
+    values = {name: form_text(name) for name in _TEXT_SETTINGS}
+    values["enabled"] = request.form.get("enabled") == "1"
+    return values
 
 
 def _swedish(errors: dict) -> dict:

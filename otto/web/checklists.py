@@ -16,11 +16,10 @@ from otto.auth import page_auth
 from otto.checklists import services
 from otto.checklists.describe import describe_condition
 from otto.checklists.models import VersionStatus
-from otto.checklists.template_format import AGENCIES
 from otto.errors import Invalid
 from otto.extensions import db
-from otto.web.forms import refused
-from otto.web.labels import json_error
+from otto.web.forms import arg_choice, refused
+from otto.web.labels import AGENCY_CHOICES, AGENCY_NAMES, json_error
 
 pages = Blueprint(
     "checklists",
@@ -29,7 +28,6 @@ pages = Blueprint(
     template_folder="templates",
     static_folder="static",
 )
-AGENCY_OPTIONS = {code: labels.AGENCIES[code] for code in AGENCIES}
 # Import errors about the file itself (not the template in it), explained in Swedish.
 # (An XLSForm refusal carries its own Swedish details.)
 _FILE_ERRORS = {"malformed_json": "Filen är inte JSON (UTF-8)."}
@@ -41,7 +39,6 @@ def _labels():
         "status_labels": labels.TEMPLATE_STATUSES,
         "severity_labels": labels.SEVERITIES,
         "yesno_labels": labels.YESNO,
-        "agency_names": AGENCY_OPTIONS,
     }
 
 
@@ -49,7 +46,7 @@ def _labels():
 @page_auth(COORDINATORS)
 def index(actor):
     """Every template with its versions, optionally for one agency."""
-    agency = request.args.get("agency") if request.args.get("agency") in AGENCIES else None
+    agency = arg_choice("agency", AGENCY_NAMES)
     listings = services.list_templates(agency=agency)
     return render_template("checklists/index.html", listings=listings, agency=agency)
 
@@ -157,7 +154,7 @@ def import_xlsform(actor):
     errors = {}
     if upload is None or not upload.filename:
         errors["file"] = ["Välj en XLSForm-fil (.xlsx)."]
-    if agency not in AGENCIES:
+    if agency not in AGENCY_CHOICES:
         errors["agency"] = ["Välj en myndighet."]
     if version_of == "":
         errors["version_of"] = ["Välj vilken mall den nya versionen gäller."]

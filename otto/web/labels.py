@@ -4,12 +4,47 @@ Services speak English (codes and messages for the API); the pages show Swedish.
 messages the services are known to give are translated here; any other passes through.
 """
 
+from collections.abc import Mapping
+
+from flask import g
+
 from otto import labels
+from otto.accounts import agencies
 from otto.inspections.business_import import UNKNOWN_CATEGORY
 from otto.inspections.businesses import CATEGORIES
 
+
+class _PerRequest(Mapping):
+    """A mapping read from the database when a page first uses it and kept for the rest of
+    the request: the agencies are data (otto.accounts.agencies), not words in the code."""
+
+    def __init__(self, name: str, load):
+        self._name, self._load = f"_per_request_{name}", load
+
+    def _data(self) -> dict:
+        if self._name not in g:
+            setattr(g, self._name, self._load())
+        return getattr(g, self._name)
+
+    def __getitem__(self, key):
+        return self._data()[key]
+
+    def __iter__(self):
+        return iter(self._data())
+
+    def __len__(self):
+        return len(self._data())
+
+
+# Agency code → Swedish name (every agency: old visits keep their names) ...
+AGENCY_NAMES = _PerRequest("agency_names", agencies.agency_names)
+# ... the agencies a page offers for something new (a user, a template, a signal) ...
+AGENCY_CHOICES = _PerRequest("agency_choices", lambda: agencies.agency_names(enabled_only=True))
+# ... and each agency's colour ("#rrggbb").
+AGENCY_COLOURS = _PerRequest(
+    "agency_colours", lambda: {a.code: a.colour for a in agencies.list_agencies()}
+)
 # The page names of the shared vocabulary (otto.labels); the words themselves live there.
-AGENCY_NAMES = labels.AGENCIES
 ROLE_LABELS = labels.ROLES
 VISIT_STATUS_LABELS = labels.VISIT_STATUSES
 VISIT_REASON_LABELS = labels.VISIT_REASONS
@@ -149,6 +184,8 @@ def template_globals() -> dict:
     """The labels every coordinator page may use."""
     return {
         "agency_names": AGENCY_NAMES,
+        "agency_choices": AGENCY_CHOICES,
+        "agency_colours": AGENCY_COLOURS,
         "role_labels": ROLE_LABELS,
         "visit_status_labels": VISIT_STATUS_LABELS,
         "visit_reason_labels": VISIT_REASON_LABELS,
@@ -160,6 +197,8 @@ def template_globals() -> dict:
         "category_labels": CATEGORY_LABELS,
         "import_field_labels": IMPORT_FIELD_LABELS,
         "outcome_labels": labels.OUTCOMES,
+        "labels_in_ledger": labels.IN_LEDGER,
+        "labels_right_to_work": labels.RIGHT_TO_WORK,
         "internal_label": labels.INTERNAL,
         "event_text": labels.event_text,
         "event_system": labels.EVENT_SYSTEM,

@@ -52,6 +52,8 @@ def _inspectors_by_agency() -> dict[str, list]:
     )
     grouped: dict[str, list] = {}
     for user in inspectors:
+        if not user.agency.enabled:  # switched off: planned into nothing new
+            continue
         grouped.setdefault(user.agency_code, []).append(user)
     return grouped
 

@@ -3,10 +3,11 @@
 
 import { useEffect, useState } from 'preact/hooks';
 
-import { setMeta, shellState } from './db.js';
+import { agencyDirectory, setMeta, shellState } from './db.js';
 import { ChecklistScreen } from './screens/checklist.js';
 import { CompleteScreen } from './screens/complete.js';
 import { FindingScreen } from './screens/finding.js';
+import { PersonsScreen } from './screens/persons.js';
 import { SignatureScreen } from './screens/signature.js';
 import { SignInScreen } from './screens/sign-in.js';
 import { SyncScreen } from './screens/sync.js';
@@ -93,6 +94,7 @@ function Screen({ route, shell }) {
     if (sub === 'checklista') return html`<${ChecklistScreen} visitId=${id} versionId=${Number(subId)} focus=${focus} />`;
     if (sub === 'avvikelse') return html`<${FindingScreen} visitId=${id} findingId=${subId} />`;
     if (sub === 'signatur') return html`<${SignatureScreen} visitId=${id} />`;
+    if (sub === 'personer') return html`<${PersonsScreen} visitId=${id} />`;
     if (sub === 'genomfor') return html`<${CompleteScreen} visitId=${id} />`;
     return html`<${VisitScreen} visitId=${id} />`;
   }
@@ -103,8 +105,9 @@ function Screen({ route, shell }) {
 export function App({ db, api, syncer }) {
   const route = useRoute();
   const shell = useLive(() => shellState(db), [db]);
+  const agencies = useLive(() => agencyDirectory(db), [db]);
   if (!shell) return html`<main id="main" class="loading"><p>Öppnar…</p></main>`;
-  const context = { db, api, syncer, session: shell.session };
+  const context = { db, api, syncer, session: shell.session, agencies };
   return html`<${AppContext.Provider} value=${context}>
     <header class="top">
       <a class="brand" href="#/">OTTO Fält</a>

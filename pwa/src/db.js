@@ -29,6 +29,11 @@ export function openDb(name = DB_NAME, options = {}) {
     // The operation log, in device_seq order; an entry leaves only once acked_seq covers it.
     outbox: 'seq, id, [entity+entity_id]',
   });
+  // Persons on site (server: otto/inspections/persons.py) and each agency's observations.
+  db.version(2).stores({
+    persons: 'id, visit_id',
+    personObservations: 'id, visit_id, person_id',
+  });
   return db;
 }
 
@@ -92,6 +97,8 @@ const STORES = {
   photo: 'photos',
   signature: 'signatures',
   conflict: 'conflicts',
+  site_person: 'persons',
+  person_observation: 'personObservations',
 };
 
 /** Every kind of item the tablet keeps (the scope of a pull page). */
@@ -249,6 +256,44 @@ export async function visitBundle(db, visitId) {
       visit: earlierVisits.find((v) => v.id === finding.visit_id),
     })),
   };
+}
+
+/**
+ * The agencies the tablet knows, code → {name, colour, default_visibility}: they come with
+ * the visits' participants (agencies are data on the server; the app names none of them).
+ */
+export async function agencyDirectory(db) {
+  const directory = {};
+  for (const visit of await db.visits.toArray()) {
+    for (const p of visit.participants || []) {
+      if (p.agency_name) {
+        directory[p.agency] = {
+          name: p.agency_name, colour: p.agency_colour, default_visibility: p.default_visibility,
+        };
+      }
+    }
+  }
+  return directory;
+}
+
+/**
+ * The persons recorded on a visit with the observations this tablet holds on each (its own
+ * agency's, and joint ones), and which of them have changes not yet sent.
+ */
+export async function visitPersons(db, visitId) {
+  const [persons, observations, outbox] = await Promise.all([
+    db.persons.where('visit_id').equals(visitId).toArray(),
+    db.personObservations.where('visit_id').equals(visitId).toArray(),
+    db.outbox.toArray(),
+  ]);
+  const unsent = new Set(outbox.map(itemKey));
+  return persons
+    .sort((a, b) => (a.created_at || '').localeCompare(b.created_at || ''))
+    .map((person) => ({
+      ...person,
+      unsent: unsent.has(`site_person:${person.id}`),
+      observations: observations.filter((o) => o.person_id === person.id),
+    }));
 }
 
 /** A photo's stored record (thumbnail and, until uploaded, the bytes), or undefined. */

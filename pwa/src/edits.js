@@ -10,9 +10,16 @@ import {
 } from './db.js';
 import { enqueue, nextSeq, outboxEntry, writeOutboxEntry } from './sync/outbox.js';
 
-/** Agencies whose items are agency-only unless the inspector says otherwise (as the server). */
-const AGENCY_ONLY = new Set(['polis', 'skatt', 'migration']);
-export const defaultVisibility = (agency) => (AGENCY_ONLY.has(agency) ? 'agency' : 'joint');
+/**
+ * The visibility a new item of `agency` gets unless the inspector chooses: that agency's
+ * default, which the server sends with the visit's participants (agencies are data there).
+ * Unknown: agency-only, the safe side.
+ */
+export async function defaultVisibility(db, visitId, agency) {
+  const visit = await getItem(db, 'visit', visitId);
+  const participant = visit?.participants?.find((p) => p.agency === agency);
+  return participant?.default_visibility || 'agency';
+}
 
 const FINDING_FIELDS = [
   'severity', 'description', 'legal_ref', 'question_id', 'visibility', 'follow_up_due',
@@ -93,7 +100,7 @@ export async function createFinding(db, { visitId, agency, fields }) {
     description: '',
     legal_ref: '',
     question_id: null,
-    visibility: defaultVisibility(agency),
+    visibility: null, // the agency's default, read in the transaction below
     follow_up_due: null,
     status: 'open',
     ...fields,
@@ -103,7 +110,8 @@ export async function createFinding(db, { visitId, agency, fields }) {
     created_at: new Date().toISOString(),
     _m: {},
   };
-  await inTransaction(db, ['finding', 'photo_link'], async () => {
+  await inTransaction(db, ['finding', 'photo_link', 'visit'], async () => {
+    finding.visibility ??= await defaultVisibility(db, visitId, agency);
     await addItem(db, 'finding', finding);
     await publishDraft(db, finding);
   });
@@ -196,7 +204,7 @@ export function deleteFinding(db, id) {
  * or {visitId, agency, templateVersionId, questionId}.
  */
 export function addPhoto(db, target, photo, caption = '') {
-  return inTransaction(db, ['photo', 'photo_link', 'answer', 'finding'], async () => {
+  return inTransaction(db, ['photo', 'photo_link', 'answer', 'finding', 'visit'], async () => {
     await keepCaptured(db, photo);
     const finding = target.findingId ? await getItem(db, 'finding', target.findingId) : null;
     const link = {
@@ -207,7 +215,7 @@ export function addPhoto(db, target, photo, caption = '') {
       finding_id: target.findingId || null,
       question_id: target.questionId || null,
       caption,
-      visibility: finding?.visibility || defaultVisibility(target.agency),
+      visibility: finding?.visibility || await defaultVisibility(db, target.visitId, target.agency),
       version: 0,
       deleted: false,
       // On a draft finding (photo first) the link waits on the tablet for the description.

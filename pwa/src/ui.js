@@ -50,8 +50,14 @@ export const navigate = (path) => {
 
 // The shared vocabulary (otto/labels.json), bundled at build time: no copies of its words here.
 export { LABELS };
-export const AGENCIES = LABELS.agencies;
-export const agencyName = (code) => AGENCIES[code] || code;
+/**
+ * `agencyName(code)` for the agencies the tablet knows (db.agencyDirectory): agencies are data
+ * on the server, so their names come with the visits, never from the app's code.
+ */
+export function useAgencyName() {
+  const agencies = useApp()?.agencies || {};
+  return (code) => agencies[code]?.name || code;
+}
 export const SEVERITIES = Object.entries(LABELS.severities);
 export const severityName = (code) => LABELS.severities[code] || code;
 export const VISIT_STATUS = LABELS.visit_statuses;

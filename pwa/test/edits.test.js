@@ -112,16 +112,32 @@ test('setting a finding field to the value it has sends nothing', async () => {
   assert.equal((await outboxEntries(db)).length, 1);
 });
 
-test("an agency-only agency's finding and its photos are agency-only unless changed", async () => {
+test("a finding and its photos take their agency's default visibility, sent with the visit", async () => {
   const db = await freshDb('edits-visibility');
+  await applyPage(db, page(1, [change(1, 'visit', VISIT, visitData(VISIT, {
+    participants: [
+      { agency: 'miljo', agency_name: 'Miljö', default_visibility: 'joint' },
+      { agency: 'polis', agency_name: 'Polisen', default_visibility: 'agency' },
+      // An agency added by an admin: the app knows it only from the visit.
+      { agency: 'fk', agency_name: 'Försäkringskassan', default_visibility: 'joint' },
+    ],
+  }))]));
   const polis = await createFinding(db, { visitId: VISIT, agency: 'polis', fields: { description: 'Vapen' } });
   const miljo = await createFinding(db, { visitId: VISIT, agency: 'miljo', fields: { description: 'Avfall' } });
+  const fk = await createFinding(db, { visitId: VISIT, agency: 'fk', fields: { description: 'Ersättning' } });
   const link = await addPhoto(db, onFinding(polis, 'polis'), photo('e'));
   assert.equal((await getItem(db, 'finding', polis)).visibility, 'agency');
   assert.equal((await getItem(db, 'finding', miljo)).visibility, 'joint');
+  assert.equal((await getItem(db, 'finding', fk)).visibility, 'joint');
   assert.equal(link.visibility, 'agency');
   const [created] = await outboxEntries(db);
   assert.equal(created.fields.visibility, 'agency');
+});
+
+test('an agency the tablet has no default for gets agency-only items (the safe side)', async () => {
+  const db = await freshDb('edits-visibility-unknown');
+  const id = await createFinding(db, { visitId: VISIT, agency: 'miljo', fields: { description: 'Avfall' } });
+  assert.equal((await getItem(db, 'finding', id)).visibility, 'agency');
 });
 
 test('a signature keeps its image like a photo and is sent with the signer', async () => {

@@ -90,6 +90,12 @@ test('three offline edits of one field chain each to the previous by prev_id', a
 
 test('a finding is a local draft until it has a description, then one create, then per field', async () => {
   const db = await freshDb();
+  await applyPage(db, {
+    changes: [{ seq: 1, entity: 'visit', id: VISIT, data: {
+      id: VISIT, business: { id: 7 }, participants: [{ agency: 'miljo', default_visibility: 'joint' }],
+    } }],
+    next_cursor: 'E1:1',
+  });
   const id = await createFinding(db, { visitId: VISIT, agency: 'miljo', fields: {} });
   assert.equal(await db.outbox.count(), 0);
   await updateFinding(db, id, { severity: 'major' });

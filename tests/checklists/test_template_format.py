@@ -156,7 +156,7 @@ def test_missing_top_level_fields_are_each_reported():
     ("overrides", "path"),
     [
         ({"key": "Livsmedel Grund"}, "key"),
-        ({"agency": "tull"}, "agency"),
+        ({"agency": "Tull!"}, "agency"),
         ({"title": "   "}, "title"),
         ({"purpose": 5}, "purpose"),
         ({"sections": []}, "sections"),

@@ -53,9 +53,14 @@ def png(size=(300, 100)) -> bytes:
     return buffer.getvalue()
 
 
+# The agency settings the edit form always posts (brand's as seeded).
+BRAND_SETTINGS = {"name": "Räddningstjänsten", "colour": "#5b6770", "default_visibility": "joint"}
+BRAND_SETTINGS |= {"enabled": "1"}
+
+
 def test_an_admin_edits_an_agencys_sender_and_logo(client, login, make_user):
     login(make_user(role="admin"))
-    form = {
+    form = BRAND_SETTINGS | {
         "organisation": "Södertörns brandförsvarsförbund",
         "unit": "Tillsynsenheten",
         "postal_address": "Box 5010\n141 05 Huddinge",
@@ -83,7 +88,8 @@ def test_a_bad_logo_is_refused_in_swedish(client, login, make_user):
     login(make_user(role="admin"))
     response = client.post(
         "/myndigheter/brand",
-        data={"organisation": "X", "logo": (io.BytesIO(b"not an image"), "logo.png")},
+        data=BRAND_SETTINGS
+        | {"organisation": "X", "logo": (io.BytesIO(b"not an image"), "logo.png")},
         content_type="multipart/form-data",
     )
     assert response.status_code == 400

@@ -7,8 +7,8 @@ import { useState } from 'preact/hooks';
 import { visitBundle } from '../db.js';
 import { deleteFinding, updateFinding } from '../edits.js';
 import {
-  agencyName, BackLink, DateField, html, LABELS, navigate, SEVERITIES, severityName, TextField,
-  useApp, useLive,
+  BackLink, DateField, html, LABELS, navigate, SEVERITIES, severityName, TextField,
+  useAgencyName, useApp, useLive,
 } from '../ui.js';
 import { PhotoPicker } from './photo-picker.js';
 
@@ -39,6 +39,7 @@ function DeleteButton({ onConfirm }) {
 
 export function FindingScreen({ visitId, findingId }) {
   const { db, session } = useApp();
+  const agencyName = useAgencyName();
   const bundle = useLive(() => visitBundle(db, visitId), [db, visitId]);
   if (bundle === undefined) return html`<p>Läser in…</p>`;
   const finding = bundle?.findings.find((f) => f.id === findingId);

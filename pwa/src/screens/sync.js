@@ -11,8 +11,8 @@ import { countItems, dismissRejection, getMeta, itemKey, syncOverview } from '..
 import { resolveConflict } from '../edits.js';
 import { workAtRisk } from '../storage.js';
 import {
-  agencyName, formatAgo, formatStamp, html, LABELS, plural, severityName, useApp, useLive,
-  VISIT_STATUS,
+  formatAgo, formatStamp, html, LABELS, plural, severityName, useAgencyName, useApp,
+  useLive, VISIT_STATUS,
 } from '../ui.js';
 
 const STATE = LABELS.sync_states;
@@ -83,6 +83,8 @@ function namer({ visits, templates, findings, photoLinks, signatures }) {
         return `${ENTITY.visit_status}: ${VISIT_STATUS[fields.status] || 'ändrad'}`;
       }
       if (entity === 'conflict_resolution') return 'Ditt val i en konflikt';
+      if (entity === 'site_person') return 'En person på plats';
+      if (entity === 'person_observation') return 'Iakttagelser om en person på plats';
       return 'En ändring';
     },
     conflict(conflict) {
@@ -91,6 +93,8 @@ function namer({ visits, templates, findings, photoLinks, signatures }) {
         const field = conflict.field === 'note' ? ' (anteckningen)' : '';
         return `${questionText(versionId, questionId)}${field}`;
       }
+      if (conflict.entity === 'site_person') return 'En person på plats';
+      if (conflict.entity === 'person_observation') return 'Iakttagelser om en person på plats';
       return findingTitle(conflict.entity_id);
     },
   };
@@ -101,6 +105,7 @@ function versionOf(templates, questionId) {
 }
 
 function Candidate({ candidate, index, visit, session, chosen }) {
+  const agencyName = useAgencyName();
   const person = visit?.participants.find((p) => p.user_id === candidate.user_id);
   const who = person ? `${person.name}, ${agencyName(person.agency)}` : 'en annan användare';
   const device = candidate.device_id && candidate.device_id === session.deviceId
@@ -112,6 +117,7 @@ function Candidate({ candidate, index, visit, session, chosen }) {
 }
 
 function ConflictCard({ conflict, names, visit, session }) {
+  const agencyName = useAgencyName();
   const { db, syncer } = useApp();
   const mine = visit?.participants.some((p) => p.user_id === session.user.id) &&
     conflict.agency === session.user.agency;

@@ -6,8 +6,8 @@ import { visitBundle } from '../db.js';
 import { addPhoto, createFinding, setVisitStatus } from '../edits.js';
 import { processImage } from '../photos.js';
 import {
-  agencyName, BackLink, formatDay, formatStamp, formatTime, html, LABELS, navigate, PhotoThumb,
-  severityName, useApp, useLive, VISIT_STATUS,
+  BackLink, formatDay, formatStamp, formatTime, html, LABELS, navigate, PhotoThumb,
+  severityName, useAgencyName, useApp, useLive, VISIT_STATUS,
 } from '../ui.js';
 
 /** The answers of one template version as {question_id: value}. */
@@ -47,6 +47,7 @@ function StatusButtons({ db, visit }) {
 }
 
 function FindingItem({ visitId, finding, own, state = null }) {
+  const agencyName = useAgencyName();
   const body = html`
     <h3>${severityName(finding.severity)}${finding.draft ? ' (utkast)' : ''}</h3>
     ${state ? html`<p class="state-word">${LABELS.sync_states[state]}</p>` : null}
@@ -63,6 +64,7 @@ function FindingItem({ visitId, finding, own, state = null }) {
 
 export function VisitScreen({ visitId }) {
   const { db, session } = useApp();
+  const agencyName = useAgencyName();
   const bundle = useLive(() => visitBundle(db, visitId), [db, visitId]);
   if (bundle === undefined) return html`<p>Läser in…</p>`;
   if (bundle === null) return html`<${BackLink} to="" /><h1>Besöket finns inte på enheten</h1>`;
@@ -129,6 +131,9 @@ export function VisitScreen({ visitId }) {
     <h2>Andra myndigheters avvikelser</h2>
     ${others.length ? html`<ul class="cards">${others.map((f) => html`<${FindingItem} key=${f.id}
       visitId=${visitId} finding=${f} own=${false} />`)}</ul>` : html`<p>Inga synkade avvikelser från andra.</p>`}
+
+    <h2>Personer på plats</h2>
+    <a class="button" href=${`#/besok/${visitId}/personer`}>Personer på plats</a>
 
     <h2>Signatur</h2>
     ${signatures.length ? html`<ul class="cards">${signatures.map((s) => html`<li key=${s.id} class="card signature-card">

@@ -4,10 +4,13 @@ import { useState } from 'preact/hooks';
 
 import { upcomingVisits, wipe } from '../db.js';
 import {
-  agencyName, formatDay, formatTime, html, plural, useApp, useLive, VISIT_STATUS,
+  formatDay, formatTime, html, plural, useAgencyName, useApp, useLive, VISIT_STATUS,
 } from '../ui.js';
 
 function VisitCard({ visit }) {
+  const agencyName = useAgencyName();
+  const colourOf = (code) => visit.participants.find((p) => p.agency === code)?.agency_colour
+    || 'transparent';
   const agencies = [...new Set(visit.participants.map((p) => p.agency))];
   const { business } = visit;
   return html`<li class="card visit-card">
@@ -15,7 +18,8 @@ function VisitCard({ visit }) {
       <h3 elementtiming="visit-card">${business.name}</h3>
       <p class="when">${formatDay(visit.planned_start)}, ${formatTime(visit.planned_start)}–${formatTime(visit.planned_end)}</p>
       <p>${business.address}, ${business.postal_code} ${business.city}</p>
-      <p class="agencies">${agencies.map(agencyName).join(' · ')}</p>
+      <p class="agencies">${agencies.map((code, index) => html`${index ? ' · ' : ''}<span
+        class="agency-dot" aria-hidden="true" style=${{ background: colourOf(code) }}></span>${agencyName(code)}`)}</p>
       <p class="meta">
         <span>${VISIT_STATUS[visit.status] || visit.status}</span>
         <span>${visit.pending ? plural(visit.pending, 'osynkad ändring') : 'Allt skickat'}</span>
@@ -61,7 +65,7 @@ export function VisitsScreen({ shell }) {
   const neverSynced = !shell.sync?.lastSuccess;
   return html`<section>
     <h1>Mina besök</h1>
-    <p class="subtle">Inloggad som ${session.user.name}, ${agencyName(session.user.agency)}</p>
+    <p class="subtle">Inloggad som ${session.user.name}, ${session.user.agency_name || session.user.agency}</p>
     <${SignOut} shell=${shell} />
     ${visits === undefined ? html`<p>Läser in…</p>` : null}
     ${visits && !visits.length ? html`<p>${neverSynced

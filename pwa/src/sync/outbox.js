@@ -12,7 +12,7 @@ import {
 const BATCH_SIZE = 100;
 
 /** The items whose records carry the server version their edits are based on. */
-const VERSIONED = ['answer', 'finding', 'photo_link'];
+const VERSIONED = ['answer', 'finding', 'photo_link', 'site_person', 'person_observation'];
 
 /** Now as ISO 8601 with the device's UTC offset (client clocks are for display only). */
 export function localIsoTime(date = new Date()) {

@@ -41,6 +41,10 @@ async function applyChange(db, change, pending) {
       return applyOwnable(db, change, pending.has(`photo_link:${id}`));
     case 'signature':
       return gone ? deleteItem(db, 'signature', id) : putItem(db, 'signature', data);
+    case 'site_person':
+      return applyOwnable(db, change, pending.has(`site_person:${id}`));
+    case 'person_observation':
+      return applyOwnable(db, change, pending.has(`person_observation:${id}`));
     case 'conflict':
       if (gone) return deleteItem(db, 'conflict', Number(id));
       // Our choice is still on its way: keep showing it as chosen.
