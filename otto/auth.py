@@ -18,7 +18,7 @@ from otto.errors import Forbidden, Unauthorized
 from otto.extensions import db, login_manager
 
 # The key of the web session's token in the signed session cookie.
-SESSION_TOKEN_KEY = "otto_session"
+SESSION_TOKEN_KEY = "otto_session"  # nosec B105: a cookie key name, not a secret
 
 
 @dataclass(frozen=True)
