@@ -134,6 +134,10 @@ def load_config() -> dict:
         # (the limitation period of the gravest offences OTTO's findings may be evidence of,
         # grovt skattebrott, is ten years; the municipality's records plan may say otherwise).
         "RETENTION_YEARS": int(env("OTTO_RETENTION_YEARS", 10)),
+        # A device holds a visit while it is planned, in progress or completed, and for this
+        # many days after it was closed or cancelled; then the visit leaves every device (its
+        # answers, findings, photos and signatures are dropped there) until it is reopened.
+        "WORKING_SET_DAYS": int(env("OTTO_WORKING_SET_DAYS", 14)),
         # The public address of OTTO: every absolute link (e-mails, calendar feeds) starts
         # with it, whatever host or scheme a request came in by.
         "BASE_URL": env("OTTO_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),

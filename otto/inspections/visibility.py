@@ -51,12 +51,55 @@ def visible_signals(user: User):
     return _joint_or_own(user, Signal)
 
 
-def visible_changes(user: User):
-    """A WHERE clause on the change feed: entries without a visit (templates) reach everyone;
-    the rest follow `visible_items`. Pull re-checks each row's current visibility too."""
+def working_set_visits(user: User):
+    """A WHERE clause selecting the visits in the working set of `user`'s devices: those the
+    user may open that have not been archived. A visit is archived WORKING_SET_DAYS after it
+    was closed or cancelled (otto.inspections.tasks.archive_ended_visits) and comes back
+    when it is reopened; planned, ongoing and completed visits are never archived."""
+    return and_(Visit.archived_at.is_(None), visible_visits(user))
+
+
+def left_working_set(user: User):
+    """A WHERE clause selecting the visits `user` may open that have left the working set
+    (archived): what the field app lists online, holding nothing of them."""
+    return and_(Visit.archived_at.is_not(None), visible_visits(user))
+
+
+def working_set_items(user: User, model):
+    """A WHERE clause on an agency-owned model (or the change feed) selecting the rows of
+    the visits in the user's working set that the user may see (`visible_items`). Bootstrap
+    reads through it: it starts from the working set's few visits, never from history."""
+    in_working_set = model.visit_id.in_(select(Visit.id).where(working_set_visits(user)))
     if user.is_coordinator:
-        return true()
-    return or_(Change.visit_id.is_(None), visible_items(user, Change))
+        return in_working_set
+    return and_(in_working_set, _joint_or_own(user, model))
+
+
+def working_set_changes(user: User):
+    """A WHERE clause on the change feed for a pull after a cursor: entries without a visit
+    (templates, a participant taken off a visit) reach everyone; a visit's own entries reach
+    its participants even once it has left the working set (that entry is the eviction:
+    pull finds the visit outside the working set and sends its tombstone); every other entry
+    only while its visit is in the working set, by the `visible_items` rule. Each entry is
+    checked by correlated EXISTS on primary-key and index lookups, so a page costs the rows
+    it reads, at any length of history. Pull re-checks each row's current visibility too."""
+    open_visit = (
+        select(Visit.id).where(Visit.id == Change.visit_id, Visit.archived_at.is_(None)).exists()
+    )
+    if user.is_coordinator:
+        return or_(Change.visit_id.is_(None), Change.entity == "visit", open_visit)
+    assigned = (
+        select(Assignment.id)
+        .where(Assignment.visit_id == Change.visit_id, Assignment.user_id == user.id)
+        .exists()
+    )
+    return or_(
+        Change.visit_id.is_(None),
+        and_(
+            assigned,
+            or_(Change.entity == "visit", and_(open_visit, _joint_or_own(user, Change))),
+        ),
+    )
 
 
 def get_visible(user: User, model, ident):

@@ -4,9 +4,20 @@ A page holds at most `limit` feed entries after the cursor. Each changed entity 
 per page, in its current state, and only if the user may see it now; an entity the user may
 no longer see (deleted, or made agency-only by another agency) is sent as a tombstone, so a
 device drops what it must not keep.
+
+A device holds its user's working set (otto.inspections.visibility.working_set_visits), not
+their history. Bootstrap (cursor 0) sends the working set's current state: the newest feed
+entry of each entity of its visits up to the feed's end when the bootstrap began, read from
+those visits' entries only; its later pages carry that end in the cursor (EPOCH:SEQ:UNTIL).
+After it, pulls read the feed after the cursor, checking each entry by correlated EXISTS, so
+a page costs the rows it reads at any length of history. A visit that leaves the working set
+(archived, or its participant taken off) arrives as a visit tombstone: an eviction, on which
+the device drops the visit with everything of it once its own unsent work there is
+acknowledged.
 """
 
 from sqlalchemy import select
+from sqlalchemy.orm import aliased
 
 from otto import errors
 from otto.accounts.models import Device
@@ -16,10 +27,12 @@ from otto.extensions import db
 from otto.inspections.models import Answer, Finding, PhotoLink, Signature, Visit
 from otto.inspections.schemas import AnswerSchema, FindingSchema, SignatureSchema, VisitSchema
 from otto.inspections.visibility import (
-    visible_changes,
     visible_items,
     visible_photo_links,
     visible_visits,
+    working_set_changes,
+    working_set_items,
+    working_set_visits,
 )
 from otto.schemas import MAX_INT
 from otto.sync.schemas import ConflictSchema
@@ -61,7 +74,7 @@ def _photo_link(link: PhotoLink) -> dict:
 def _loaders(user):
     """Per entity: how to load rows the user may see now, and how to serialise them."""
     return {
-        "visit": (Visit, str, visible_visits(user), _VISIT.dump),
+        "visit": (Visit, str, working_set_visits(user), _VISIT.dump),
         "answer": (Answer, int, visible_items(user, Answer), _ANSWER.dump),
         "finding": (Finding, str, visible_items(user, Finding), _FINDING.dump),
         "photo_link": (PhotoLink, str, visible_photo_links(user), _photo_link),
@@ -81,21 +94,25 @@ def _loaders(user):
     }
 
 
-def parse_cursor(cursor: str, epoch: str) -> int:
-    """The sequence number after which to read; 409 epoch_reset for another epoch's cursor."""
+def parse_cursor(cursor: str, epoch: str) -> tuple[int, int | None]:
+    """The sequence number after which to read and, while a bootstrap is under way, the end
+    of the feed it reads up to (else None); 409 epoch_reset for another epoch's cursor."""
     if cursor in ("", "0"):
-        return 0
-    cursor_epoch, _, seq = cursor.rpartition(":")
+        return 0, None
+    cursor_epoch, _, rest = cursor.partition(":")
     if cursor_epoch != epoch:
         raise errors.Conflict(
             "The server was restored from a backup; push what you hold and pull from 0.",
             {"epoch": epoch},
             code="epoch_reset",
         )
+    parts = rest.split(":")
     # ASCII digits only ("²".isdigit() is true), and no larger than the seq column holds.
-    if not (seq.isascii() and seq.isdigit()) or int(seq) > MAX_INT:
-        raise errors.Invalid("The cursor is not valid.", {"cursor": ["Use EPOCH:SEQ or 0."]})
-    return int(seq)
+    if len(parts) > 2 or not all(p.isascii() and p.isdigit() and int(p) <= MAX_INT for p in parts):
+        raise errors.Invalid(
+            "The cursor is not valid.", {"cursor": ["Use the next_cursor of a pull, or 0."]}
+        )
+    return int(parts[0]), int(parts[1]) if len(parts) == 2 else None
 
 
 def _bootstrap_templates() -> list[Change]:
@@ -106,23 +123,68 @@ def _bootstrap_templates() -> list[Change]:
     return [Change(seq=0, entity="template_version", entity_id=str(i)) for i in ids]
 
 
+def _bootstrap_rows(user, after: int, until: int, limit: int) -> list[Change]:
+    """The working set's current state: of each of its entities, the newest entry up to
+    `until` (a later one for the same entity and visit means this one is not sent)."""
+    later = aliased(Change)
+    superseded = (
+        select(later.id)
+        .where(
+            later.entity == Change.entity,
+            later.entity_id == Change.entity_id,
+            later.visit_id == Change.visit_id,
+            later.seq > Change.seq,
+            later.seq <= until,
+        )
+        .exists()
+    )
+    query = (
+        select(Change)
+        .where(Change.seq > after, Change.seq <= until, working_set_items(user, Change))
+        .where(~superseded)
+        .order_by(Change.seq)
+        .limit(limit + 1)
+    )
+    return list(db.session.scalars(query))
+
+
+def _feed_rows(user, after: int, high: int, limit: int) -> list[Change]:
+    """The entries after `after` that reach the user's devices (`working_set_changes`)."""
+    query = (
+        select(Change)
+        .where(Change.seq > after, Change.seq <= high, working_set_changes(user))
+        .order_by(Change.seq)
+        .limit(limit + 1)
+    )
+    return list(db.session.scalars(query))
+
+
 def pull(user, device: Device, cursor: str, limit: int) -> dict:
-    """Return the changes after `cursor` that `user` may see, with the next cursor."""
+    """Return the changes after `cursor` that `user` may see, with the next cursor.
+
+    Cursor 0 starts a bootstrap of the working set (`_bootstrap_rows`); when it is done, the
+    next cursor continues with the feed written meanwhile (`has_more` says so).
+    """
     state = db.session.get(SyncState, 1)
     epoch, high = state.epoch, state.last_change_seq
-    after = parse_cursor(cursor, epoch)
-    rows = list(
-        db.session.scalars(
-            select(Change)
-            .where(Change.seq > after, Change.seq <= high, visible_changes(user))
-            .order_by(Change.seq)
-            .limit(limit + 1)
-        )
-    )
+    after, until = parse_cursor(cursor, epoch)
+    starting = cursor in ("", "0")
+    if starting:
+        until = high
+    if until is not None:
+        rows = _bootstrap_rows(user, after, until, limit)
+    else:
+        rows = _feed_rows(user, after, high, limit)
     has_more = len(rows) > limit
     rows = rows[:limit]
-    next_seq = rows[-1].seq if has_more else high
-    if after == 0:
+    if has_more:
+        tail = f":{until}" if until is not None else ""
+        next_cursor = f"{epoch}:{rows[-1].seq}{tail}"
+    else:
+        end = high if until is None else until
+        has_more = end < high  # a finished bootstrap goes on with what was written meanwhile
+        next_cursor = f"{epoch}:{end}"
+    if starting:
         rows = _bootstrap_templates() + rows
     latest: dict[tuple[str, str], Change] = {}
     for change in rows:
@@ -150,7 +212,7 @@ def pull(user, device: Device, cursor: str, limit: int) -> dict:
         changes.append(entry)
     return {
         "changes": changes,
-        "next_cursor": f"{epoch}:{next_seq}",
+        "next_cursor": next_cursor,
         "has_more": has_more,
         "acked_seq": device.last_seq,
     }
