@@ -18,6 +18,15 @@ def _assigned_visit_ids(user: User):
     return select(Assignment.visit_id).where(Assignment.user_id == user.id)
 
 
+def _assigned(user: User, visit_id):
+    """Correlated: the user is assigned to the visit `visit_id` (a column) names."""
+    return (
+        select(Assignment.id)
+        .where(Assignment.visit_id == visit_id, Assignment.user_id == user.id)
+        .exists()
+    )
+
+
 def visible_visits(user: User):
     """A WHERE clause selecting the visits `user` may open."""
     if user.is_coordinator:
@@ -25,13 +34,18 @@ def visible_visits(user: User):
     return Visit.id.in_(_assigned_visit_ids(user))
 
 
-def visible_items(user: User, model):
+def visible_items(user: User, model, *, per_row: bool = False):
     """A WHERE clause on an agency-owned model (answer, finding, photo link, change).
 
-    The model must have `visit_id`, `agency_code` and `visibility` columns.
+    The model must have `visit_id`, `agency_code` and `visibility` columns. `per_row`: the
+    same rule as a correlated EXISTS checked on each row, for a query that already picks
+    few rows by key (a pull page), so the database never builds the user's whole history
+    of visits to check them against.
     """
     if user.is_coordinator:
         return true()
+    if per_row:
+        return and_(_assigned(user, model.visit_id), _joint_or_own(user, model))
     return and_(model.visit_id.in_(_assigned_visit_ids(user)), _joint_or_own(user, model))
 
 
@@ -56,23 +70,16 @@ def working_set_visits(user: User):
     user may open that have not been archived. A visit is archived WORKING_SET_DAYS after it
     was closed or cancelled (otto.inspections.tasks.archive_ended_visits) and comes back
     when it is reopened; planned, ongoing and completed visits are never archived."""
-    return and_(Visit.archived_at.is_(None), visible_visits(user))
+    if user.is_coordinator:
+        return Visit.archived_at.is_(None)
+    # Checked visit by visit (few are not archived), never against the user's whole history.
+    return and_(Visit.archived_at.is_(None), _assigned(user, Visit.id))
 
 
 def left_working_set(user: User):
     """A WHERE clause selecting the visits `user` may open that have left the working set
     (archived): what the field app lists online, holding nothing of them."""
     return and_(Visit.archived_at.is_not(None), visible_visits(user))
-
-
-def working_set_items(user: User, model):
-    """A WHERE clause on an agency-owned model (or the change feed) selecting the rows of
-    the visits in the user's working set that the user may see (`visible_items`). Bootstrap
-    reads through it: it starts from the working set's few visits, never from history."""
-    in_working_set = model.visit_id.in_(select(Visit.id).where(working_set_visits(user)))
-    if user.is_coordinator:
-        return in_working_set
-    return and_(in_working_set, _joint_or_own(user, model))
 
 
 def working_set_changes(user: User):
@@ -88,15 +95,10 @@ def working_set_changes(user: User):
     )
     if user.is_coordinator:
         return or_(Change.visit_id.is_(None), Change.entity == "visit", open_visit)
-    assigned = (
-        select(Assignment.id)
-        .where(Assignment.visit_id == Change.visit_id, Assignment.user_id == user.id)
-        .exists()
-    )
     return or_(
         Change.visit_id.is_(None),
         and_(
-            assigned,
+            _assigned(user, Change.visit_id),
             or_(Change.entity == "visit", and_(open_visit, _joint_or_own(user, Change))),
         ),
     )
@@ -216,18 +218,20 @@ def photo_links_following(link_clause, finding_clause):
     reports) is built with this."""
     from otto.inspections.models import Finding, PhotoLink
 
-    findings = select(Finding.id).where(finding_clause)
-    return and_(
-        link_clause, or_(PhotoLink.finding_id.is_(None), PhotoLink.finding_id.in_(findings))
-    )
+    finding = select(Finding.id).where(Finding.id == PhotoLink.finding_id, finding_clause)
+    return and_(link_clause, or_(PhotoLink.finding_id.is_(None), finding.exists()))
 
 
-def visible_photo_links(user: User):
+def visible_photo_links(user: User, *, per_row: bool = False):
     """A WHERE clause on PhotoLink selecting the photo links `user` may see: the
-    confidentiality rule on the link and its finding (`photo_links_following`)."""
+    confidentiality rule on the link and its finding (`photo_links_following`); `per_row`
+    as for `visible_items`."""
     from otto.inspections.models import Finding, PhotoLink
 
-    return photo_links_following(visible_items(user, PhotoLink), visible_items(user, Finding))
+    return photo_links_following(
+        visible_items(user, PhotoLink, per_row=per_row),
+        visible_items(user, Finding, per_row=per_row),
+    )
 
 
 # Photos by possession. A photo's SHA-256 is no key: knowing it grants nothing. A user holds

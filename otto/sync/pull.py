@@ -29,9 +29,7 @@ from otto.inspections.schemas import AnswerSchema, FindingSchema, SignatureSchem
 from otto.inspections.visibility import (
     visible_items,
     visible_photo_links,
-    visible_visits,
     working_set_changes,
-    working_set_items,
     working_set_visits,
 )
 from otto.schemas import MAX_INT
@@ -72,19 +70,20 @@ def _photo_link(link: PhotoLink) -> dict:
 
 
 def _loaders(user):
-    """Per entity: how to load rows the user may see now, and how to serialise them."""
+    """Per entity: how to load rows the user may see now, and how to serialise them. A
+    page's rows are picked by key and checked row by row (`per_row`)."""
     return {
         "visit": (Visit, str, working_set_visits(user), _VISIT.dump),
-        "answer": (Answer, int, visible_items(user, Answer), _ANSWER.dump),
-        "finding": (Finding, str, visible_items(user, Finding), _FINDING.dump),
-        "photo_link": (PhotoLink, str, visible_photo_links(user), _photo_link),
+        "answer": (Answer, int, visible_items(user, Answer, per_row=True), _ANSWER.dump),
+        "finding": (Finding, str, visible_items(user, Finding, per_row=True), _FINDING.dump),
+        "photo_link": (PhotoLink, str, visible_photo_links(user, per_row=True), _photo_link),
         "signature": (
             Signature,
             str,
-            Signature.visit_id.in_(select(Visit.id).where(visible_visits(user))),
+            Signature.visit_id.in_(select(Visit.id).where(working_set_visits(user))),
             _SIGNATURE.dump,
         ),
-        "conflict": (Conflict, int, visible_items(user, Conflict), _CONFLICT.dump),
+        "conflict": (Conflict, int, visible_items(user, Conflict, per_row=True), _CONFLICT.dump),
         "template_version": (
             TemplateVersion,
             int,
@@ -123,9 +122,14 @@ def _bootstrap_templates() -> list[Change]:
     return [Change(seq=0, entity="template_version", entity_id=str(i)) for i in ids]
 
 
-def _bootstrap_rows(user, after: int, until: int, limit: int) -> list[Change]:
+def bootstrap_query(user, after: int, until: int, limit: int):
     """The working set's current state: of each of its entities, the newest entry up to
-    `until` (a later one for the same entity and visit means this one is not sent)."""
+    `until` (a later one for the same entity and visit means this one is not sent).
+
+    The working set's visits are read first and named in the query, so that every database
+    reads their entries by `change(visit_id, seq)` and never walks the whole feed (given a
+    subquery instead, PostgreSQL walks the feed from seq 0)."""
+    visit_ids = list(db.session.scalars(select(Visit.id).where(working_set_visits(user))))
     later = aliased(Change)
     superseded = (
         select(later.id)
@@ -138,25 +142,23 @@ def _bootstrap_rows(user, after: int, until: int, limit: int) -> list[Change]:
         )
         .exists()
     )
-    query = (
+    return (
         select(Change)
-        .where(Change.seq > after, Change.seq <= until, working_set_items(user, Change))
-        .where(~superseded)
+        .where(Change.visit_id.in_(visit_ids), Change.seq > after, Change.seq <= until)
+        .where(visible_items(user, Change, per_row=True), ~superseded)
         .order_by(Change.seq)
-        .limit(limit + 1)
+        .limit(limit)
     )
-    return list(db.session.scalars(query))
 
 
-def _feed_rows(user, after: int, high: int, limit: int) -> list[Change]:
+def feed_query(user, after: int, high: int, limit: int):
     """The entries after `after` that reach the user's devices (`working_set_changes`)."""
-    query = (
+    return (
         select(Change)
         .where(Change.seq > after, Change.seq <= high, working_set_changes(user))
         .order_by(Change.seq)
-        .limit(limit + 1)
+        .limit(limit)
     )
-    return list(db.session.scalars(query))
 
 
 def pull(user, device: Device, cursor: str, limit: int) -> dict:
@@ -172,9 +174,10 @@ def pull(user, device: Device, cursor: str, limit: int) -> dict:
     if starting:
         until = high
     if until is not None:
-        rows = _bootstrap_rows(user, after, until, limit)
+        query = bootstrap_query(user, after, until, limit + 1)
     else:
-        rows = _feed_rows(user, after, high, limit)
+        query = feed_query(user, after, high, limit + 1)
+    rows = list(db.session.scalars(query))
     has_more = len(rows) > limit
     rows = rows[:limit]
     if has_more:
