@@ -164,7 +164,7 @@ def feed_query(user, after: int, high: int, limit: int):
 def pull(user, device: Device, cursor: str, limit: int) -> dict:
     """Return the changes after `cursor` that `user` may see, with the next cursor.
 
-    Cursor 0 starts a bootstrap of the working set (`_bootstrap_rows`); when it is done, the
+    Cursor 0 starts a bootstrap of the working set (`bootstrap_query`); when it is done, the
     next cursor continues with the feed written meanwhile (`has_more` says so).
     """
     state = db.session.get(SyncState, 1)
