@@ -10,10 +10,17 @@ type and overall, for the ramp-up (devices starting over 20 s) and for the stead
 follows (--seconds long), the server's CPU time in the steady state, and the error count; drops
 the database and stops every process at the end.
 
+The read log (otto.inspections.read_log) costs a pull a row per visit with agency-only items.
+Its in-run baseline (`--read-log split`, the default): the visits alternate between devices
+whose requests the server handles with the read log and devices it handles without (a
+request header this benchmark's server honours, see `app_for_bench`), so both halves share
+the same server, database and moment, and the push and pull p95 of each half are printed
+side by side. `--read-log on` or `off` runs every device one way.
+
 Needs the bench extra (`.venv/bin/pip install -e '.[bench]'`) and a PostgreSQL server.
 Run from the repository root:
 
-    .venv/bin/python bench/load.py [--seconds 60] [--users 50] [--database otto_load_bench]
+    .venv/bin/python bench/load.py [--seconds 60] [--users 50] [--read-log split|on|off]
 
 The server is reached through OTTO_BENCH_POSTGRES_URL (default
 postgresql://postgres@127.0.0.1:5432/postgres), a database used only to create and drop the
@@ -51,6 +58,8 @@ TARGET_MS = 250
 # Devices start over this many seconds (registration checks a password hash: CPU-heavy by
 # design); the steady-state figures start once all are up, and last --seconds.
 RAMP_SECONDS = 20
+# A request with this header set to "off" is handled without the read log (app_for_bench).
+READ_LOG_HEADER = "X-Bench-Read-Log"
 
 
 def parse_args():
@@ -61,7 +70,33 @@ def parse_args():
     parser.add_argument("--database", default="otto_load_bench", help="created and dropped")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--wait", default="2,6", help="think time MIN,MAX seconds per device")
+    parser.add_argument(
+        "--read-log",
+        choices=("split", "on", "off"),
+        default="split",
+        help="half the visits' devices without the read log (split), or all one way",
+    )
     return parser.parse_args()
+
+
+def app_for_bench():
+    """The app gunicorn serves here: OTTO's, except that a request with READ_LOG_HEADER
+    "off" gathers no reads (so writes none): the baseline half of --read-log split. Only
+    for this benchmark; OTTO itself has no way to switch the read log off."""
+    from flask import has_request_context, request
+
+    from otto import create_app
+    from otto.inspections import read_log
+
+    def switched(record):
+        def maybe(*args, **kwargs):
+            if has_request_context() and request.headers.get(READ_LOG_HEADER) != "off":
+                record(*args, **kwargs)
+
+        return maybe
+
+    read_log.saw, read_log.saw_keys = switched(read_log.saw), switched(read_log.saw_keys)
+    return create_app()
 
 
 def free_port() -> int:
@@ -94,11 +129,12 @@ def flask(env: dict, *args: str) -> None:
     )
 
 
-def seed_devices(url: str, users: int, folder: Path) -> Path:
+def seed_devices(url: str, users: int, folder: Path, read_log: str = "on") -> Path:
     """Add `users` inspectors (spread over the agencies with a library checklist) and plan
     one joint visit per five of them, each with their agency's pinned checklist. Writes the
-    accounts the locust devices use (login, visit, checklist version, question ids) to a
-    JSON file and returns its path."""
+    accounts the locust devices use (login, visit, checklist version, question ids, and
+    whether the server keeps the read log for them: every other visit's devices for `split`)
+    to a JSON file and returns its path."""
     from sqlalchemy import select
 
     from otto import create_app
@@ -157,6 +193,7 @@ def seed_devices(url: str, users: int, folder: Path) -> Path:
                     for u in members
                 ],
             )
+            logged = read_log == "on" or (read_log == "split" and first // len(AGENCIES) % 2 == 0)
             for user in members:
                 version = versions[user.agency_code]
                 questions = [q for s in version.body["sections"] for q in s["questions"]]
@@ -168,6 +205,10 @@ def seed_devices(url: str, users: int, folder: Path) -> Path:
                         "template_version": version.id,
                         "yesno": [q["id"] for q in questions if q["type"] == "yesno"],
                         "photo": [q["id"] for q in questions if q["type"] == "photo"],
+                        "read_log": logged,
+                        "label": f" (read log {'on' if logged else 'off'})"
+                        if read_log == "split"
+                        else "",
                     }
                 )
         db.session.commit()
@@ -186,7 +227,7 @@ def start_server(env: dict, port: int, workers: int, log: Path) -> subprocess.Po
             str(workers),
             "-b",
             f"127.0.0.1:{port}",
-            "otto:create_app()",
+            "bench.load:app_for_bench()",
         ],
         env=env,
         cwd=ROOT,
@@ -277,7 +318,7 @@ def run_locust(env: dict, port: int, users: int, seconds: int, folder: Path, cpu
 
 def table(rows: list[dict]) -> None:
     """Print one table of figures (locust's CSV column names)."""
-    header = f"{'request':<34}{'count':>8}{'errors':>8}{'req/s':>8}{'p50':>7}{'p95':>7}{'p99':>7}"
+    header = f"{'request':<48}{'count':>8}{'errors':>8}{'req/s':>8}{'p50':>7}{'p95':>7}{'p99':>7}"
     print(header + "   (latencies in ms)")
     print("-" * len(header))
     for row in rows:
@@ -285,13 +326,14 @@ def table(rows: list[dict]) -> None:
             continue
         name = "overall" if row["Name"] == "Aggregated" else f"{row['Type']} {row['Name']}"
         print(
-            f"{name:<34}{row['Request Count']:>8}{row['Failure Count']:>8}"
+            f"{name:<48}{row['Request Count']:>8}{row['Failure Count']:>8}"
             f"{float(row['Requests/s']):>8.1f}{row['50%']:>7}{row['95%']:>7}{row['99%']:>7}"
         )
 
 
-def report(prefix: Path, ramp: Path, cpu_seconds: float, seconds: int) -> None:
-    """Print the figures of the ramp-up and of the steady state, and every error."""
+def report(prefix: Path, ramp: Path, cpu_seconds: float, seconds: int) -> dict[str, float]:
+    """Print the figures of the ramp-up and of the steady state, and every error; return the
+    steady state's p50 and p95 (ms) of each push and pull row by name."""
     print("Ramp-up: every device registers (password check) and bootstraps (pull from 0)")
     ramp_up = json.loads(ramp.read_text())
     table(ramp_up["stats"])
@@ -319,6 +361,29 @@ def report(prefix: Path, ramp: Path, cpu_seconds: float, seconds: int) -> None:
     slow = [r["Name"] for r in sync if float(r["95%"]) >= TARGET_MS]
     verdict = "met" if not slow and total == 0 else "NOT met"
     print(f"target (zero errors, p95 < {TARGET_MS} ms for push and pull): {verdict}")
+    return {r["Name"]: (float(r["50%"]), float(r["95%"])) for r in sync}
+
+
+def compare_read_log(figures: dict[str, tuple[float, float]], read_events: int) -> None:
+    """Print the push and pull p50 and p95 of the devices without and with the read log."""
+    print(f"\nRead log cost, steady state, ms ({read_events} read events written)")
+    print(f"{'request':<26}{'without':>10}{'with':>10}{'change':>10}   (issue 21: p95 < 10%)")
+    for kind in ("push", "pull"):
+        off = figures.get(f"/api/sync/{kind} (read log off)")
+        on = figures.get(f"/api/sync/{kind} (read log on)")
+        if not (off and on):
+            continue
+        for name, index in (("p50", 0), ("p95", 1)):
+            before, after = off[index], on[index]
+            print(
+                f"{f'/api/sync/{kind} {name}':<26}{before:>10.0f}{after:>10.0f}"
+                f"{(after - before) / before:>+10.0%}"
+            )
+
+
+def count_read_events(url: str) -> int:
+    with psycopg.connect(url) as conn:
+        return conn.execute("SELECT count(*) FROM read_event").fetchone()[0]
 
 
 def main():
@@ -341,7 +406,7 @@ def main():
     try:
         flask(env, "db", "upgrade")
         flask(env, "seed-demo")
-        env["OTTO_LOAD_DEVICES"] = str(seed_devices(url, args.users, folder))
+        env["OTTO_LOAD_DEVICES"] = str(seed_devices(url, args.users, folder, args.read_log))
         server = start_server(env, port, args.workers, folder / "gunicorn.log")
         print(
             f"{args.users} devices, think time {args.wait} s, {args.seconds} s, "
@@ -357,7 +422,9 @@ def main():
             folder,
             lambda: server_cpu_seconds(server, args.database),
         )
-        report(folder / "locust", folder / "ramp.json", cpu_seconds, args.seconds)
+        figures = report(folder / "locust", folder / "ramp.json", cpu_seconds, args.seconds)
+        if args.read_log == "split":
+            compare_read_log(figures, count_read_events(url))
         print(
             "load average (1, 5, 15 min) at the end: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg())
         )

@@ -87,6 +87,9 @@ class FieldDevice(HttpUser):
 
     def on_start(self):
         self.account = ACCOUNTS[next(_next_account) % len(ACCOUNTS)]
+        self.label = self.account.get("label", "")  # " (read log on|off)" when split
+        if not self.account.get("read_log", True):
+            self.client.headers["X-Bench-Read-Log"] = "off"  # bench.load.READ_LOG_HEADER
         self.device_id = str(uuid.uuid4())
         response = self.client.post(
             "/api/auth/device",
@@ -105,7 +108,7 @@ class FieldDevice(HttpUser):
         self.outbox: list[dict] = []  # sent and not yet acknowledged
         self.photos_to_link: list[str] = []
         self.cursor = "0"
-        self.pull("/api/sync/pull (bootstrap)")
+        self.pull(f"/api/sync/pull (bootstrap){self.label}")
         if next(_ready) == _environment.parsed_options.num_users:
             _end_of_ramp_up()
 
@@ -164,6 +167,7 @@ class FieldDevice(HttpUser):
             self.photos_to_link = []
         with self.client.post(
             "/api/sync/push",
+            name=f"/api/sync/push{self.label}",
             json={"device_id": self.device_id, "epoch": self.epoch, "mutations": self.outbox},
             catch_response=True,
         ) as response:
@@ -205,4 +209,4 @@ class FieldDevice(HttpUser):
 
     @task(3)
     def pull_changes(self):
-        self.pull("/api/sync/pull")
+        self.pull(f"/api/sync/pull{self.label}")

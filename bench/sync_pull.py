@@ -13,6 +13,12 @@ and the incremental page's time and cost per change; then the ratio of the costs
 with and without history. `--explain` prints both pull queries' plans (EXPLAIN QUERY PLAN on
 SQLite, EXPLAIN ANALYZE on PostgreSQL).
 
+`--read-log` measures the read log's cost instead (issue 21), in process, so the machine's
+other load touches both sides alike: on the `--open` visits without history, the answers and
+findings are made agency-only (each pull page then writes a read-log row per visit, listing its
+items) and bootstraps alternate between the read log on and switched off (its `saw` replaced by
+a no-op for the run), `--runs` of each.
+
 Run from the repository root: `.venv/bin/python bench/sync_pull.py --visits 2000 --open 20`.
 With `OTTO_BENCH_POSTGRES_URL=postgresql://user@host/db` it runs on throwaway PostgreSQL
 databases created on that server (and dropped afterwards) instead of SQLite.
@@ -28,7 +34,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import insert, text  # noqa: E402
+from sqlalchemy import func, insert, select, text, update  # noqa: E402
 
 from bench.common import (  # noqa: E402
     POSTGRES_URL,
@@ -45,9 +51,10 @@ from otto.changes.merge import Write  # noqa: E402
 from otto.changes.models import Change, SyncState  # noqa: E402
 from otto.checklists.library import install_library  # noqa: E402
 from otto.extensions import db, insert_rows  # noqa: E402
+from otto.inspections import read_log  # noqa: E402
 from otto.inspections.answers import set_answer  # noqa: E402
 from otto.inspections.findings import create_finding  # noqa: E402
-from otto.inspections.models import Answer, Assignment, Finding, Visit  # noqa: E402
+from otto.inspections.models import Answer, Assignment, Finding, Visibility, Visit  # noqa: E402
 from otto.inspections.visits import plan_visit  # noqa: E402
 from otto.sync.pull import bootstrap_query, feed_query  # noqa: E402
 from otto.timeutil import utcnow  # noqa: E402
@@ -252,6 +259,37 @@ def run(app, visits, open_count, runs, show_plans):
     return boot_ms / changes, inc_ms / pulled, boot_ms
 
 
+def read_log_cost(open_count, runs):
+    """Bootstraps with the read log on and off, alternating, on agency-only items."""
+    app = bench_app()
+    with app.app_context():
+        _, _, _, token = setup(0, open_count)
+        answers = db.session.execute(update(Answer).values(visibility=Visibility.AGENCY)).rowcount
+        findings = db.session.execute(update(Finding).values(visibility=Visibility.AGENCY)).rowcount
+        db.session.commit()
+        db.session.remove()
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {token}"}
+    logged = read_log.saw
+    by_mode = {"off": [], "on": []}
+    for _ in range(runs):
+        for mode in ("off", "on"):
+            read_log.saw = logged if mode == "on" else (lambda *args, **kwargs: None)
+            began = time.perf_counter()
+            bootstrap(client, headers)
+            by_mode[mode].append((time.perf_counter() - began) * 1000)
+    read_log.saw = logged
+    with app.app_context():
+        rows = db.session.scalar(select(func.count()).select_from(read_log.ReadEvent))
+    off, on = (statistics.median(by_mode[m]) for m in ("off", "on"))
+    p95 = {m: statistics.quantiles(t, n=20)[-1] for m, t in by_mode.items()}
+    print(
+        f"read log, {answers + findings} agency-only items ({rows} read-log rows in {runs} "
+        f"bootstraps): median without {off:.0f} ms, with {on:.0f} ms ({(on - off) / off:+.0%}); "
+        f"p95 without {p95['off']:.0f} ms, with {p95['on']:.0f} ms (issue 21: < 10%)"
+    )
+
+
 def on_database(kind, visits, open_count, runs, show_plans):
     if kind == "PostgreSQL":
         url, name = postgres_database()
@@ -268,7 +306,10 @@ def main():
     parser.add_argument("--open", type=int, default=20, help="visits in the working set")
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--explain", action="store_true", help="print the query plans")
+    parser.add_argument("--read-log", action="store_true", help="the read log's cost instead")
     args = parser.parse_args()
+    if args.read_log:
+        return read_log_cost(args.open, args.runs)
     kind = "PostgreSQL" if POSTGRES_URL else "SQLite"
     print(f"sync pull on {kind}, pages of {PAGE}, {ANSWERS} answers + {FINDINGS} findings a visit")
     base_boot, base_inc, _ = on_database(kind, 0, args.open, args.runs, False)

@@ -5,11 +5,12 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from otto import errors, logs, security
+from otto import auth, errors, limits, logs, security
 from otto.api import api
 from otto.changes import feed
 from otto.config import INSTANCE_DIR, load_config
 from otto.extensions import configure_sqlite, csrf, db, login_manager, migrate
+from otto.inspections import read_log
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -22,8 +23,10 @@ def create_app(config: dict | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
     errors.init_app(app)
+    limits.guard_lengths()
     security.init_app(app)
     feed.init_app(app)
+    read_log.init_app(app)
     # A request's unfinished work is rolled back at its end, also when the app context
     # outlives the request (CLI, tests), so a failed request never leaks into the next.
     app.teardown_request(lambda _exc: db.session.remove())
@@ -56,13 +59,7 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_view = "accounts.login"
     login_manager.login_message = "Logga in för att se sidan."
     login_manager.login_message_category = "info"
-
-    @login_manager.user_loader
-    def _load_user(user_id: str):
-        from otto.accounts.models import User
-
-        user = db.session.get(User, int(user_id))
-        return user if user and user.active else None
+    auth.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -86,6 +83,7 @@ def _register_blueprints(app: Flask) -> None:
     from otto.web import mail_log as mail_log_pages
     from otto.web import people as people_pages
     from otto.web import planning as planning_pages
+    from otto.web import read_log as read_log_pages
     from otto.web import reports as report_pages
     from otto.web import routes as web
     from otto.web.field_app import field_app
@@ -113,6 +111,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(people_pages.pages)
     app.register_blueprint(agency_pages.pages)
     app.register_blueprint(mail_log_pages.pages)
+    app.register_blueprint(read_log_pages.pages)
     app.register_blueprint(field_app)
     app.register_blueprint(follow_up_pages.pages)
     app.register_blueprint(report_pages.pages)

@@ -134,6 +134,12 @@ def _register_jobs(app: Flask) -> None:
         for visit_id in stripped:
             click.echo(f"  {visit_id}")
 
+    @app.cli.command("prune-read-log")
+    @_NOW_OPTION
+    def prune_read_log_command(now):
+        """Delete read-log events older than the retention time."""
+        click.echo(f"Read events deleted: {tasks.prune_read_log(scheduler.parse_now(now))}")
+
 
 def _register_backup(app: Flask) -> None:
     """`backup` and `restore` (see otto.backup)."""

@@ -114,8 +114,16 @@ def load_config() -> dict:
         "SMTP_PASSWORD": env("SMTP_PASSWORD", ""),
         "SMTP_STARTTLS": env("SMTP_STARTTLS", "0") == "1",
         "MAIL_FROM": env("MAIL_FROM", "otto@kommun.example"),
+        # Login throttling (otto.accounts.throttle): free failures per user name and address
+        # and per address, then locks from LOGIN_BACKOFF_SECONDS doubling up to
+        # LOGIN_LOCK_SECONDS; counts are forgotten after LOGIN_FORGET_SECONDS without failures.
         "LOGIN_MAX_FAILURES": int(env("OTTO_LOGIN_MAX_FAILURES", 5)),
+        "LOGIN_ADDRESS_MAX_FAILURES": int(env("OTTO_LOGIN_ADDRESS_MAX_FAILURES", 20)),
+        "LOGIN_BACKOFF_SECONDS": int(env("OTTO_LOGIN_BACKOFF_SECONDS", 30)),
         "LOGIN_LOCK_SECONDS": int(env("OTTO_LOGIN_LOCK_SECONDS", 900)),
+        "LOGIN_FORGET_SECONDS": int(env("OTTO_LOGIN_FORGET_SECONDS", 3600)),
+        # A signed-in browser unused this long is signed out (otto.accounts.sessions).
+        "WEB_SESSION_IDLE_SECONDS": int(env("OTTO_WEB_SESSION_IDLE_SECONDS", 12 * 3600)),
         # Cookies never reach scripts or other sites' forms; behind HTTPS (production) they
         # are sent over TLS only and Strict-Transport-Security is added (otto.security).
         "SESSION_COOKIE_HTTPONLY": True,

@@ -35,6 +35,13 @@ class Invalid(DomainError):
     status, code = 400, "invalid"
 
 
+class TooLong(Invalid):
+    """A text longer than its limit (otto.limits); the message is Swedish and names the
+    field and the limit, so pages show it as it is."""
+
+    code = "too_long"
+
+
 class Unauthorized(DomainError):
     status, code = 401, "unauthorized"
 
@@ -117,7 +124,10 @@ def _http_code(error: HTTPException) -> str:
 
 
 def _handle_domain_error(error: DomainError):
-    return error_response(error.status, error.code, error.message, error.details)
+    page_text = error.message if isinstance(error, TooLong) else ""
+    return error_response(
+        error.status, error.code, error.message, error.details, page_text=page_text
+    )
 
 
 def _handle_http_exception(error: HTTPException):

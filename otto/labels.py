@@ -32,10 +32,13 @@ TEMPLATE_STATUSES: dict[str, str] = _VOCABULARY["template_statuses"]
 QUESTION_TYPES: dict[str, str] = _VOCABULARY["question_types"]
 EVENT_VERBS: dict[str, str] = _VOCABULARY["event_verbs"]
 EVENT_SUBJECTS: dict[str, str] = _VOCABULARY["event_subjects"]
+# How an item was read, in the read log (otto.inspections.read_log).
+READ_HOWS: dict[str, str] = _VOCABULARY["read_hows"]
 EVENT_SYSTEM: str = _VOCABULARY["event_system"]
 DEVICE_TIME: str = _VOCABULARY["device_time"]
 SERVER_TIME: str = _VOCABULARY["server_time"]
 SELECTION_FACTORS: dict[str, str] = _VOCABULARY["selection_factors"]
+PASSWORD_RESET_REASONS: dict[str, str] = _VOCABULARY["password_reset_reasons"]
 _PLURALS: dict[str, list[str]] = _VOCABULARY["plurals"]
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 

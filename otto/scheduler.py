@@ -68,6 +68,12 @@ JOBS = {
         CronTrigger(hour=3, minute=30, timezone=LOCAL_TZ),
         12 * HOUR,
     ),
+    # The read log is kept as long as the dossier's personal details (RETENTION_YEARS).
+    "prune_read_log": (
+        tasks.prune_read_log,
+        CronTrigger(hour=3, minute=45, timezone=LOCAL_TZ),
+        12 * HOUR,
+    ),
 }
 
 

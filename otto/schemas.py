@@ -1,6 +1,8 @@
 """Marshmallow fields shared by every domain's schemas."""
 
-from marshmallow import fields, validate
+from marshmallow import ValidationError, fields, validate
+
+from otto import limits
 
 # The largest value of an integer column (PostgreSQL `integer`): ids, versions, sequences.
 MAX_INT = 2**31 - 1
@@ -22,3 +24,21 @@ class UUIDString(fields.UUID):
 
     def _deserialize(self, value, attr, data, **kwargs):
         return str(super()._deserialize(value, attr, data, **kwargs))
+
+
+class TextLength(validate.Length):
+    """A text's length check whose refusal names the limit in the words of otto.limits."""
+
+    def __call__(self, value):
+        if self.max is not None and len(value) > self.max:
+            raise ValidationError(limits.too_long(self.max))
+        return super().__call__(value)
+
+
+def text(limit: int, *, required: bool = False, min_length: int | None = None, **kwargs):
+    """A string field at most `limit` characters long (a kind from otto.limits)."""
+    extra = kwargs.pop("validate", None) or []
+    extra = [extra] if callable(extra) else list(extra)
+    return fields.String(
+        required=required, validate=[TextLength(min=min_length, max=limit), *extra], **kwargs
+    )

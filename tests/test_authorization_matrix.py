@@ -123,16 +123,19 @@ MATRIX = {
     ("GET", "/personer/<int:user_id>"): ADMINS,
     ("POST", "/personer/<int:user_id>"): ADMINS,
     ("POST", "/personer/<int:user_id>/losenord"): ADMINS,
+    ("GET", "/personer/sparrar"): ADMINS,
     ("GET", "/konto/losenord"): SIGNED_IN,
     ("POST", "/konto/losenord"): SIGNED_IN,  # the form without a password: 400, nothing set
     ("GET", "/enheter"): COORDINATORS,
     ("GET", "/admin/e-post"): ADMINS,  # undelivered mail names recipients
+    ("GET", "/admin/lasloggen"): ADMINS,  # who read which agency-only items
+    ("GET", "/admin/lasloggen.csv"): ADMINS,
     ("GET", "/healthz"): PUBLIC,  # for load balancers: no data
     ("GET", "/readyz"): PUBLIC,
     ("GET", "/statistik"): COORDINATORS,
     ("GET", "/statistik/export"): COORDINATORS,
     ("GET", "/statistik/export/<name>.<fmt>"): COORDINATORS,
-    ("POST", "/enheter/<device_id>/sparra"): ADMINS,
+    ("POST", "/enheter/<device_id>/sparra"): allow(ADMIN, MEMBER),  # the member's device
     ("GET", "/myndigheter"): COORDINATORS,
     ("GET", "/myndigheter/<code>"): ADMINS,
     ("POST", "/myndigheter/<code>"): ADMINS,
@@ -173,7 +176,7 @@ MATRIX = {
     ("HEAD", "/api/photos/<sha256>"): OWN_AGENCY,
     ("PUT", "/api/photos/<sha256>"): SIGNED_IN,  # bytes alone reveal nothing; links do
     ("GET", "/api/devices"): SIGNED_IN,  # inspectors see only their own devices
-    ("POST", "/api/devices/<device_id>/revoke"): allow(ADMIN, COORD, MEMBER),  # the member's
+    ("POST", "/api/devices/<device_id>/revoke"): allow(ADMIN, MEMBER),  # the member's
     ("POST", "/api/conflicts/<int:conflict_id>/resolve"): COORDINATORS,
     ("GET", "/api/sync/pull"): SIGNED_IN,
     ("POST", "/api/sync/push"): SIGNED_IN,

@@ -6,19 +6,19 @@ import io
 from PIL import Image, UnidentifiedImageError
 from sqlalchemy import select
 
-from otto import audit
+from otto import audit, limits
 from otto.accounts.models import Agency, Role
 from otto.errors import Forbidden, Invalid, NotFound
 from otto.extensions import db
 
 # Field → longest allowed value (the column sizes).
 SENDER_FIELDS = {
-    "organisation": 200,
-    "unit": 200,
-    "postal_address": 400,
-    "phone": 40,
-    "email": 254,
-    "web": 200,
+    "organisation": limits.NAME,
+    "unit": limits.NAME,
+    "postal_address": limits.POSTAL_ADDRESS,
+    "phone": limits.PHONE,
+    "email": limits.EMAIL,
+    "web": limits.WEB,
 }
 MAX_LOGO_BYTES = 1_000_000
 LOGO_EDGE = 600  # px: the stored logo's longest side (printed at most 45 mm wide)
@@ -52,11 +52,13 @@ def update_sender(
     if actor.user.role != Role.ADMIN:
         raise Forbidden("Only admins edit the agencies.")
     agency = get_agency(code)
-    errors = {
-        name: [f"At most {SENDER_FIELDS[name]} characters."]
-        for name, value in fields.items()
-        if name in SENDER_FIELDS and len(value) > SENDER_FIELDS[name]
-    }
+    errors = limits.length_errors(
+        {
+            name: (value, SENDER_FIELDS[name])
+            for name, value in fields.items()
+            if name in SENDER_FIELDS
+        }
+    )
     unknown = set(fields) - set(SENDER_FIELDS)
     errors |= {name: ["Unknown field."] for name in unknown}
     stored_logo = _logo_png(logo, errors) if logo else None

@@ -13,7 +13,7 @@ import secrets
 from sqlalchemy import select
 
 from otto import audit
-from otto.accounts.models import Device, User
+from otto.accounts.models import Device, Role, User
 from otto.auth import Actor
 from otto.errors import Conflict, Forbidden, NotFound, Unauthorized
 from otto.extensions import db
@@ -113,17 +113,23 @@ def devices_query(actor, *, user_id: int | None = None, active: bool | None = No
     return query
 
 
+def may_revoke(actor, device: Device) -> bool:
+    """Who may revoke a device: an admin any device (they manage users and devices), every
+    user their own (a lost tablet). The one rule of the API, the pages and their buttons."""
+    return actor.user.role == Role.ADMIN or device.user_id == actor.user.id
+
+
 def revoke_device(actor, device_id: str) -> Device:
     """Revoke a device so every later sync call gets 401 device_revoked; audited.
 
-    Coordinators and admins may revoke any device, users their own. Data the device already
-    pushed stays on the server. Revoking twice is a no-op.
+    Allowed as `may_revoke` says. Data the device already pushed stays on the server.
+    Revoking twice is a no-op.
     """
     device = db.session.get(Device, device_id)
     if device is None:
         raise NotFound(f"No device with id {device_id}.")
-    if not actor.is_coordinator and device.user_id != actor.user.id:
-        raise Forbidden("You may only revoke your own devices.")
+    if not may_revoke(actor, device):
+        raise Forbidden("Only administrators revoke other users' devices.")
     if device.revoked_at is None:
         before = device_snapshot(device)
         device.revoked_at = utcnow()
@@ -132,3 +138,13 @@ def revoke_device(actor, device_id: str) -> Device:
             actor, "revoke", "device", device.id, before=before, after=device_snapshot(device)
         )
     return device
+
+
+def revoke_user_devices(actor, user_id: int) -> int:
+    """Revoke every device (and calendar feed) of a user that still works, as
+    `revoke_device` does; returns how many."""
+    query = select(Device.id).where(Device.user_id == user_id, Device.revoked_at.is_(None))
+    device_ids = list(db.session.scalars(query.order_by(Device.id)))
+    for device_id in device_ids:
+        revoke_device(actor, device_id)
+    return len(device_ids)

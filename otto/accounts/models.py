@@ -1,12 +1,13 @@
-"""Agencies, users, their devices (tablets and calendar feeds, each with a bearer token), and
-the login-failure record used to slow down password guessing."""
+"""Agencies, users, their devices (tablets and calendar feeds, each with a bearer token), their
+web sessions, and the failed-login counts used to slow down password guessing."""
 
 import datetime as dt
 import enum
 
-from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from otto import limits
 from otto.dbtypes import UUID, UTCDateTime
 from otto.extensions import db
 from otto.timeutil import utcnow
@@ -27,17 +28,17 @@ class Agency(db.Model):
     __tablename__ = "agency"
 
     code: Mapped[str] = mapped_column(String(20), primary_key=True)
-    name: Mapped[str] = mapped_column(String(120))
+    name: Mapped[str] = mapped_column(String(limits.PERSON_NAME))
     # Visibility given to this agency's answers and findings unless the inspector chooses;
     # agencies under strict secrecy (police, tax) default to "agency".
     default_visibility: Mapped[str] = mapped_column(String(10), default="joint")
     # The sender of the agency's reports (letterhead and footer), edited by an admin.
-    organisation: Mapped[str] = mapped_column(String(200), default="")
-    unit: Mapped[str] = mapped_column(String(200), default="")
-    postal_address: Mapped[str] = mapped_column(Text, default="")
-    phone: Mapped[str] = mapped_column(String(40), default="")
-    email: Mapped[str] = mapped_column(String(254), default="")
-    web: Mapped[str] = mapped_column(String(200), default="")
+    organisation: Mapped[str] = mapped_column(String(limits.NAME), default="")
+    unit: Mapped[str] = mapped_column(String(limits.NAME), default="")
+    postal_address: Mapped[str] = mapped_column(String(limits.POSTAL_ADDRESS), default="")
+    phone: Mapped[str] = mapped_column(String(limits.PHONE), default="")
+    email: Mapped[str] = mapped_column(String(limits.EMAIL), default="")
+    web: Mapped[str] = mapped_column(String(limits.WEB), default="")
     logo: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)  # PNG
 
 
@@ -45,9 +46,9 @@ class User(db.Model):
     __tablename__ = "user"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    username: Mapped[str] = mapped_column(String(80), unique=True)
-    name: Mapped[str] = mapped_column(String(120))
-    email: Mapped[str] = mapped_column(String(254))
+    username: Mapped[str] = mapped_column(String(limits.USERNAME), unique=True)
+    name: Mapped[str] = mapped_column(String(limits.PERSON_NAME))
+    email: Mapped[str] = mapped_column(String(limits.EMAIL))
     role: Mapped[str] = mapped_column(String(20))
     agency_code: Mapped[str | None] = mapped_column(ForeignKey("agency.code"))
     password_hash: Mapped[str] = mapped_column(String(255))
@@ -78,14 +79,39 @@ class User(db.Model):
         return self.role in COORDINATORS
 
 
-class LoginFailure(db.Model):
-    """Recent failed logins per username, to lock out guessing for a while."""
+class LoginThrottle(db.Model):
+    """Failed logins counted per user name and client address, and per address alone
+    (`username` = ADDRESS_WIDE), with the lock they earned (otto.accounts.throttle)."""
 
-    __tablename__ = "login_failure"
+    __tablename__ = "login_throttle"
 
     username: Mapped[str] = mapped_column(String(80), primary_key=True)
+    address: Mapped[str] = mapped_column(String(45), primary_key=True)
     failures: Mapped[int] = mapped_column(Integer, default=0)
     last_failure_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class WebSession(db.Model):
+    """A signed-in browser (otto.accounts.sessions). The session cookie carries a random
+    token; only its SHA-256 is stored, and the cookie counts only while its row is live, so
+    ending the row signs that browser out even if someone kept a copy of the cookie."""
+
+    __tablename__ = "web_session"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The client's address and browser at sign-in, shown to admins beside the session.
+    address: Mapped[str] = mapped_column(String(45), default="")
+    user_agent: Mapped[str] = mapped_column(String(200), default="")
+    ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # logout | password_changed | password_reset | ended_by_admin
+    end_reason: Mapped[str | None] = mapped_column(String(20))
+
+    user: Mapped[User] = relationship()
 
 
 class Device(db.Model):
@@ -96,7 +122,7 @@ class Device(db.Model):
 
     id: Mapped[str] = mapped_column(UUID, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
-    name: Mapped[str] = mapped_column(String(120))
+    name: Mapped[str] = mapped_column(String(limits.PERSON_NAME))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

@@ -1,8 +1,8 @@
 """Accounts API: registering a device for the field app, and who am I."""
 
-from flask import current_app
+from flask import current_app, request
 
-from otto.accounts import devices, services
+from otto.accounts import devices, services, throttle
 from otto.accounts.schemas import DeviceRegistrationSchema, DeviceTokenSchema, UserSchema
 from otto.api import Blueprint
 from otto.changes.feed import current_epoch
@@ -12,14 +12,14 @@ api_blp = Blueprint("auth", __name__, url_prefix="/api", description="Accounts a
 
 
 def authenticate_committed(username: str, password: str):
-    """Check credentials (for this API and the login page), committing the failure count
-    even when the check fails."""
+    """Check credentials (for this API and the login page) from the client's address,
+    committing the failure count even when the check fails."""
     try:
         return services.authenticate(
             username,
             password,
-            max_failures=current_app.config["LOGIN_MAX_FAILURES"],
-            lock_seconds=current_app.config["LOGIN_LOCK_SECONDS"],
+            address=request.remote_addr or "",
+            policy=throttle.Policy.from_config(current_app.config),
         )
     finally:
         db.session.commit()

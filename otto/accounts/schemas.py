@@ -2,8 +2,9 @@
 
 from marshmallow import Schema, fields, validate
 
+from otto import limits
 from otto.accounts.devices import CALENDAR_FEED
-from otto.schemas import UUIDString
+from otto.schemas import TextLength, UUIDString
 
 
 class UserSchema(Schema):
@@ -23,7 +24,7 @@ class DeviceRegistrationSchema(Schema):
     device_name = fields.String(
         required=True,
         # The calendar feed's token is a "device" of this name (see otto.accounts.devices).
-        validate=[validate.Length(min=1, max=120), validate.NoneOf([CALENDAR_FEED])],
+        validate=[TextLength(min=1, max=limits.PERSON_NAME), validate.NoneOf([CALENDAR_FEED])],
     )
 
 

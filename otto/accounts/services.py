@@ -1,14 +1,14 @@
-"""Users, passwords and login throttling."""
+"""Users, passwords and logging in (throttled by otto.accounts.throttle)."""
 
-import datetime as dt
 import re
 
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from otto import audit, labels
-from otto.accounts.models import Agency, LoginFailure, Role, User
-from otto.errors import Conflict, Forbidden, Invalid, NotFound, TooManyRequests, Unauthorized
+from otto.accounts import devices, sessions, throttle
+from otto.accounts.models import Agency, Role, User
+from otto.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from otto.extensions import db
 from otto.timeutil import utcnow
 
@@ -143,6 +143,11 @@ def _has_assignments(user: User) -> bool:
     return db.session.scalar(select(User.assignments.any()).where(User.id == user.id))
 
 
+# Why an admin gives a user a new password; when it may be known by someone else, the
+# user's devices are revoked too unless the admin chooses otherwise.
+RESET_REASONS = tuple(labels.PASSWORD_RESET_REASONS)
+
+
 def set_password(
     actor,
     user_id: int,
@@ -150,10 +155,19 @@ def set_password(
     *,
     current_password: str | None = None,
     password_repeat: str | None = None,
+    keep_session_id: int | None = None,
+    reason: str | None = None,
+    revoke_devices: bool | None = None,
 ):
     """Set a user's password: admins for anyone (a reset), a user for themselves with their
     current password (and the new one typed twice, when a form asks for it). Audited
-    without any password or hash."""
+    without any password or hash.
+
+    The old password stops opening anything: a user's own change ends their other web
+    sessions (all but `keep_session_id`, the browser that asked); a reset ends all of them
+    and, when `revoke_devices` is true (by default when the `reason` is "compromised"),
+    revokes the user's devices and calendar feed too.
+    """
     user = get_user(user_id)
     own = actor.user.id == user.id
     if not own and actor.user.role != Role.ADMIN:
@@ -163,11 +177,29 @@ def set_password(
         errors["current_password"] = ["Wrong password."]
     if password_repeat is not None and password_repeat != password:
         errors["password_repeat"] = ["Not the same password."]
+    if not own and reason not in RESET_REASONS:
+        errors["reason"] = [f"Must be one of {', '.join(RESET_REASONS)}."]
     if errors:
         raise Invalid("The password was not changed.", errors)
     user.password_hash = generate_password_hash(password)
     db.session.flush()
-    audit.record(actor, "credentials_changed" if own else "credentials_reset", "user", user.id)
+    if own:
+        ended = sessions.end_user_sessions(
+            actor, user.id, "password_changed", keep_id=keep_session_id
+        )
+        audit.record(actor, "credentials_changed", "user", user.id, after={"sessions_ended": ended})
+        return user
+    ended = sessions.end_user_sessions(actor, user.id, "password_reset")
+    if revoke_devices is None:
+        revoke_devices = reason == "compromised"
+    revoked = devices.revoke_user_devices(actor, user.id) if revoke_devices else 0
+    audit.record(
+        actor,
+        "credentials_reset",
+        "user",
+        user.id,
+        after={"reason": reason, "sessions_ended": ended, "devices_revoked": revoked},
+    )
     return user
 
 
@@ -182,39 +214,24 @@ def set_user_active(actor, user_id: int, active: bool) -> User:
 
 
 def authenticate(
-    username: str, password: str, *, max_failures: int, lock_seconds: int, now=None
+    username: str, password: str, *, address: str, policy: throttle.Policy, now=None
 ) -> User:
     """Return the active user with these credentials, or raise.
 
-    After `max_failures` failed attempts for a username, further attempts are refused with
-    TooManyRequests for `lock_seconds` from the last failure, even with the right password.
+    Failures are counted per user name and client `address` and per address; while either
+    is locked (otto.accounts.throttle) attempts from that address are refused with
+    TooManyRequests, even with the right password, and are neither checked nor counted.
     The caller must commit even when this raises, so failures are counted.
     """
     now = now or utcnow()
     username = (username or "").strip().lower()
-    failure = db.session.get(LoginFailure, username)
-    if failure and now - failure.last_failure_at > dt.timedelta(seconds=lock_seconds):
-        failure.failures = 0
-    if failure and failure.failures >= max_failures:
-        retry_after = lock_seconds - int((now - failure.last_failure_at).total_seconds())
-        raise TooManyRequests(
-            "Too many failed logins; try again later.",
-            {"retry_after": max(retry_after, 1)},
-            code="login_locked",
-        )
+    throttle.refuse_if_locked(username, address, now)
     user = db.session.scalar(select(User).where(User.username == username))
     valid = check_password_hash(user.password_hash if user else _DUMMY_HASH, password or "")
     if user and valid and user.active:
-        if failure:
-            db.session.delete(failure)
-        db.session.flush()
+        throttle.forget_failures(username, address)
         return user
-    if failure is None:
-        failure = LoginFailure(username=username, failures=0)
-        db.session.add(failure)
-    failure.failures += 1
-    failure.last_failure_at = now
-    db.session.flush()
+    throttle.count_failure(username, address, policy, now)
     raise Unauthorized("Wrong username or password.", code="invalid_credentials")
 
 

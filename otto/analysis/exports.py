@@ -19,9 +19,18 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy import and_, func, select
 
 from otto.extensions import db
+from otto.inspections import read_log
 from otto.inspections.businesses import CATEGORIES as CATEGORY_LABELS
 from otto.inspections.deadlines import is_overdue, local_date, local_time
-from otto.inspections.models import Business, Finding, FollowUp, FollowUpStatus, Visit, VisitStatus
+from otto.inspections.models import (
+    Business,
+    Finding,
+    FollowUp,
+    FollowUpStatus,
+    Visibility,
+    Visit,
+    VisitStatus,
+)
 from otto.inspections.visibility import visible_items
 from otto.labels import AGENCIES as AGENCY_NAMES
 from otto.labels import FINDING_STATUSES as FINDING_STATUS_LABELS
@@ -147,6 +156,8 @@ def finding_rows(user, filters: dict) -> list[list]:
             Finding.status,
             first_due,
             Finding.created_at,
+            Finding.id,
+            Finding.visit_id,
         )
         .join(Visit, Visit.id == Finding.visit_id)
         .join(Business, Business.id == Visit.business_id)
@@ -154,9 +165,11 @@ def finding_rows(user, filters: dict) -> list[list]:
         .order_by(Visit.planned_start, Business.name, Finding.created_at, Finding.id)
     )
     query = _visit_period(_filtered(query, filters, Finding.agency_code), filters)
-    rows = []
+    rows, read = [], ReadItems(user)
     for (start, case, name, org, address, category, agency, severity, legal_ref, text,
-         visibility, status, due, created) in db.session.execute(query):  # fmt: skip
+         visibility, status, due, created, finding_id,
+         visit_id) in db.session.execute(query):  # fmt: skip
+        read.add(visibility, visit_id, f"finding:{finding_id}")
         rows.append(
             [
                 local_date(start),
@@ -175,6 +188,7 @@ def finding_rows(user, filters: dict) -> list[list]:
                 created.astimezone(LOCAL_TZ).replace(tzinfo=None, microsecond=0),
             ]
         )
+    read.record()
     return rows
 
 
@@ -196,6 +210,9 @@ def follow_up_rows(user, filters: dict, now: dt.datetime) -> list[list]:
             FollowUp.kind,
             FollowUp.status,
             FollowUp.note,
+            Finding.visibility,
+            FollowUp.id,
+            FollowUp.visit_id,
         )
         .join(Finding, Finding.id == FollowUp.finding_id)
         .join(Visit, Visit.id == FollowUp.visit_id)
@@ -208,9 +225,10 @@ def follow_up_rows(user, filters: dict, now: dt.datetime) -> list[list]:
         query = query.where(FollowUp.due_date >= filters["from_"])
     if filters.get("to"):
         query = query.where(FollowUp.due_date <= filters["to"])
-    rows = []
+    rows, read = [], ReadItems(user)
     for (due, start, case, name, org, category, agency, severity, text, kind, status,
-         note) in db.session.execute(query):  # fmt: skip
+         note, visibility, follow_up_id, visit_id) in db.session.execute(query):  # fmt: skip
+        read.add(visibility, visit_id, f"follow_up:{follow_up_id}")
         late = status == FollowUpStatus.OPEN and is_overdue(due, now)
         rows.append(
             [
@@ -229,7 +247,24 @@ def follow_up_rows(user, filters: dict, now: dt.datetime) -> list[list]:
                 note,
             ]
         )
+    read.record()
     return rows
+
+
+class ReadItems:
+    """The agency-only items an export holds, for the read log (rows are plain values here,
+    so the item's visibility, or its finding's for a follow-up, is passed with each)."""
+
+    def __init__(self, user):
+        self.user, self.by_visit = user, {}
+
+    def add(self, visibility: str, visit_id: str, key: str) -> None:
+        if visibility == Visibility.AGENCY:
+            self.by_visit.setdefault(visit_id, []).append(key)
+
+    def record(self) -> None:
+        for visit_id, keys in self.by_visit.items():
+            read_log.saw_keys(self.user, visit_id, keys)
 
 
 def _text(value) -> str:

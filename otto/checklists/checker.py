@@ -38,6 +38,7 @@ from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from otto import limits
 from otto.checklists.logic import evaluate, is_integer, is_missing, is_number, parse_iso_date
 from otto.checklists.template_format import YESNO_VALUES
 
@@ -261,7 +262,12 @@ def _integer_check(question: Mapping[str, Any]) -> AnswerCheck:
 
 
 def _text_check(question: Mapping[str, Any]) -> AnswerCheck:
-    return lambda value: None if isinstance(value, str) else "must be a string"
+    def check(value: Any) -> str | None:
+        if not isinstance(value, str):
+            return "must be a string"
+        return limits.too_long(limits.FREE_TEXT) if len(value) > limits.FREE_TEXT else None
+
+    return check
 
 
 def _choice_check(question: Mapping[str, Any]) -> AnswerCheck:

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from otto import limits
 from otto.dbtypes import UTCDateTime
 from otto.extensions import db
 from otto.timeutil import utcnow
@@ -22,9 +23,9 @@ class Template(db.Model):
     __tablename__ = "template"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    key: Mapped[str] = mapped_column(String(80), unique=True)
+    key: Mapped[str] = mapped_column(String(limits.KEY), unique=True)
     agency_code: Mapped[str] = mapped_column(ForeignKey("agency.code"), index=True)
-    title: Mapped[str] = mapped_column(String(200))
+    title: Mapped[str] = mapped_column(String(limits.NAME))
 
     versions: Mapped[list["TemplateVersion"]] = relationship(
         back_populates="template", order_by="TemplateVersion.version"

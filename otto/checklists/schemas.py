@@ -7,8 +7,10 @@ A template body is accepted as any JSON object here and validated completely by
 from flask_smorest.fields import Upload
 from marshmallow import INCLUDE, Schema, fields, validate
 
+from otto import limits
 from otto.checklists.models import VersionStatus
 from otto.checklists.template_format import AGENCIES
+from otto.schemas import TextLength
 
 
 class TemplateBodySchema(Schema):
@@ -39,7 +41,7 @@ class AgencyQuerySchema(Schema):
 class XlsFormQuerySchema(AgencyQuerySchema):
     version_of = fields.String(
         load_default=None,
-        validate=validate.Length(min=1, max=200),
+        validate=TextLength(min=1, max=limits.KEY),
         metadata={
             "description": "Import as the next version of this template (its key); "
             "without it the form becomes a new template with a key of its own."

@@ -19,6 +19,7 @@ from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
+from otto import limits
 from otto.checklists.logic import (
     COMPARISON_OPS,
     OPS,
@@ -29,6 +30,7 @@ from otto.checklists.logic import (
     parse_iso_date,
     unknown_key_message,
 )
+from otto.schemas import text
 
 AGENCIES = ("miljo", "brand", "livsmedel", "polis", "skatt", "arbetsmiljo", "migration")
 # fmt: off
@@ -62,8 +64,8 @@ def _not_blank(value: str) -> None:
         raise ValidationError("Must not be blank.")
 
 
-def _text(required: bool = False) -> fields.String:
-    return fields.String(required=required, validate=_not_blank)
+def _text(required: bool = False, limit: int = limits.LABEL) -> fields.String:
+    return text(limit, required=required, validate=_not_blank)
 
 
 class JsonValue(fields.Field):
@@ -122,18 +124,18 @@ class DeviationSchema(_StrictSchema):
     when = Condition(required=True)
     severity = fields.String(required=True, validate=validate.OneOf(SEVERITIES))
     text = _text(required=True)
-    legal_ref = _text()
+    legal_ref = _text(limit=limits.LEGAL_REF)
 
 
 class QuestionSchema(_StrictSchema):
     """The keys every question type has; also used alone when the type is unknown."""
 
-    id = fields.String(required=True, validate=_SLUG)
+    id = text(limits.QUESTION_ID, required=True, validate=_SLUG)
     type = fields.String(required=True, validate=validate.OneOf(QUESTION_TYPES))
     text = _text(required=True)
     help = _text()
     required = _boolean()
-    legal_ref = _text()
+    legal_ref = _text(limit=limits.LEGAL_REF)
     # Where the rule comes from (statute, agency guidance, URL), for a domain expert to check.
     source = _text()
     show_if = Condition()
@@ -197,7 +199,7 @@ class Question(fields.Field):
 
 
 class SectionSchema(_StrictSchema):
-    id = fields.String(required=True, validate=_SLUG)
+    id = text(limits.QUESTION_ID, required=True, validate=_SLUG)
     title = _text(required=True)
     source = _text()
     questions = fields.List(
@@ -208,9 +210,9 @@ class SectionSchema(_StrictSchema):
 
 
 class TemplateSchema(_StrictSchema):
-    key = fields.String(required=True, validate=_SLUG)
+    key = text(limits.KEY, required=True, validate=_SLUG)
     agency = fields.String(required=True, validate=validate.OneOf(AGENCIES))
-    title = _text(required=True)
+    title = _text(required=True, limit=limits.NAME)
     description = _text()
     purpose = _text()
     legal_basis = _text()

@@ -13,6 +13,7 @@ from otto.checklists import services as checklists
 from otto.checklists.checker import answer_problem
 from otto.errors import DomainError, Forbidden, Invalid
 from otto.extensions import db, insert_or_ignore, insert_or_ignore_many, lock_row
+from otto.inspections import read_log
 from otto.inspections.conflicts import merge
 from otto.inspections.models import Answer, Visibility, Visit
 from otto.inspections.visibility import (
@@ -336,4 +337,6 @@ def list_answers(user, visit_id: str) -> list[Answer]:
     """The answers of a visit that the user may see."""
     visit = get_visit(user, visit_id)
     query = select(Answer).where(Answer.visit_id == visit.id, visible_items(user, Answer))
-    return list(db.session.scalars(query.order_by(Answer.id)))
+    rows = list(db.session.scalars(query.order_by(Answer.id)))
+    read_log.saw(user, rows)
+    return rows

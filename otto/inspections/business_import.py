@@ -15,12 +15,12 @@ import io
 
 from sqlalchemy import select, tuple_
 
+from otto import limits
 from otto.errors import Invalid
 from otto.extensions import db
 from otto.inspections.businesses import CATEGORIES, check_business_fields, create_business
 from otto.inspections.models import Business
 
-MAX_ROWS = 2000
 REQUIRED = ("name", "org_number", "address", "category")
 COLUMNS = {
     "name": ("name", "namn", "företagsnamn", "verksamhet"),
@@ -109,29 +109,50 @@ def preview_import(text: str) -> ImportPreview:
 
     A row is rejected for invalid fields, for repeating an earlier row of the file, or when
     the register already holds a business with the same org number and address. Raises
-    Invalid when the file has no usable header or more than MAX_ROWS rows.
+    Invalid when the file has no usable header, more than
+    limits.BUSINESS_IMPORT_ROWS rows or a cell over limits.IMPORT_CELL characters.
     """
-    lines = text.splitlines()
-    if not lines:
+    if not text:
         raise Invalid("The file is empty.", {"file": ["Empty file."]}, code="empty_file")
-    dialect = ";" if lines[0].count(";") > lines[0].count(",") else ","
+    first_line = text.partition("\n")[0]
+    dialect = ";" if first_line.count(";") > first_line.count(",") else ","
     reader = csv.reader(io.StringIO(text), delimiter=dialect)
     columns, ignored = _header_map(next(reader))
     rows = []
-    for record in reader:
-        if not any(cell.strip() for cell in record):
-            continue
-        if len(rows) >= MAX_ROWS:
+    for count, record in enumerate(_records(reader)):
+        # Empty lines count too: two million of them are refused, not read.
+        if count >= limits.BUSINESS_IMPORT_ROWS:
             raise Invalid(
-                f"The file has more than {MAX_ROWS} rows; split it.",
-                {"file": [f"At most {MAX_ROWS} rows."]},
+                f"The file has more than {limits.BUSINESS_IMPORT_ROWS} rows; split it.",
+                {"file": [limits.too_many_rows(limits.BUSINESS_IMPORT_ROWS)]},
                 code="too_many_rows",
             )
+        if any(len(cell) > limits.IMPORT_CELL for cell in record):
+            raise Invalid(
+                f"Line {reader.line_num} has a cell over {limits.IMPORT_CELL} characters.",
+                {"file": [limits.cell_too_long(f"Rad {reader.line_num}")]},
+                code="cell_too_long",
+            )
+        if not any(cell.strip() for cell in record):
+            continue
         fields = {f: record[i].strip() if i < len(record) else "" for f, i in columns.items()}
         fields["category"] = _category(fields["category"])
         rows.append(ImportRow(line=reader.line_num, fields=fields))
     _check_rows(rows)
     return ImportPreview(rows, ignored)
+
+
+def _records(reader):
+    """The reader's records; a field over the csv module's own limit (128 KiB, far over
+    IMPORT_CELL) is refused as the over-long cell it is."""
+    try:
+        yield from reader
+    except csv.Error:
+        raise Invalid(
+            f"Line {reader.line_num} has a cell over {limits.IMPORT_CELL} characters.",
+            {"file": [limits.cell_too_long(f"Rad {reader.line_num}")]},
+            code="cell_too_long",
+        ) from None
 
 
 def _check_rows(rows: list[ImportRow]) -> None:

@@ -2,7 +2,7 @@
 
 from sqlalchemy import func, or_, select
 
-from otto import audit
+from otto import audit, limits
 from otto.errors import Invalid, NotFound
 from otto.extensions import db
 from otto.inspections.models import (
@@ -70,10 +70,9 @@ def _clean(fields: dict) -> dict:
             errors["postal_code"] = ["Must be five digits (NNN NN)."]
     if cleaned.get("email") and "@" not in cleaned["email"]:
         errors["email"] = ["Not an e-mail address."]
-    for field in ("name", "address", "city", "phone", "email"):
+    for field in EDITABLE:  # the column's length is the limit (otto.limits)
         limit = Business.__table__.c[field].type.length
-        if isinstance(cleaned.get(field), str) and len(cleaned[field]) > limit:
-            errors[field] = [f"Too long (at most {limit} characters)."]
+        errors |= limits.length_errors({field: (cleaned.get(field), limit)})
     if errors:
         raise Invalid("The business has invalid fields.", errors)
     return cleaned

@@ -11,6 +11,7 @@ from otto.changes.merge import MergeResult, Write
 from otto.dbtypes import new_uuid
 from otto.errors import Conflict, Forbidden, Invalid, NotFound
 from otto.extensions import db, lock_row
+from otto.inspections import read_log
 from otto.inspections.conflicts import merge
 from otto.inspections.followups import follow_finding
 from otto.inspections.models import Finding, FindingStatus, Severity, Visibility
@@ -130,7 +131,15 @@ def create_finding(
 
 
 def get_finding(user, finding_id: str) -> Finding:
-    """Return a finding the user may see, or raise NotFound."""
+    """Return a finding the user may see (a read, in the read log), or raise NotFound."""
+    finding = visible_finding(user, finding_id)
+    read_log.saw(user, [finding])
+    return finding
+
+
+def visible_finding(user, finding_id: str) -> Finding:
+    """A finding the user may see, or NotFound, for a write to check against (writes are in
+    the audit trail, not the read log)."""
     finding = get_visible(user, Finding, finding_id)
     if finding is None:
         raise NotFound(f"No finding with id {finding_id}.")
@@ -140,7 +149,7 @@ def get_finding(user, finding_id: str) -> Finding:
 def _change(write: Write, finding_id: str, incoming: dict, action: str):
     """Merge field changes into a finding of the writer's agency (or as coordinator)."""
     actor = write.actor
-    get_finding(actor.user, finding_id)  # visibility first: never lock what one may not see
+    visible_finding(actor.user, finding_id)  # visibility first: never lock what one may not see
     finding = lock_row(select(Finding).where(Finding.id == finding_id))
     require_own_agency(actor, finding)
     require_open(get_visit(actor.user, finding.visit_id))
@@ -165,7 +174,7 @@ def _change(write: Write, finding_id: str, incoming: dict, action: str):
         )
         follow_finding(actor, finding)
         if finding.visibility != before["visibility"]:
-            from otto.inspections import photos  # photos needs this module's get_finding
+            from otto.inspections import photos  # photos needs this module's visible_finding
 
             follow_row_visibility(finding, entity="finding", entity_id=finding.id)
             photos.follow_finding_visibility(actor, finding)
@@ -199,4 +208,6 @@ def list_findings(user, visit_id: str, include_deleted: bool = False) -> list[Fi
     query = select(Finding).where(Finding.visit_id == visit.id, visible_items(user, Finding))
     if not include_deleted:
         query = query.where(Finding.deleted_at.is_(None))
-    return list(db.session.scalars(query.order_by(Finding.created_at)))
+    rows = list(db.session.scalars(query.order_by(Finding.created_at)))
+    read_log.saw(user, rows)
+    return rows

@@ -21,6 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
+from otto import limits
 from otto.accounts.models import User
 from otto.checklists.models import TemplateVersion
 from otto.dbtypes import UUID, UTCDateTime, new_uuid
@@ -88,16 +89,16 @@ class Business(db.Model):
     __tablename__ = "business"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(String(200), index=True)
+    name: Mapped[str] = mapped_column(String(limits.NAME), index=True)
     # Not unique: one company (organisationsnummer) may run several premises.
     org_number: Mapped[str] = mapped_column(String(11), index=True)
-    address: Mapped[str] = mapped_column(String(200))
-    postal_code: Mapped[str] = mapped_column(String(6), default="")
-    city: Mapped[str] = mapped_column(String(80), default="")
+    address: Mapped[str] = mapped_column(String(limits.NAME))
+    postal_code: Mapped[str] = mapped_column(String(limits.POSTAL_CODE), default="")
+    city: Mapped[str] = mapped_column(String(limits.CITY), default="")
     category: Mapped[str] = mapped_column(String(40), index=True)
-    phone: Mapped[str] = mapped_column(String(40), default="")
-    email: Mapped[str] = mapped_column(String(200), default="")
-    notes: Mapped[str] = mapped_column(Text, default="")
+    phone: Mapped[str] = mapped_column(String(limits.PHONE), default="")
+    email: Mapped[str] = mapped_column(String(limits.EMAIL), default="")
+    notes: Mapped[str] = mapped_column(String(limits.FREE_TEXT), default="")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -111,9 +112,9 @@ class Signal(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     business_id: Mapped[int] = mapped_column(ForeignKey("business.id"), index=True)
-    source: Mapped[str] = mapped_column(String(120))
+    source: Mapped[str] = mapped_column(String(limits.PERSON_NAME))
     received_on: Mapped[dt.date] = mapped_column(Date, index=True)
-    text: Mapped[str] = mapped_column(Text, default="")
+    text: Mapped[str] = mapped_column(String(limits.SIGNAL_TEXT), default="")
     agency_code: Mapped[str | None] = mapped_column(ForeignKey("agency.code"))
     visibility: Mapped[str] = mapped_column(String(10), default=Visibility.JOINT)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
@@ -132,12 +133,12 @@ class Visit(db.Model):
     planned_start: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
     planned_end: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     status: Mapped[str] = mapped_column(String(12), default=VisitStatus.PLANNED)
-    case_number: Mapped[str] = mapped_column(String(40), default="")  # diarienummer
+    case_number: Mapped[str] = mapped_column(String(limits.CASE_NUMBER), default="")  # diarienummer
     coordinator_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     announced: Mapped[bool] = mapped_column(Boolean, default=False)
     reason: Mapped[str] = mapped_column(String(12), default=VisitReason.PLANNED)
     follows_up_visit_id: Mapped[str | None] = mapped_column(ForeignKey("visit.id"))
-    briefing: Mapped[str] = mapped_column(Text, default="")
+    briefing: Mapped[str] = mapped_column(String(limits.FREE_TEXT), default="")
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -166,7 +167,7 @@ class Assignment(db.Model):
     agency_code: Mapped[str] = mapped_column(ForeignKey("agency.code"))
     template_version_id: Mapped[int | None] = mapped_column(ForeignKey("template_version.id"))
     # This agency's own case number (diarienummer) for the visit, printed in its report.
-    case_number: Mapped[str] = mapped_column(String(40), default="")
+    case_number: Mapped[str] = mapped_column(String(limits.CASE_NUMBER), default="")
 
     visit: Mapped[Visit] = relationship(back_populates="assignments")
     # `User.assignments` (read-only): otto.accounts asks whether a user has been on visits
@@ -185,9 +186,9 @@ class Answer(db.Model):
     visit_id: Mapped[str] = mapped_column(ForeignKey("visit.id"), index=True)
     agency_code: Mapped[str] = mapped_column(ForeignKey("agency.code"))
     template_version_id: Mapped[int] = mapped_column(ForeignKey("template_version.id"))
-    question_id: Mapped[str] = mapped_column(String(80))
+    question_id: Mapped[str] = mapped_column(String(limits.QUESTION_ID))
     value: Mapped[Any] = mapped_column(JSON)
-    note: Mapped[str] = mapped_column(Text, default="")
+    note: Mapped[str] = mapped_column(String(limits.FREE_TEXT), default="")
     visibility: Mapped[str] = mapped_column(String(10), default=Visibility.JOINT)
     version: Mapped[int] = mapped_column(Integer, default=1)
     updated_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
@@ -209,8 +210,8 @@ class Finding(db.Model):
     agency_code: Mapped[str] = mapped_column(ForeignKey("agency.code"))
     question_id: Mapped[str | None] = mapped_column(String(80))
     severity: Mapped[str] = mapped_column(String(10))
-    legal_ref: Mapped[str] = mapped_column(String(200), default="")
-    description: Mapped[str] = mapped_column(Text)
+    legal_ref: Mapped[str] = mapped_column(String(limits.LEGAL_REF), default="")
+    description: Mapped[str] = mapped_column(String(limits.FREE_TEXT))
     visibility: Mapped[str] = mapped_column(String(10), default=Visibility.JOINT)
     # An internal note: shared as `visibility` says, never in a report to the business.
     internal: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -279,7 +280,7 @@ class PhotoLink(db.Model):
     agency_code: Mapped[str] = mapped_column(ForeignKey("agency.code"))
     finding_id: Mapped[str | None] = mapped_column(ForeignKey("finding.id"))
     question_id: Mapped[str | None] = mapped_column(String(80))
-    caption: Mapped[str] = mapped_column(Text, default="")
+    caption: Mapped[str] = mapped_column(String(limits.FREE_TEXT), default="")
     visibility: Mapped[str] = mapped_column(String(10), default=Visibility.JOINT)
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
@@ -295,8 +296,8 @@ class Signature(db.Model):
     id: Mapped[str] = mapped_column(UUID, primary_key=True, default=new_uuid)
     visit_id: Mapped[str] = mapped_column(ForeignKey("visit.id"), index=True)
     agency_code: Mapped[str | None] = mapped_column(ForeignKey("agency.code"))
-    signer_name: Mapped[str] = mapped_column(String(120))
-    signer_role: Mapped[str] = mapped_column(String(120), default="")
+    signer_name: Mapped[str] = mapped_column(String(limits.PERSON_NAME))
+    signer_role: Mapped[str] = mapped_column(String(limits.PERSON_NAME), default="")
     image_sha256: Mapped[str] = mapped_column(String(64))
     signed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
@@ -315,7 +316,7 @@ class FollowUp(db.Model):
     kind: Mapped[str] = mapped_column(String(10))
     due_date: Mapped[dt.date] = mapped_column(Date, index=True)
     status: Mapped[str] = mapped_column(String(10), default=FollowUpStatus.OPEN)
-    note: Mapped[str] = mapped_column(Text, default="")
+    note: Mapped[str] = mapped_column(String(limits.FREE_TEXT), default="")
     reminders_sent: Mapped[int] = mapped_column(Integer, default=0)
     # Created by the deadline rules: its kind and due date follow the finding while open.
     automatic: Mapped[bool] = mapped_column(Boolean, default=False)

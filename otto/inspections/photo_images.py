@@ -12,12 +12,16 @@ from pathlib import Path
 
 from PIL import ExifTags, Image, ImageCms, ImageFile, ImageOps, UnidentifiedImageError
 
+from otto import limits
 from otto.errors import DomainError, Invalid
 from otto.timeutil import LOCAL_TZ
 
 # Pillow's format names of the accepted images. MPO is a JPEG with extra frames (phones
 # write it for portrait and depth shots); only its first frame is used.
 MEDIA_TYPES = {"JPEG": "image/jpeg", "MPO": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+# Formats Pillow can scale while decoding (`draft`): any size within MAX_PHOTO_PIXELS decodes
+# small. Others (PNG, WebP) decode at full size, so limits.PHOTO_DECODE_PIXELS bounds them.
+DRAFTABLE = ("JPEG", "MPO")
 # Long edge in pixels and JPEG quality of each derived copy.
 DERIVED = {"report": (1600, 85), "thumb": (320, 80)}
 # What Pillow raises for a file it recognised but cannot decode (truncated, corrupt).
@@ -54,11 +58,13 @@ def derive_copies(scratch: Path, max_pixels: int) -> dict:
             except DECODE_ERRORS as error:
                 raise _corrupt(error) from None
             taken_at, location = _exif_facts(image)
-            upright = ImageOps.exif_transpose(image)
-            if upright.size != image.size:  # turned a quarter: the upright photo is portrait
-                width, height = height, width
             media_type = MEDIA_TYPES[image.format]
-    _save_copies(upright, scratch)
+            decoded = image.size
+            # In place: a full-size PNG is held once, not once more turned upright.
+            ImageOps.exif_transpose(image, in_place=True)
+            if image.size != decoded:  # turned a quarter: the upright photo is portrait
+                width, height = height, width
+            _save_copies(image, scratch)
     return {
         "media_type": media_type,
         "width": width,
@@ -86,6 +92,8 @@ def _open_image(path: Path, max_pixels: int) -> Image.Image:
             code="unsupported_image_type",
         )
     width, height = image.size
+    if image.format not in DRAFTABLE:
+        max_pixels = min(max_pixels, limits.PHOTO_DECODE_PIXELS)
     if width * height > max_pixels:
         image.close()
         raise _image_too_large({"width": width, "height": height, "max_pixels": max_pixels})
@@ -93,7 +101,11 @@ def _open_image(path: Path, max_pixels: int) -> Image.Image:
 
 
 def _image_too_large(details: dict) -> ImageTooLarge:
-    return ImageTooLarge("The image has more pixels than the server accepts.", details)
+    most = details.get("max_pixels")
+    limit = f" (högst {most / 1e6:g} miljoner pixlar)" if most else ""
+    return ImageTooLarge(
+        f"Bilden har för många pixlar{limit}. Ta en JPEG-bild eller minska bilden.", details
+    )
 
 
 def _corrupt(error: Exception) -> Invalid:
@@ -111,6 +123,8 @@ def _fit(size: tuple[int, int], long_edge: int) -> tuple[int, int]:
 def _save_copies(image: Image.Image, scratch: Path) -> None:
     """Write the report copy and, from it, the thumbnail: sRGB JPEG without metadata."""
     profile = image.info.get("icc_profile")
+    if image.mode in ("RGB", "L", "RGBA", "LA"):  # made small first: full size is costly
+        image.thumbnail((DERIVED["report"][0],) * 2)
     copy = _flatten(image)
     copy.thumbnail((DERIVED["report"][0],) * 2)
     copy = _to_srgb(copy, profile)

@@ -96,9 +96,11 @@ class PhotoBytes(MethodView):
     @blp.arguments(PhotoQuerySchema, location="query")
     @blp.doc(responses=IMAGE_RESPONSE)
     def get(self, query, sha256, actor):
-        """One size of a photo you may see: thumb, report (the default) or original."""
-        file, media_type = photos.photo_file(actor.user, sha256, query["size"], _storage())
-        response = send_file(file, mimetype=media_type, etag=f"{sha256}.{query['size']}")
+        """One size of a photo you may see: thumb, report (the default) or original. The
+        original, with its EXIF location, only to coordinators and the uploader's agency;
+        others asking for it get the report copy."""
+        file, media_type, size = photos.photo_file(actor.user, sha256, query["size"], _storage())
+        response = send_file(file, mimetype=media_type, etag=f"{sha256}.{size}")
         response.cache_control.private = True  # with no-cache: access is checked every time
         return committed(response)
 

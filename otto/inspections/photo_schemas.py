@@ -2,9 +2,9 @@
 
 from marshmallow import Schema, fields, validate
 
+from otto import limits
 from otto.inspections.photo_storage import VARIANTS
-from otto.inspections.schemas import TEXT_MAX
-from otto.schemas import UUIDString
+from otto.schemas import TextLength, UUIDString, text
 
 
 class PhotoSchema(Schema):
@@ -30,9 +30,9 @@ class PhotoLinkFieldsSchema(Schema):
     photo_sha256 = fields.String(required=True, validate=SHA256)
     finding_id = UUIDString(load_default=None, allow_none=True)
     question_id = fields.String(
-        load_default=None, allow_none=True, validate=validate.Length(min=1, max=80)
+        load_default=None, allow_none=True, validate=TextLength(min=1, max=limits.QUESTION_ID)
     )
-    caption = fields.String(load_default="", validate=validate.Length(max=TEXT_MAX))
+    caption = text(limits.FREE_TEXT, load_default="")
 
 
 class NewPhotoLinkSchema(PhotoLinkFieldsSchema):

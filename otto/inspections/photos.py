@@ -24,8 +24,8 @@ from otto import audit
 from otto.changes.feed import record_change
 from otto.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from otto.extensions import db
-from otto.inspections import photo_images
-from otto.inspections.findings import get_finding
+from otto.inspections import photo_images, read_log
+from otto.inspections.findings import visible_finding
 from otto.inspections.models import Finding, Photo, PhotoLink
 from otto.inspections.photo_storage import VARIANTS, PhotoStorage
 from otto.inspections.visibility import (
@@ -34,6 +34,7 @@ from otto.inspections.visibility import (
     is_participant,
     item_announcement,
     may_download_photo,
+    may_get_original,
     record_holder,
     require_own_agency,
     visible_photo_links,
@@ -229,7 +230,7 @@ def link_photo(
         raise Conflict(f"A photo link with id {link_id} exists already.", code="duplicate_id")
     visibility = actor.user.agency.default_visibility
     if finding_id is not None:
-        finding = get_finding(actor.user, finding_id)
+        finding = visible_finding(actor.user, finding_id)
         if finding.visit_id != visit.id:
             raise Invalid(
                 "The finding belongs to another visit.",
@@ -304,7 +305,17 @@ def photo_links(user, visit_id: str) -> list[LinkedPhoto]:
         )
         .order_by(PhotoLink.created_at, PhotoLink.id)
     )
-    return [LinkedPhoto(link, photo) for link, photo in db.session.execute(query)]
+    rows = [LinkedPhoto(link, photo) for link, photo in db.session.execute(query)]
+    read_log.saw(user, [row.link for row in rows])
+    return rows
+
+
+def _visible_links(user, sha256: str) -> list[PhotoLink]:
+    """The links of a photo the user may see (for the read log: whose photo they viewed)."""
+    query = select(PhotoLink).where(
+        PhotoLink.photo_sha256 == sha256, PhotoLink.deleted_at.is_(None), visible_photo_links(user)
+    )
+    return list(db.session.scalars(query))
 
 
 def can_download(user, sha256: str) -> bool:
@@ -312,9 +323,11 @@ def can_download(user, sha256: str) -> bool:
     return may_download_photo(user, sha256)
 
 
-def photo_file(user, sha256: str, variant: str, storage: PhotoStorage) -> tuple[BinaryIO, str]:
+def photo_file(user, sha256: str, variant: str, storage: PhotoStorage) -> tuple[BinaryIO, str, str]:
     """One variant of a photo the user may download, opened for reading (the caller closes
-    it), with its media type.
+    it), with its media type and the variant actually served: the original only where
+    `visibility.may_get_original` allows (it carries the EXIF location), else the report
+    copy, which is clean.
 
     NotFound alike when the photo is missing and when the user may not see it, so an answer
     never reveals that another agency holds a photo.
@@ -322,9 +335,12 @@ def photo_file(user, sha256: str, variant: str, storage: PhotoStorage) -> tuple[
     photo = db.session.get(Photo, sha256) if SHA256_FORMAT.fullmatch(sha256) else None
     if photo is None or not can_download(user, sha256):
         raise NotFound(f"No photo {sha256}.")
+    if variant == "original" and not may_get_original(user, photo):
+        variant = "report"
     try:
         file = storage.open(sha256, variant)
     except FileNotFoundError:
         raise NotFound(f"No photo {sha256}.") from None
+    read_log.saw(user, _visible_links(user, sha256))
     media_type = photo.media_type if variant == "original" else "image/jpeg"
-    return file, media_type
+    return file, media_type, variant

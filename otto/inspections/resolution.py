@@ -11,7 +11,7 @@ from otto import audit, errors
 from otto.changes.merge import Write
 from otto.changes.models import Conflict, ConflictStatus
 from otto.extensions import db
-from otto.inspections import answers, findings
+from otto.inspections import answers, findings, read_log
 from otto.inspections.conflicts import announce
 from otto.inspections.models import Answer
 from otto.inspections.schemas import AnswerFieldsSchema, FindingChangeFieldsSchema
@@ -28,7 +28,9 @@ def list_conflicts(user, visit_id: str, *, include_resolved: bool = False) -> li
     query = select(Conflict).where(Conflict.visit_id == visit_id, visible_items(user, Conflict))
     if not include_resolved:
         query = query.where(Conflict.status == ConflictStatus.OPEN)
-    return list(db.session.scalars(query.order_by(Conflict.id)))
+    rows = list(db.session.scalars(query.order_by(Conflict.id)))
+    read_log.saw(user, rows)
+    return rows
 
 
 def _checked_value(conflict: Conflict, value):

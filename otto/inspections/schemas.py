@@ -2,6 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
+from otto import limits
 from otto.inspections import deadlines
 from otto.inspections.businesses import CATEGORIES
 from otto.inspections.models import (
@@ -13,13 +14,10 @@ from otto.inspections.models import (
     VisitReason,
     VisitStatus,
 )
-from otto.schemas import DbInteger, UUIDString
+from otto.schemas import DbInteger, UUIDString, text
 from otto.timeutil import utcnow
 
 AwareDateTime = fields.AwareDateTime
-
-# The longest free text (a note, a description, a caption) a client may write.
-TEXT_MAX = 20_000
 
 
 class JsonInteger(DbInteger):
@@ -45,7 +43,7 @@ class JsonBoolean(fields.Boolean):
 
 def QuestionId(**kwargs):  # noqa: N802 - a field factory, used like a field class
     """A checklist question's id, as long as its column (answer and finding question_id)."""
-    return fields.String(validate=validate.Length(min=1, max=80), **kwargs)
+    return text(limits.QUESTION_ID, min_length=1, **kwargs)
 
 
 def _one_of(enum_cls):
@@ -53,15 +51,15 @@ def _one_of(enum_cls):
 
 
 class NewBusinessSchema(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    name = text(limits.NAME, required=True, min_length=1)
     org_number = fields.String(required=True)
-    address = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    postal_code = fields.String(load_default="", validate=validate.Length(max=6))
-    city = fields.String(load_default="", validate=validate.Length(max=80))
+    address = text(limits.NAME, required=True, min_length=1)
+    postal_code = text(limits.POSTAL_CODE, load_default="")
+    city = text(limits.CITY, load_default="")
     category = fields.String(required=True)
-    phone = fields.String(load_default="", validate=validate.Length(max=40))
-    email = fields.String(load_default="", validate=validate.Length(max=200))
-    notes = fields.String(load_default="")
+    phone = text(limits.PHONE, load_default="")
+    email = text(limits.EMAIL, load_default="")
+    notes = text(limits.FREE_TEXT, load_default="")
 
 
 class BusinessUpdateSchema(NewBusinessSchema):
@@ -102,20 +100,20 @@ class NewVisitSchema(Schema):
     planned_start = AwareDateTime(required=True)
     planned_end = AwareDateTime(required=True)
     participants = fields.List(fields.Nested(ParticipantInSchema), load_default=list)
-    case_number = fields.String(load_default="", validate=validate.Length(max=40))
+    case_number = text(limits.CASE_NUMBER, load_default="")
     announced = fields.Boolean(load_default=False)
     reason = fields.String(load_default=VisitReason.PLANNED, validate=_one_of(VisitReason))
-    briefing = fields.String(load_default="")
+    briefing = text(limits.FREE_TEXT, load_default="")
     follows_up_visit_id = UUIDString(load_default=None)
 
 
 class VisitUpdateSchema(Schema):
     planned_start = AwareDateTime()
     planned_end = AwareDateTime()
-    case_number = fields.String(validate=validate.Length(max=40))
+    case_number = text(limits.CASE_NUMBER)
     announced = fields.Boolean()
     reason = fields.String(validate=_one_of(VisitReason))
-    briefing = fields.String()
+    briefing = text(limits.FREE_TEXT)
 
 
 class VisitStatusSchema(Schema):
@@ -154,7 +152,7 @@ class AnswerFieldsSchema(Schema):
     """The fields of an answer a client writes (API and sync)."""
 
     value = fields.Raw(required=True, allow_none=True)
-    note = fields.String(allow_none=True, validate=validate.Length(max=TEXT_MAX))
+    note = text(limits.FREE_TEXT, allow_none=True)
     visibility = fields.String(allow_none=True, validate=_one_of(Visibility))
 
 
@@ -186,8 +184,8 @@ class FindingFieldsSchema(Schema):
 
     question_id = QuestionId(allow_none=True)
     severity = fields.String(validate=_one_of(Severity))
-    legal_ref = fields.String(validate=validate.Length(max=200))
-    description = fields.String(validate=validate.Length(min=1, max=TEXT_MAX))
+    legal_ref = text(limits.LEGAL_REF)
+    description = text(limits.FREE_TEXT, min_length=1)
     visibility = fields.String(validate=_one_of(Visibility))
     # An internal note: shared as its visibility says, never in a report to the business.
     internal = JsonBoolean()
@@ -198,7 +196,7 @@ class NewFindingFieldsSchema(FindingFieldsSchema):
     """A new finding: severity and description required; no status (a new one is open)."""
 
     severity = fields.String(required=True, validate=_one_of(Severity))
-    description = fields.String(required=True, validate=validate.Length(min=1, max=TEXT_MAX))
+    description = text(limits.FREE_TEXT, required=True, min_length=1)
 
 
 class FindingChangeFieldsSchema(FindingFieldsSchema):
@@ -242,12 +240,12 @@ class NewFollowUpSchema(Schema):
     finding_id = UUIDString(required=True)
     kind = fields.String(required=True, validate=_one_of(FollowUpKind))
     due_date = fields.Date(required=True)
-    note = fields.String(load_default="")
+    note = text(limits.FREE_TEXT, load_default="")
 
 
 class FollowUpUpdateSchema(Schema):
     status = fields.String(validate=_one_of(FollowUpStatus))
-    note = fields.String()
+    note = text(limits.FREE_TEXT)
     due_date = fields.Date()
 
 
@@ -269,8 +267,8 @@ class FollowUpSchema(Schema):
 class SignatureFieldsSchema(Schema):
     """The fields of a signature a client writes (sync)."""
 
-    signer_name = fields.String(required=True, validate=validate.Length(min=1, max=120))
-    signer_role = fields.String(load_default="", validate=validate.Length(max=120))
+    signer_name = text(limits.PERSON_NAME, required=True, min_length=1)
+    signer_role = text(limits.PERSON_NAME, load_default="")
     image_sha256 = fields.String(
         required=True, validate=validate.Regexp(r"^[0-9a-f]{64}$", error="Not a SHA-256.")
     )

@@ -8,16 +8,13 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from otto import audit
+from otto import audit, limits
 from otto.errors import Forbidden, Invalid
 from otto.extensions import db
 from otto.inspections.businesses import get_business
 from otto.inspections.models import Signal, Visibility
 from otto.inspections.visibility import visible_signals
 from otto.labels import AGENCIES
-
-SOURCE_MAX = 120
-TEXT_MAX = 5000
 
 
 def signal_snapshot(signal: Signal) -> dict:
@@ -42,13 +39,11 @@ def record_signal(
         raise Forbidden("Only coordinators record signals.")
     get_business(business_id)
     source, text, agency_code = source.strip(), text.strip(), agency_code or None
-    errors = {}
+    errors = limits.length_errors(
+        {"source": (source, limits.PERSON_NAME), "text": (text, limits.SIGNAL_TEXT)}
+    )
     if not source:
         errors["source"] = ["Must not be empty."]
-    elif len(source) > SOURCE_MAX:
-        errors["source"] = [f"Too long (at most {SOURCE_MAX} characters)."]
-    if len(text) > TEXT_MAX:
-        errors["text"] = [f"Too long (at most {TEXT_MAX} characters)."]
     if visibility not in set(Visibility):
         errors["visibility"] = [f"Must be one of {', '.join(Visibility)}."]
     if agency_code is not None and agency_code not in AGENCIES:

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from flask import current_app
 
 from otto.extensions import db
-from otto.inspections import followups, reminders, retention, visits
+from otto.inspections import followups, read_log, reminders, retention, visits
 from otto.inspections.photo_storage import PhotoStorage, storage_from_config
 from otto.mail import Mail, SmtpUnavailable, send_mail
 
@@ -155,3 +155,12 @@ def apply_retention(now: dt.datetime, storage: PhotoStorage | None = None) -> li
         db.session.commit()
         stripped.append(visit_id)
     return stripped
+
+
+def prune_read_log(now: dt.datetime) -> int:
+    """Delete read-log events older than RETENTION_YEARS (the read log's only delete);
+    returns how many."""
+    before = retention.cutoff(now, current_app.config["RETENTION_YEARS"])
+    pruned = read_log.prune(before)
+    db.session.commit()
+    return pruned

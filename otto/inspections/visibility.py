@@ -268,6 +268,18 @@ def may_download_photo(user: User, sha256: str) -> bool:
     return db.session.scalar(query.limit(1)) is not None
 
 
+def may_get_original(user: User, photo) -> bool:
+    """True when `user` (who may download the photo) may have its original bytes, which
+    carry the camera's EXIF location: coordinators, and users of the agency whose inspector
+    uploaded it (the owning agency). Everyone else gets a derived copy, stripped of EXIF."""
+    if user.is_coordinator or photo.uploaded_by_id == user.id:
+        return True
+    if photo.uploaded_by_id is None or user.agency_code is None:
+        return False
+    uploader = db.session.get(User, photo.uploaded_by_id)
+    return uploader is not None and uploader.agency_code == user.agency_code
+
+
 def record_holder(user: User, sha256: str) -> None:
     """Record that `user` holds the photo (uploaded its bytes)."""
     from otto.extensions import insert_or_ignore
@@ -298,3 +310,14 @@ def visible_follow_ups(user: User):
     if user.is_coordinator:
         return true()
     return FollowUp.finding_id.in_(select(Finding.id).where(visible_items(user, Finding)))
+
+
+def is_agency_only(item) -> bool:
+    """True when an item is for its own agency only (what the read log records): an answer,
+    finding, photo link, conflict or signal with `agency` visibility, a follow-up of such a
+    finding, an agency's report (a report of one agency holds its agency-only items)."""
+    if item.__tablename__ == "follow_up":
+        return item.finding is not None and item.finding.visibility == Visibility.AGENCY
+    if item.__tablename__ == "report":
+        return item.agency_code is not None
+    return getattr(item, "visibility", None) == Visibility.AGENCY

@@ -82,7 +82,7 @@ def set_case_numbers(actor, visit_id: str, numbers: dict[str, str]) -> Visit:
     before = visit_snapshot(visit)
     for assignment in visit.assignments:
         if assignment.agency_code in numbers:
-            assignment.case_number = numbers[assignment.agency_code].strip()[:40]
+            assignment.case_number = numbers[assignment.agency_code].strip()
     after = visit_snapshot(visit)
     if after == before:
         return visit
@@ -149,7 +149,7 @@ def _assignments(participants: list[dict]) -> list[Assignment]:
                     user_id=user.id,
                     agency_code=user.agency_code,
                     template_version_id=version_id,
-                    case_number=(participant.get("case_number") or "").strip()[:40],
+                    case_number=(participant.get("case_number") or "").strip(),
                 )
             )
     if errors:

@@ -26,6 +26,7 @@ from otto.checklists.checker import OUTCOMES, checklist_outcomes
 from otto.checklists.logic import is_missing
 from otto.errors import Forbidden, Invalid
 from otto.extensions import db
+from otto.inspections import read_log
 from otto.inspections.models import (
     Answer,
     Finding,
@@ -219,6 +220,7 @@ def load_content(user: User, visit_id: str, agency_code: str | None) -> ReportCo
     questions = _question_texts(visit, answers)
     checklist_parts = _checklists(visit, agency_code, answers, findings, agencies)
     links = _photo_links(clauses[PhotoLink], finding_clause)
+    read_log.saw(user, [*answers, *findings, *(link for link, _ in links)])
     entries = _finding_entries(findings, links, agencies, questions)
     finding_ids = {f.id for f in findings}
     return ReportContent(

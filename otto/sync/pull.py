@@ -24,6 +24,7 @@ from otto.accounts.models import Device
 from otto.changes.models import Change, Conflict, SyncState
 from otto.checklists.models import TemplateVersion, VersionStatus
 from otto.extensions import db
+from otto.inspections import read_log
 from otto.inspections.models import Answer, Finding, PhotoLink, Signature, Visit
 from otto.inspections.schemas import AnswerSchema, FindingSchema, SignatureSchema, VisitSchema
 from otto.inspections.visibility import (
@@ -203,7 +204,9 @@ def pull(user, device: Device, cursor: str, limit: int) -> dict:
         model, convert, visible, dump = loaders[entity]
         pk = model.__mapper__.primary_key[0]
         query = select(model).where(pk.in_([convert(i) for i in ids]), visible)
-        for row in db.session.scalars(query):
+        rows = list(db.session.scalars(query))
+        read_log.saw(user, rows)  # one log row per visit for the page, not one per item
+        for row in rows:
             loaded[(entity, str(getattr(row, pk.key)))] = dump(row)
     for (entity, entity_id), change in latest.items():
         data = loaded.get((entity, entity_id))

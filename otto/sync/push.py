@@ -49,7 +49,10 @@ def _outcome(version: int, result: MergeResult) -> dict:
 
 
 def _rejected(error: errors.DomainError) -> dict:
-    return {"status": "rejected", "code": error.code, "message": error.message}
+    outcome = {"status": "rejected", "code": error.code, "message": error.message}
+    if error.details:  # e.g. which field is too long and its limit (otto.limits)
+        outcome["details"] = error.details
+    return outcome
 
 
 def _require_template_version(mutation: dict) -> None:

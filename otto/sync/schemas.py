@@ -82,6 +82,7 @@ class MutationResultSchema(Schema):
         }
     )
     message = fields.String()
+    details = fields.Dict(metadata={"description": "A rejection's specifics, by field."})
     conflicts = fields.List(fields.Dict())
     original = fields.Dict()
 

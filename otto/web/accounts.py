@@ -3,11 +3,10 @@
 import re
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import login_user, logout_user
 
 from otto.accounts import services
 from otto.accounts.routes import authenticate_committed
-from otto.auth import page_auth
+from otto.auth import current_web_session_id, page_auth, sign_in, sign_out
 from otto.errors import DomainError
 from otto.extensions import db
 from otto.web.forms import refused
@@ -35,7 +34,8 @@ def login():
             )
             refused(error, message)
             return render_template("accounts/login.html"), error.status
-        login_user(user)
+        sign_in(user)
+        db.session.commit()
         next_url = request.args.get("next", "")
         return redirect(next_url if _LOCAL_PATH.fullmatch(next_url) else url_for("web.home"))
     return render_template("accounts/login.html")
@@ -43,8 +43,10 @@ def login():
 
 @pages.post("/logout")
 def logout():
-    """Sign out of the web pages."""
-    logout_user()
+    """Sign out of the web pages: the session ends on the server, so no copy of this
+    browser's cookie works again."""
+    sign_out()
+    db.session.commit()
     flash("Du är utloggad.", "info")
     return redirect(url_for("accounts.login"))
 
@@ -52,7 +54,8 @@ def logout():
 @pages.route("/konto/losenord", methods=["GET", "POST"])
 @page_auth()
 def change_password(actor):
-    """Any signed-in user changes their own password, giving the current one."""
+    """Any signed-in user changes their own password, giving the current one; their other
+    signed-in browsers are signed out."""
     if request.method == "GET":
         return render_template("accounts/password.html", errors={})
     try:
@@ -62,6 +65,7 @@ def change_password(actor):
             request.form.get("password", ""),
             current_password=request.form.get("current_password", ""),
             password_repeat=request.form.get("password_repeat", ""),
+            keep_session_id=current_web_session_id(),
         )
     except DomainError as error:
         refused(error, flash_it=False)

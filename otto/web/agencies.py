@@ -56,8 +56,8 @@ def edit(code, actor):
 
 def _swedish(errors: dict) -> dict:
     def one(message: str) -> str:
-        if message.startswith("At most"):
-            return "Texten eller filen är för lång."
+        if message.startswith("At most"):  # the logo's size (texts: otto.limits' words)
+            return "Filen är för stor."
         return _MESSAGES.get(message, message)
 
     return {field: [one(m) for m in messages] for field, messages in errors.items()}

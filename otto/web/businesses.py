@@ -14,7 +14,7 @@ from otto.analysis import selection
 from otto.auth import page_auth
 from otto.errors import DomainError, Invalid
 from otto.extensions import db
-from otto.inspections import business_import, businesses, signals
+from otto.inspections import business_import, businesses, read_log, signals
 from otto.inspections.models import Visibility
 from otto.labels import SELECTION_FACTORS
 from otto.timeutil import local_today, utcnow
@@ -98,14 +98,15 @@ def show(business_id, actor):
 
 
 def _show_page(actor, business, visits, findings, follow_ups, values, errors, status=200):
-    tips = db.session.scalars(signals.business_signals(actor.user, business.id).limit(50))
+    tips = list(db.session.scalars(signals.business_signals(actor.user, business.id).limit(50)))
+    read_log.saw(actor.user, [*findings.items, *follow_ups.items, *tips])
     page = render_template(
         "businesses/show.html",
         business=business,
         visits=visits,
         findings=findings,
         follow_ups=follow_ups,
-        signals=list(tips),
+        signals=tips,
         signal_values=values,
         signal_errors=errors,
         today=local_today(),

@@ -135,7 +135,7 @@ def photo(sha256, actor):
     """A photo (thumbnail or report size) the signed-in user may see; 404 otherwise."""
     size = PHOTO_SIZES.get(request.args.get("storlek", ""), "report")
     storage = storage_from_config(current_app.config)
-    file, media_type = photos.photo_file(actor.user, sha256, size, storage)
+    file, media_type, size = photos.photo_file(actor.user, sha256, size, storage)
     response = send_file(file, mimetype=media_type, etag=f"{sha256}.{size}")
     response.cache_control.private = True
     response.cache_control.no_cache = True  # access is checked on every request

@@ -7,9 +7,9 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from otto.accounts.models import COORDINATORS
 from otto.auth import page_auth
-from otto.errors import DomainError
+from otto.errors import DomainError, TooLong
 from otto.extensions import db
-from otto.inspections import deadlines, followups
+from otto.inspections import deadlines, followups, read_log
 from otto.inspections.models import FollowUpKind, FollowUpStatus
 from otto.timeutil import utcnow
 from otto.web.forms import arg_choice, form_text, paginate, refused
@@ -46,13 +46,15 @@ def index(actor):
     agency = arg_choice("myndighet", AGENCY_NAMES)
     now = utcnow()
     query = followups.list_follow_ups(actor.user, view=view, agency_code=agency, now=now)
+    pagination = paginate(query)
+    read_log.saw(actor.user, pagination.items)
     return render_template(
         "followups/index.html",
         view=view,
         agency=agency,
         view_titles=VIEW_TITLES,
         counts=followups.follow_up_counts(actor.user, now=now, agency_code=agency),
-        pagination=paginate(query),
+        pagination=pagination,
         outcomes={s: FOLLOW_UP_STATUS_LABELS[s] for s in FollowUpStatus},
         revisit=FollowUpKind.REVISIT,
         revisit_url=revisit_url,
@@ -67,6 +69,8 @@ def record_outcome(follow_up_id, actor):
     status = request.form.get("status", "")
     try:
         followups.record_outcome(actor, follow_up_id, status, form_text("note"), utcnow())
+    except TooLong:
+        raise  # the error page names the field and its limit
     except DomainError as error:
         refused(error, "Uppföljningen kunde inte ändras.")
     else:

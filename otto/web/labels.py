@@ -55,9 +55,7 @@ _PREFIX_MESSAGES = {
     "Must be one of": "Välj ett av alternativen i listan.",
     "At least": "Lösenordet är för kort (minst 10 tecken).",
     "Unknown agency": "Okänd myndighet.",
-    "Too long": "Texten är för lång.",
     "Missing column": "Rubrikraden saknar en kolumn (namn, organisationsnummer, adress, kategori).",
-    "At most": "Filen har för många rader; dela upp den.",
 }
 CATEGORY_LABELS = CATEGORIES
 IMPORT_FIELD_LABELS = {

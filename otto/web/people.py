@@ -1,10 +1,13 @@
-"""People and devices (/personer, /enheter): admins create and deactivate users and revoke
-devices; coordinators may look. Lists are paged and filterable."""
+"""People and devices (/personer, /enheter): admins create and deactivate users, revoke
+devices and see locked logins; coordinators may look (and revoke their own devices). Lists
+are paged and filterable."""
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 
+from otto import labels
 from otto.accounts import devices as device_registry
 from otto.accounts import services as accounts
+from otto.accounts import sessions, throttle
 from otto.accounts.models import COORDINATORS, Role, User
 from otto.auth import page_auth
 from otto.errors import DomainError
@@ -67,13 +70,26 @@ def _profile(user: User) -> dict:
     return {field: snapshot[field] for field in _PROFILE_FIELDS}
 
 
-def _edit_page(user: User, values: dict, error: DomainError | None = None):
-    """The user's edit form; with a refusal, rolled back and shown at its fields."""
+def _edit_page(actor, user: User, values: dict, error: DomainError | None = None):
+    """The user's edit form, with their signed-in browsers and working devices; with a
+    refusal, rolled back and shown at its fields."""
     errors = {}
     if error is not None:
         refused(error, flash_it=False)
         errors = field_errors(error.details)
-    page = render_template("people/user_edit.html", user=user, values=values, errors=errors)
+    page = render_template(
+        "people/user_edit.html",
+        user=user,
+        values=values,
+        errors=errors,
+        reset_reasons=labels.PASSWORD_RESET_REASONS,
+        sessions=sessions.active_sessions(
+            user.id, idle_seconds=current_app.config["WEB_SESSION_IDLE_SECONDS"]
+        ),
+        devices=db.session.scalars(
+            device_registry.devices_query(actor, user_id=user.id, active=True)
+        ).all(),
+    )
     return (page, error.status) if error else page
 
 
@@ -83,29 +99,42 @@ def edit_user(user_id, actor):
     """Change a user's name, e-mail, role and agency; set a new password (a reset)."""
     user = accounts.get_user(user_id)
     if request.method == "GET":
-        return _edit_page(user, _profile(user))
+        return _edit_page(actor, user, _profile(user))
     values = {k: form_text(k) for k in _PROFILE_FIELDS}
     try:
         accounts.update_user(actor, user.id, **(values | {"agency": values["agency"] or None}))
     except DomainError as error:
-        return _edit_page(user, values, error)
+        return _edit_page(actor, user, values, error)
     db.session.commit()
     flash(f"Uppgifterna för {user.name} är sparade.", "info")
     return redirect(url_for("people.users"))
 
 
+# The reset form's choice for the user's devices: by the reason (revoked when the password
+# may be known by someone else), or the admin's explicit choice.
+_REVOKE_DEVICES = {"": None, "ja": True, "nej": False}
+
+
 @pages.post("/personer/<int:user_id>/losenord")
 @page_auth(ADMINS)
 def reset_password(user_id, actor):
-    """Give a user a new password (forgotten, or suspected known by someone else)."""
+    """Give a user a new password (forgotten, or suspected known by someone else); their
+    web sessions end, and their devices are revoked as the form says."""
     user = accounts.get_user(user_id)
     try:
-        accounts.set_password(actor, user.id, request.form.get("password", ""))
+        accounts.set_password(
+            actor,
+            user.id,
+            request.form.get("password", ""),
+            reason=request.form.get("reason", ""),
+            revoke_devices=_REVOKE_DEVICES.get(request.form.get("devices", "")),
+        )
     except DomainError as error:
-        return _edit_page(user, _profile(user), error)
+        return _edit_page(actor, user, _profile(user), error)
     db.session.commit()
     flash(
-        f"{user.name} har fått ett nytt lösenord. Lämna det till personen på ett säkert sätt.",
+        f"{user.name} har fått ett nytt lösenord och är utloggad överallt. "
+        "Lämna lösenordet till personen på ett säkert sätt.",
         "info",
     )
     return redirect(url_for("people.edit_user", user_id=user.id))
@@ -123,6 +152,14 @@ def set_active(user_id, actor):
     db.session.commit()
     flash(f"{user.name} är {'aktiverad' if active else 'inaktiverad'}.", "info")
     return redirect(request.referrer or url_for("people.users"))
+
+
+@pages.get("/personer/sparrar")
+@page_auth(ADMINS)
+def lockouts(actor):
+    """Logins locked after repeated failures: when, which user name (or every name) at
+    which address, after how many failures, and for how long."""
+    return render_template("people/lockouts.html", page=paginate(throttle.lockouts_query()))
 
 
 @pages.get("/enheter")
@@ -147,14 +184,16 @@ def devices(actor):
         page=paginate(query),
         filters=filters,
         calendar_feed=device_registry.CALENDAR_FEED,
+        may_revoke=lambda device: device_registry.may_revoke(actor, device),
     )
 
 
 @pages.post("/enheter/<device_id>/sparra")
-@page_auth(ADMINS)
+@page_auth()
 def revoke(device_id, actor):
-    """Revoke a device: its next sync gets 401 and the app wipes its local data."""
+    """Revoke a device (who may: otto.accounts.devices.may_revoke): its next sync gets 401
+    and the app wipes its local data."""
     device = device_registry.revoke_device(actor, device_id)
     db.session.commit()
     flash(f"Enheten {device.name} är spärrad.", "info")
-    return redirect(url_for("people.devices"))
+    return redirect(url_for("people.devices" if actor.is_coordinator else "web.home"))

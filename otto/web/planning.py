@@ -83,7 +83,7 @@ def _read_form() -> tuple[dict, dict]:
         versions = [int(v) for v in request.form.getlist(f"version-{agency}") if v.isdigit()]
         if agency_users and not versions:
             errors[f"version-{agency}"] = ["Välj minst en checklista för myndigheten."]
-        case_number = form_text(f"case-{agency}")[:40]
+        case_number = form_text(f"case-{agency}")
         participants += [
             {"user_id": u.id, "template_version_ids": versions, "case_number": case_number}
             for u in agency_users
@@ -91,7 +91,7 @@ def _read_form() -> tuple[dict, dict]:
     if not participants:
         errors["participants"] = ["Välj minst en inspektör."]
     plan["participants"] = participants
-    plan["case_number"] = form_text("case_number")[:40]
+    plan["case_number"] = form_text("case_number")
     plan["briefing"] = form_text("briefing")
     plan["announced"] = request.form.get("announced") == "1"
     plan["reason"] = form_text("reason") if form_text("reason") in set(VisitReason) else "planned"

@@ -73,11 +73,11 @@ def test_missing_and_bogus_tokens_are_refused(client):
 
 
 def test_revoked_device_gets_device_revoked(client, make_user):
-    inspector, coordinator = make_user(), make_user(role="coordinator")
+    inspector, admin = make_user(), make_user(role="admin")
     device_id = str(uuid.uuid4())
     headers = bearer(register(client, inspector, device_id=device_id))
-    coordinator_headers = bearer(register(client, coordinator))
-    response = client.post(f"/api/devices/{device_id}/revoke", headers=coordinator_headers)
+    admin_headers = bearer(register(client, admin))
+    response = client.post(f"/api/devices/{device_id}/revoke", headers=admin_headers)
     assert response.status_code == 200
     assert response.json["revoked_at"]
     assert_error(client.get("/api/me", headers=headers), 401, "device_revoked")

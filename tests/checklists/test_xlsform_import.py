@@ -187,7 +187,7 @@ def test_a_refused_form_says_why_in_swedish(client, coordinator_headers, make_bo
 
 
 def test_a_sheet_over_the_limit_is_named(client, coordinator_headers, make_body, monkeypatch):
-    monkeypatch.setattr("otto.checklists.xlsform.sheets.MAX_ROWS", 3)
+    monkeypatch.setattr("otto.limits.XLSFORM_ROWS", 3)
     choices = [CHOICES[0], *[["l", f"v{n}", f"V{n}", f"V{n}"] for n in range(5)]]
     body = assert_error(
         upload(client, coordinator_headers, "agency=miljo", workbook(SURVEY[:1], choices)),

@@ -113,7 +113,8 @@ def test_revoked_device_cannot_pull_or_push(client, device, joint_visit, token_f
     visit, coordinator, miljo, _ = joint_visit
     tablet = device(miljo)
     tablet.push([tablet.answer(visit, "ok", "yes")])
-    client.post(f"/api/devices/{tablet.id}/revoke", headers=token_for(coordinator))
+    revoked = client.post(f"/api/devices/{tablet.id}/revoke", headers=token_for(miljo))
+    assert revoked.status_code == 200
     assert_error(tablet.pull(), 401, "device_revoked")
     assert_error(tablet.push([tablet.answer(visit, "antal", 1)]), 401, "device_revoked")
     assert client.get(f"/api/visits/{visit.id}/answers", headers=token_for(coordinator)).json

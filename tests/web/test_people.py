@@ -121,7 +121,10 @@ def test_an_admin_corrects_a_user_and_sets_a_new_password(client, login, make_us
     assert "Uppgifterna för Jon Rättstavad är sparade" in text(response)
     assert db.session.get(User, inspector.id).agency_code == "brand"
 
-    client.post(f"/personer/{inspector.id}/losenord", data={"password": "nytt-lösenord-1"})
+    client.post(
+        f"/personer/{inspector.id}/losenord",
+        data={"password": "nytt-lösenord-1", "reason": "forgotten"},
+    )
     client.post("/logout")
     signed_in = client.post(
         "/login", data={"username": inspector.username, "password": "nytt-lösenord-1"}

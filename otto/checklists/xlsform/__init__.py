@@ -21,7 +21,6 @@ from typing import IO
 
 from otto.checklists.xlsform.export import write_xlsform
 from otto.checklists.xlsform.sheets import (
-    MAX_ROWS,
     FileRefused,
     Sheet,
     is_english,
@@ -32,7 +31,7 @@ from otto.checklists.xlsform.sheets import (
 from otto.checklists.xlsform.survey import Counts, RowReport, SurveyBuilder, slug
 from otto.checklists.xlsform.types import parse_type
 
-__all__ = ["MAX_ROWS", "FileRefused", "FormImport", "ImportWarning", "read_xlsform", "slug"]
+__all__ = ["FileRefused", "FormImport", "ImportWarning", "read_xlsform", "slug"]
 __all__ += ["write_xlsform"]
 DEFAULT_TITLE = "Importerad checklista"
 # Settings OTTO reads; other filled settings are named in a note.

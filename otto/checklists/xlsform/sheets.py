@@ -2,9 +2,11 @@
 
 Only the sheets an XLSForm import uses are read (survey, choices, settings); every other sheet
 is named in a note and never parsed, so a large sheet the form does not need cannot refuse it.
-A used sheet with more than MAX_ROWS filled rows is refused naming the sheet and the limit.
-Reading stops after BLANK_RUN empty rows in a row (as pyxform does); a note says so when the
-sheet goes on.
+A used sheet with more than limits.XLSFORM_ROWS filled rows, or a cell longer than
+limits.IMPORT_CELL, is refused naming the sheet and the limit. Rows are streamed: reading stops
+after BLANK_RUN empty rows in a row (as pyxform does; a note says so when the sheet goes on), so
+a sheet of two million empty rows costs what its first thousand do. The parts openpyxl reads
+whole (shared strings, styles) are refused above limits.XLSX_PART_BYTES before they are read.
 
 Headers are read the way pyxform reads them (its `aliases.survey_header`): `label::English (en)`
 and `label:English` are the column `label` in the language `English (en)` / `English`;
@@ -21,12 +23,13 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 from xml.etree.ElementTree import ParseError  # nosec B405
 
-import openpyxl
+from openpyxl.reader.excel import ExcelReader
 from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
+from otto import limits
 from otto.errors import Invalid
 
-MAX_ROWS = 5000
 BLANK_RUN = 20
 LOOK_AHEAD = 1000
 USED_SHEETS = ("survey", "choices", "settings")
@@ -90,13 +93,52 @@ class Workbook:
     notes: list[str]
 
 
+class _StreamedSheet(ReadOnlyWorksheet):
+    """openpyxl's read-only sheet, rows read as they come. openpyxl would first find a sheet's
+    size, parsing the whole sheet when the file does not state it (two million empty rows:
+    10 s, for every sheet, used or not), and pad each row to a stated width."""
+
+    def _get_size(self) -> None:
+        pass
+
+
+class _StreamingReader(ExcelReader):
+    """openpyxl's workbook reader in read-only mode, with `_StreamedSheet` sheets."""
+
+    def read_worksheets(self) -> None:
+        for sheet, rel in self.parser.find_sheets():
+            if rel.target in self.valid_files and "chartsheet" not in rel.Type:
+                worksheet = _StreamedSheet(self.wb, sheet.name, rel.target, self.shared_strings)
+                self.wb._sheets.append(worksheet)
+
+
+def _refuse_large_parts(stream: IO[bytes]) -> None:
+    """Refuse a workbook whose wholly-read parts unpack to more than XLSX_PART_BYTES (the
+    sheets themselves are streamed and need no such limit)."""
+    with zipfile.ZipFile(stream) as archive:
+        for info in archive.infolist():
+            if not info.filename.startswith("xl/worksheets/") and (
+                info.file_size > limits.XLSX_PART_BYTES
+            ):
+                megabytes = limits.XLSX_PART_BYTES // 1_000_000
+                raise FileRefused(
+                    f"The workbook's part {info.filename} unpacks to {info.file_size} bytes.",
+                    f"Arbetsbokens del ”{info.filename}” är för stor uppackad; gränsen är "
+                    f"{megabytes} MB.",
+                )
+    stream.seek(0)
+
+
 def read_workbook(stream: IO[bytes]) -> Workbook:
     """The used sheets of an .xlsx workbook, and notes about the sheets left unread."""
     try:
+        _refuse_large_parts(stream)
         # openpyxl warns about workbook features we do not read (styles, data validation).
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
-            book = openpyxl.load_workbook(stream, read_only=True, data_only=True)
+            reader = _StreamingReader(stream, read_only=True, data_only=True)
+            reader.read()
+            book = reader.wb
             try:
                 return _read(book)
             finally:
@@ -125,8 +167,8 @@ def _read(book) -> Workbook:
 
 def _read_sheet(worksheet, name: str, notes: list[str]) -> Sheet:
     rows = worksheet.iter_rows(values_only=True)
-    header = [canonical_column(text_of(cell)) for cell in next(rows, ())]
     sheet = Sheet(worksheet.title.strip())
+    header = [canonical_column(_cell(cell, 1, sheet, notes)) for cell in next(rows, ())]
     for column, written in header:
         if column and column not in sheet.written:
             sheet.written[column] = written
@@ -134,7 +176,7 @@ def _read_sheet(worksheet, name: str, notes: list[str]) -> Sheet:
     for number, cells in enumerate(rows, start=2):
         row: dict[str, str] = {}
         for (column, _), cell in zip(header, cells, strict=False):
-            text = text_of(cell)
+            text = _cell(cell, number, sheet, notes)
             if column and text and not row.get(column):
                 row[column] = text
         if not row:
@@ -149,14 +191,27 @@ def _read_sheet(worksheet, name: str, notes: list[str]) -> Sheet:
             continue
         blank_run = 0
         sheet.rows.append((number, row))
-        if len(sheet.rows) > MAX_ROWS:
+        if len(sheet.rows) > limits.XLSFORM_ROWS:
+            most = limits.XLSFORM_ROWS
             raise FileRefused(
-                f"The sheet '{sheet.name}' has more than {MAX_ROWS} filled rows.",
-                f"Bladet ”{sheet.name}” har fler än {MAX_ROWS} ifyllda rader; gränsen är "
-                f"{MAX_ROWS} rader per blad.",
+                f"The sheet '{sheet.name}' has more than {most} filled rows.",
+                f"Bladet ”{sheet.name}” har fler än {most} ifyllda rader; gränsen är "
+                f"{most} rader per blad.",
                 notes,
             )
     return sheet
+
+
+def _cell(cell: Any, number: int, sheet: Sheet, notes: list[str]) -> str:
+    """A cell's text (`text_of`), refused when longer than any field it could fill."""
+    text = text_of(cell)
+    if len(text) > limits.IMPORT_CELL:
+        raise FileRefused(
+            f"Row {number} of '{sheet.name}' has a cell over {limits.IMPORT_CELL} characters.",
+            limits.cell_too_long(f"Rad {number} i bladet ”{sheet.name}”"),
+            notes,
+        )
+    return text
 
 
 def _data_follows(rows) -> bool:
