@@ -1,18 +1,41 @@
 """Shared set-up for benchmarks: an app on a fresh, migrated SQLite database."""
 
+import os
 import tempfile
+import uuid
 from pathlib import Path
 
+import psycopg
 from flask_migrate import upgrade
 from sqlalchemy import insert
+from sqlalchemy.engine import make_url
 
 from otto import create_app
 from otto.accounts.services import create_user, ensure_agencies
 from otto.checklists.services import install_template
+from otto.config import database_url
 from otto.extensions import db
 from otto.inspections.businesses import CATEGORIES, create_business
 from otto.inspections.models import Business
 from otto.inspections.org_number import with_check_digit
+
+# A PostgreSQL server to run on instead of SQLite (benchmarks create and drop their own
+# databases there).
+POSTGRES_URL = os.environ.get("OTTO_BENCH_POSTGRES_URL")
+
+
+def postgres_database() -> tuple[str, str]:
+    """Create an empty throwaway database next to POSTGRES_URL: (its URL, its name)."""
+    name = f"otto_bench_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = make_url(database_url(POSTGRES_URL)).set(database=name)
+    return url.render_as_string(hide_password=False), name
+
+
+def drop_postgres_database(name: str) -> None:
+    with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def bench_app(**config):

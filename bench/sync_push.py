@@ -13,26 +13,28 @@ created on that server (and dropped afterwards) instead of SQLite.
 """
 
 import datetime as dt
-import os
 import sys
 import time
 import uuid
 from pathlib import Path
 
-import psycopg
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import delete, event, func, insert, select  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
 
-from bench.common import bench_app, integer_checklist, team  # noqa: E402
+from bench.common import (  # noqa: E402
+    POSTGRES_URL,
+    bench_app,
+    drop_postgres_database,
+    integer_checklist,
+    postgres_database,
+    team,
+)
 from otto.accounts import devices  # noqa: E402
 from otto.audit import AuditEvent  # noqa: E402
 from otto.auth import Actor  # noqa: E402
 from otto.changes.feed import current_epoch  # noqa: E402
 from otto.changes.models import Change  # noqa: E402
-from otto.config import database_url  # noqa: E402
 from otto.extensions import db  # noqa: E402
 from otto.inspections.models import Answer  # noqa: E402
 from otto.inspections.visits import plan_visit  # noqa: E402
@@ -41,21 +43,6 @@ from otto.timeutil import utcnow  # noqa: E402
 
 DEVICES, VISITS, QUESTIONS, BATCH = int(sys.argv[1]) if len(sys.argv) > 1 else 20, 50, 10, 100
 TOTAL = DEVICES * VISITS * QUESTIONS  # 10,000
-POSTGRES_URL = os.environ.get("OTTO_BENCH_POSTGRES_URL")
-
-
-def postgres_database() -> tuple[str, str]:
-    """Create an empty throwaway database next to POSTGRES_URL: (its URL, its name)."""
-    name = f"otto_bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = make_url(database_url(POSTGRES_URL)).set(database=name)
-    return url.render_as_string(hide_password=False), name
-
-
-def drop_postgres_database(name: str) -> None:
-    with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def count_statements(engine) -> list[int]:

@@ -119,6 +119,12 @@ def _register_jobs(app: Flask) -> None:
         """E-mail this week's situation picture to the coordinators (once a week each)."""
         click.echo(f"Digests: {tasks.weekly_digest(scheduler.parse_now(now))}")
 
+    @app.cli.command("archive-ended-visits")
+    @_NOW_OPTION
+    def archive_ended_visits_command(now):
+        """Let visits closed longer than WORKING_SET_DAYS ago leave the tablets."""
+        click.echo(f"Visits archived: {tasks.archive_ended_visits(scheduler.parse_now(now))}")
+
     @app.cli.command("apply-retention")
     @_NOW_OPTION
     def apply_retention_command(now):

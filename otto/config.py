@@ -167,6 +167,10 @@ def load_config() -> dict:
         "PERSON_HASH_KEY": _instance_secret(
             INSTANCE_DIR, "OTTO_PERSON_HASH_KEY", "person_hash_key", lambda: secrets.token_hex(32)
         ),
+        # A device holds a visit while it is planned, in progress or completed, and for this
+        # many days after it was closed or cancelled; then the visit leaves every device (its
+        # answers, findings, photos and signatures are dropped there) until it is reopened.
+        "WORKING_SET_DAYS": int(env("OTTO_WORKING_SET_DAYS", 14)),
         # The public address of OTTO: every absolute link (e-mails, calendar feeds) starts
         # with it, whatever host or scheme a request came in by.
         "BASE_URL": env("OTTO_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),

@@ -57,6 +57,12 @@ JOBS = {
         CronTrigger(day_of_week="thu", hour="7-16", minute="*/15", timezone=LOCAL_TZ),
         4 * HOUR,
     ),
+    # Hourly: a visit leaves the tablets within the hour its working-set window ends.
+    "archive_ended_visits": (
+        tasks.archive_ended_visits,
+        CronTrigger(minute=20, timezone=LOCAL_TZ),
+        12 * HOUR,
+    ),
     "apply_retention": (
         tasks.apply_retention,
         CronTrigger(hour=3, minute=30, timezone=LOCAL_TZ),

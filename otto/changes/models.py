@@ -4,7 +4,7 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, String
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from otto.dbtypes import UUID, UTCDateTime
@@ -33,12 +33,18 @@ class Change(db.Model):
     """
 
     __tablename__ = "change"
+    # (visit_id, seq): a bootstrap reads only its working set's entries, in feed order;
+    # (entity, entity_id, seq): whether a later entry for the same entity exists.
+    __table_args__ = (
+        Index("ix_change_visit_id_seq", "visit_id", "seq"),
+        Index("ix_change_entity_entity_id_seq", "entity", "entity_id", "seq"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     seq: Mapped[int | None] = mapped_column(Integer, unique=True, index=True)
     entity: Mapped[str] = mapped_column(String(40))
     entity_id: Mapped[str] = mapped_column(String(64))
-    visit_id: Mapped[str | None] = mapped_column(UUID, index=True)
+    visit_id: Mapped[str | None] = mapped_column(UUID)
     agency_code: Mapped[str | None] = mapped_column(String(20))
     visibility: Mapped[str] = mapped_column(String(10), default="joint")
     recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -13,6 +13,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -141,6 +142,10 @@ class Visit(db.Model):
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When the visit was closed or cancelled (None while it may still change), and when it
+    # left every device's working set, WORKING_SET_DAYS later (see otto.inspections.tasks).
+    ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
+    archived_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
 
     business: Mapped[Business] = relationship()
     assignments: Mapped[list["Assignment"]] = relationship(back_populates="visit")
@@ -150,7 +155,11 @@ class Assignment(db.Model):
     """Who takes part in a visit, for which agency, with which pinned checklist version."""
 
     __tablename__ = "assignment"
-    __table_args__ = (UniqueConstraint("visit_id", "user_id", "template_version_id"),)
+    __table_args__ = (
+        UniqueConstraint("visit_id", "user_id", "template_version_id"),
+        # A user's visits, without reading the visit rows (the working set starts here).
+        Index("ix_assignment_user_id_visit_id", "user_id", "visit_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     visit_id: Mapped[str] = mapped_column(ForeignKey("visit.id"), index=True)

@@ -77,6 +77,16 @@ def list_visits(query, actor):
     return committed(visits.list_visits(actor.user, start=query["start"], end=query["end"]))
 
 
+@blp.get("/visits/archived")
+@blp.auth()
+@blp.response(200, VisitSchema(many=True))
+@blp.paginate(QueryPage)
+def archived_visits(actor):
+    """Closed visits you took part in that have left your devices (WORKING_SET_DAYS after
+    closing), the most recently ended first; the field app lists them online only."""
+    return committed(visits.archived_visits(actor.user))
+
+
 @blp.post("/visits")
 @blp.auth(COORDINATORS)
 @blp.arguments(NewVisitSchema)

@@ -143,6 +143,7 @@ class VisitSchema(Schema):
     briefing = fields.String()
     follows_up_visit_id = fields.String(allow_none=True)
     version = fields.Integer()
+    ended_at = fields.DateTime(allow_none=True)  # when it was closed or cancelled
     participants = fields.List(fields.Nested(ParticipantSchema), attribute="assignments")
 
 

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from flask import current_app
 
 from otto.extensions import db
-from otto.inspections import followups, persons, read_log, reminders, retention
+from otto.inspections import followups, persons, read_log, reminders, retention, visits
 from otto.inspections.photo_storage import PhotoStorage, storage_from_config
 from otto.mail import Mail, SmtpUnavailable, send_mail
 
@@ -24,6 +24,14 @@ def mark_overdue(now: dt.datetime) -> int:
     marked = followups.mark_overdue(now)
     db.session.commit()
     return len(marked)
+
+
+def archive_ended_visits(now: dt.datetime) -> int:
+    """Let visits closed or cancelled more than WORKING_SET_DAYS ago leave the devices that
+    hold them (each device receives an eviction on its next pull); returns how many."""
+    archived = visits.archive_ended_visits(now, current_app.config["WORKING_SET_DAYS"])
+    db.session.commit()
+    return len(archived)
 
 
 def _deliver(record, build_mail: Callable[[], Mail], now: dt.datetime, send: Sender) -> bool:

@@ -18,6 +18,15 @@ def _assigned_visit_ids(user: User):
     return select(Assignment.visit_id).where(Assignment.user_id == user.id)
 
 
+def _assigned(user: User, visit_id):
+    """Correlated: the user is assigned to the visit `visit_id` (a column) names."""
+    return (
+        select(Assignment.id)
+        .where(Assignment.visit_id == visit_id, Assignment.user_id == user.id)
+        .exists()
+    )
+
+
 def visible_visits(user: User):
     """A WHERE clause selecting the visits `user` may open."""
     if user.is_coordinator:
@@ -25,13 +34,18 @@ def visible_visits(user: User):
     return Visit.id.in_(_assigned_visit_ids(user))
 
 
-def visible_items(user: User, model):
+def visible_items(user: User, model, *, per_row: bool = False):
     """A WHERE clause on an agency-owned model (answer, finding, photo link, change).
 
-    The model must have `visit_id`, `agency_code` and `visibility` columns.
+    The model must have `visit_id`, `agency_code` and `visibility` columns. `per_row`: the
+    same rule as a correlated EXISTS checked on each row, for a query that already picks
+    few rows by key (a pull page), so the database never builds the user's whole history
+    of visits to check them against.
     """
     if user.is_coordinator:
         return true()
+    if per_row:
+        return and_(_assigned(user, model.visit_id), _joint_or_own(user, model))
     return and_(model.visit_id.in_(_assigned_visit_ids(user)), _joint_or_own(user, model))
 
 
@@ -51,12 +65,43 @@ def visible_signals(user: User):
     return _joint_or_own(user, Signal)
 
 
-def visible_changes(user: User):
-    """A WHERE clause on the change feed: entries without a visit (templates) reach everyone;
-    the rest follow `visible_items`. Pull re-checks each row's current visibility too."""
+def working_set_visits(user: User):
+    """A WHERE clause selecting the visits in the working set of `user`'s devices: those the
+    user may open that have not been archived. A visit is archived WORKING_SET_DAYS after it
+    was closed or cancelled (otto.inspections.tasks.archive_ended_visits) and comes back
+    when it is reopened; planned, ongoing and completed visits are never archived."""
     if user.is_coordinator:
-        return true()
-    return or_(Change.visit_id.is_(None), visible_items(user, Change))
+        return Visit.archived_at.is_(None)
+    # Checked visit by visit (few are not archived), never against the user's whole history.
+    return and_(Visit.archived_at.is_(None), _assigned(user, Visit.id))
+
+
+def left_working_set(user: User):
+    """A WHERE clause selecting the visits `user` may open that have left the working set
+    (archived): what the field app lists online, holding nothing of them."""
+    return and_(Visit.archived_at.is_not(None), visible_visits(user))
+
+
+def working_set_changes(user: User):
+    """A WHERE clause on the change feed for a pull after a cursor: entries without a visit
+    (templates, a participant taken off a visit) reach everyone; a visit's own entries reach
+    its participants even once it has left the working set (that entry is the eviction:
+    pull finds the visit outside the working set and sends its tombstone); every other entry
+    only while its visit is in the working set, by the `visible_items` rule. Each entry is
+    checked by correlated EXISTS on primary-key and index lookups, so a page costs the rows
+    it reads, at any length of history. Pull re-checks each row's current visibility too."""
+    open_visit = (
+        select(Visit.id).where(Visit.id == Change.visit_id, Visit.archived_at.is_(None)).exists()
+    )
+    if user.is_coordinator:
+        return or_(Change.visit_id.is_(None), Change.entity == "visit", open_visit)
+    return or_(
+        Change.visit_id.is_(None),
+        and_(
+            _assigned(user, Change.visit_id),
+            or_(Change.entity == "visit", and_(open_visit, _joint_or_own(user, Change))),
+        ),
+    )
 
 
 def get_visible(user: User, model, ident):
@@ -198,18 +243,20 @@ def photo_links_following(link_clause, finding_clause):
     reports) is built with this."""
     from otto.inspections.models import Finding, PhotoLink
 
-    findings = select(Finding.id).where(finding_clause)
-    return and_(
-        link_clause, or_(PhotoLink.finding_id.is_(None), PhotoLink.finding_id.in_(findings))
-    )
+    finding = select(Finding.id).where(Finding.id == PhotoLink.finding_id, finding_clause)
+    return and_(link_clause, or_(PhotoLink.finding_id.is_(None), finding.exists()))
 
 
-def visible_photo_links(user: User):
+def visible_photo_links(user: User, *, per_row: bool = False):
     """A WHERE clause on PhotoLink selecting the photo links `user` may see: the
-    confidentiality rule on the link and its finding (`photo_links_following`)."""
+    confidentiality rule on the link and its finding (`photo_links_following`); `per_row`
+    as for `visible_items`."""
     from otto.inspections.models import Finding, PhotoLink
 
-    return photo_links_following(visible_items(user, PhotoLink), visible_items(user, Finding))
+    return photo_links_following(
+        visible_items(user, PhotoLink, per_row=per_row),
+        visible_items(user, Finding, per_row=per_row),
+    )
 
 
 # Photos by possession. A photo's SHA-256 is no key: knowing it grants nothing. A user holds

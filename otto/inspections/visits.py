@@ -16,7 +16,7 @@ from otto.extensions import db
 from otto.inspections.businesses import get_business
 from otto.inspections.conflicts import open_conflict_count
 from otto.inspections.models import Assignment, Business, Visit, VisitReason, VisitStatus
-from otto.inspections.visibility import is_participant, visible_visits
+from otto.inspections.visibility import is_participant, left_working_set, visible_visits
 from otto.timeutil import utcnow
 
 EDITABLE = (
@@ -230,6 +230,12 @@ def list_visits(
     return query
 
 
+def archived_visits(user: User):
+    """A query for the visits the user may see that have left the working set, the most
+    recently ended first: the closed visits a device lists online but no longer holds."""
+    return select(Visit).where(left_working_set(user)).order_by(Visit.ended_at.desc(), Visit.id)
+
+
 def search_visits(
     user: User,
     *,
@@ -306,6 +312,10 @@ def set_visit_status(actor, visit_id: str, status: str) -> Visit:
     before = {"status": visit.status}
     visit.status = status
     _touch(visit)
+    if status == VisitStatus.CLOSED:
+        visit.ended_at = utcnow()
+    elif before["status"] == VisitStatus.CLOSED:
+        _reopen(visit)
     action = "reopen" if before["status"] == VisitStatus.CLOSED else "status"
     audit.record(
         actor,
@@ -317,6 +327,38 @@ def set_visit_status(actor, visit_id: str, status: str) -> Visit:
         visit_id=visit.id,
     )
     return visit
+
+
+def _reopen(visit: Visit) -> None:
+    """A reopened visit may change again; if it had left the working sets (archived), it
+    comes back to its participants' devices with everything it holds."""
+    visit.ended_at = None
+    if visit.archived_at is not None:
+        visit.archived_at = None
+        _announce_items_again(visit.id)
+
+
+def archive_ended_visits(now: dt.datetime, days: int) -> list[str]:
+    """Let visits closed or cancelled more than `days` ago leave every device's working set:
+    mark them archived and announce each on the feed (its participants' devices receive its
+    eviction). Audited as the system's action; returns the ids of the visits archived now.
+    Safe to run again: an archived visit is not archived twice."""
+    cutoff = now - dt.timedelta(days=days)
+    query = select(Visit).where(Visit.archived_at.is_(None), Visit.ended_at <= cutoff)
+    archived = []
+    for visit in db.session.scalars(query.order_by(Visit.ended_at)).all():
+        visit.archived_at = now
+        record_change("visit", visit.id, visit_id=visit.id)
+        audit.record(
+            None,
+            "archive",
+            "visit",
+            visit.id,
+            after={"archived_at": now.isoformat()},
+            visit_id=visit.id,
+        )
+        archived.append(visit.id)
+    return archived
 
 
 def cancel_visit(actor, visit_id: str, note: str = "") -> Visit:
@@ -334,6 +376,7 @@ def cancel_visit(actor, visit_id: str, note: str = "") -> Visit:
             code="invalid_transition",
         )
     visit.status = VisitStatus.CANCELLED
+    visit.ended_at = utcnow()
     _touch(visit)
     audit.record(
         actor,

@@ -13,6 +13,7 @@ const SHAPES = {
   push: (d) => isObject(d) && Array.isArray(d.results) && isInt(d.acked_seq) &&
     d.results.every((r) => isObject(r) && isInt(r.device_seq) && typeof r.status === 'string'),
   photo: (d) => isObject(d) && typeof d.sha256 === 'string',
+  visits: (d) => Array.isArray(d) && d.every((v) => isObject(v) && typeof v.id === 'string'),
 };
 
 async function readJson(response) {
@@ -93,6 +94,8 @@ export function createApi({ baseUrl = '', fetchImpl = (...args) => fetch(...args
         contentType: type,
         shape: 'photo',
       }),
+    archivedVisits: (session) =>
+      request('GET', '/api/visits/archived?page_size=50', { token: session.token, shape: 'visits' }),
     photoThumb: (session, sha256) =>
       request('GET', `/api/photos/${sha256}?size=thumb`, { token: session.token, binary: true }),
   };

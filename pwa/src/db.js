@@ -328,6 +328,58 @@ export function dismissRejection(db, id) {
   });
 }
 
+// Eviction: a visit that has left this tablet's working set (closed long enough ago, or the
+// inspector taken off it) is dropped with everything of it, but never while any of this
+// tablet's own work on it is unacknowledged. Both run inside the pull page's writeTogether.
+
+const SHA256 = /^[0-9a-f]{64}$/;
+
+/** The photo SHA-256s rows refer to: links, signature images and photo/signature answers. */
+function photoShas({ links = [], signatures = [], answers = [] }) {
+  const values = answers.flatMap((a) => (Array.isArray(a.value) ? a.value : [a.value]));
+  return new Set([
+    ...links.map((l) => l.photo_sha256),
+    ...signatures.map((s) => s.image_sha256),
+    ...values.filter((v) => typeof v === 'string' && SHA256.test(v)),
+  ].filter(Boolean));
+}
+
+async function visitRows(db, visitId) {
+  const [answers, links, signatures] = await Promise.all([
+    db.answers.where('visit_id').equals(visitId).toArray(),
+    db.photoLinks.where('visit_id').equals(visitId).toArray(),
+    db.signatures.where('visit_id').equals(visitId).toArray(),
+  ]);
+  return { answers, links, signatures };
+}
+
+/** True while the tablet holds work on the visit the server has not acknowledged: outbox
+ * entries (deleted only once acked_seq covers them) or photo bytes not yet uploaded. */
+export async function visitHasUnsentWork(db, visitId) {
+  if (await db.outbox.filter((entry) => entry.visit_id === visitId).count()) return true;
+  const shas = [...photoShas(await visitRows(db, visitId))];
+  const photos = (await db.photos.bulkGet(shas)).filter(Boolean);
+  return photos.some((photo) => photo.state === 'pending');
+}
+
+/** Forget a visit with its answers, findings, photo links, signatures, conflicts and the
+ * photos no other visit on the tablet uses (refused changes stay until dismissed). */
+export async function evictVisit(db, visitId) {
+  const candidates = photoShas(await visitRows(db, visitId));
+  await Promise.all([
+    db.visits.delete(visitId),
+    ...['answers', 'findings', 'photoLinks', 'signatures', 'conflicts', 'persons',
+      'personObservations']
+      .map((store) => db.table(store).where('visit_id').equals(visitId).delete()),
+  ]);
+  const kept = photoShas({
+    links: await db.photoLinks.toArray(),
+    signatures: await db.signatures.toArray(),
+    answers: await db.answers.toArray(),
+  });
+  await db.photos.bulkDelete([...candidates].filter((sha) => !kept.has(sha)));
+}
+
 /** Remove every trace of the signed-in user's data (device revoked or signed out). */
 export async function wipe(db, reason) {
   await db.transaction('rw', db.tables, async () => {

@@ -1,11 +1,14 @@
 """A Hypothesis state machine: several devices edit one visit offline while the network
-loses responses, duplicates, reorders and cuts batches, and devices pull at random.
+loses responses, duplicates, reorders and cuts batches, devices pull at random, and the
+coordinator closes the visit, lets it leave the working set (archived) and reopens it.
 
 After every step: each device's mutations are recorded exactly once, the server's answers
-come from real writes, every conflict outcome is recorded once. At the end every device
-syncs and converges to the server's state.
+come from real writes, every conflict outcome is recorded once. A device drops the visit on
+its eviction only once its own unsent work there is acknowledged. At the end every device
+syncs and converges to the server's state: the visit's answers, or nothing once archived.
 """
 
+import datetime as dt
 import os
 import random
 import uuid
@@ -20,8 +23,9 @@ from otto.accounts.models import Device
 from otto.auth import Actor
 from otto.changes.models import Conflict, ConflictStatus, SyncState
 from otto.extensions import db
-from otto.inspections.models import Answer
-from otto.inspections.visits import plan_visit
+from otto.inspections.conflicts import open_conflict_count
+from otto.inspections.models import Answer, Visit, VisitStatus
+from otto.inspections.visits import archive_ended_visits, plan_visit, set_visit_status
 from otto.sync.models import SyncMutation
 from otto.timeutil import utcnow
 
@@ -44,7 +48,15 @@ class FieldDevice:
         self.known = {}  # question → server version the device last saw
         self.last_mutation = {}  # question → id of this device's latest edit
         self.local = {}  # question → value shown on the device
+        self.seen = {}  # question → the server's value as last pulled
         self.cursor = "0"
+        self.evicting = False  # the visit was evicted; dropped once the outbox is acked
+
+    def drop_visit(self):
+        """What the app does on an eviction with nothing left to send: forget the visit."""
+        assert self.outbox == []  # never before its own work is acknowledged
+        self.known, self.last_mutation, self.local, self.seen = {}, {}, {}, {}
+        self.evicting = False
 
 
 class SyncMachine(RuleBasedStateMachine):
@@ -70,6 +82,7 @@ class SyncMachine(RuleBasedStateMachine):
             ],
         )
         db.session.commit()
+        self.coordinator = coordinator
         self.visit_id = visit.id
         self.epoch = db.session.get(SyncState, 1).epoch
         self.devices = [FieldDevice(self.client, inspectors[i % 2]) for i in range(3)]
@@ -81,6 +94,8 @@ class SyncMachine(RuleBasedStateMachine):
     @rule(index=st.integers(0, 2), question=st.sampled_from(sorted(QUESTIONS)), data=st.data())
     def edit(self, index, question, data):
         device = self.devices[index]
+        if self._visit().status == VisitStatus.CLOSED or device.evicting:
+            return  # the app takes no edits of a closed visit
         value = data.draw(st.sampled_from(QUESTIONS[question]))
         device.seq += 1
         mutation = {
@@ -111,7 +126,16 @@ class SyncMachine(RuleBasedStateMachine):
         assert response.status_code == 200, response.json
         body = response.json
         for result in body["results"]:
-            assert result["status"] in ("applied", "duplicate", "conflict"), result
+            assert result["status"] in ("applied", "duplicate", "conflict", "rejected"), result
+            original = result.get("original", result)
+            if original["status"] == "rejected":  # made before closing, arrived after it
+                assert original["code"] == "visit_closed", result
+                mutation = next(m for m in device.outbox if m["id"] == result["id"])
+                question = mutation["entity_id"]
+                if device.last_mutation.get(question) == mutation["id"]:
+                    device.local.pop(question, None)  # the app shows the server's value again
+                    if question in device.seen:
+                        device.local[question] = device.seen[question]
             if "conflict" in (result["status"], result.get("original", {}).get("status")):
                 self.conflict_outcomes.add(result["id"])
         acked = {r["id"]: r for r in body["results"]}
@@ -163,17 +187,50 @@ class SyncMachine(RuleBasedStateMachine):
                 f"/api/sync/pull?cursor={cursor}&limit=3", headers=device.headers
             ).json
             for change in body["changes"]:
+                if change["entity"] == "visit":
+                    device.evicting = change.get("deleted", False)
                 if change["entity"] == "answer" and "data" in change:
                     data = change["data"]
                     device.known[data["question_id"]] = data["version"]
+                    device.seen[data["question_id"]] = data["value"]
                     pending = any(m["entity_id"] == data["question_id"] for m in device.outbox)
                     if not pending:  # unsent local edits stay on screen
                         device.local[data["question_id"]] = data["value"]
             cursor = body["next_cursor"]
+            device.outbox = [m for m in device.outbox if m["device_seq"] > body["acked_seq"]]
+            if device.evicting and not device.outbox:
+                device.drop_visit()
             if not body["has_more"]:
                 break
         if save_cursor:  # otherwise: applied, but the app died before saving the cursor
             device.cursor = cursor
+
+    # --- the coordinator ---------------------------------------------------------------
+
+    def _visit(self):
+        return db.session.get(Visit, self.visit_id)
+
+    @rule()
+    def close(self):
+        visit = self._visit()
+        if visit.status == VisitStatus.CLOSED or open_conflict_count(visit.id):
+            return
+        path = ["in_progress", "completed", "closed"]
+        for status in path[path.index(visit.status) + 1 if visit.status in path else 0 :]:
+            set_visit_status(Actor(self.coordinator), visit.id, status)
+        db.session.commit()
+
+    @rule()
+    def archive(self):
+        """WORKING_SET_DAYS pass: a closed visit leaves the devices."""
+        archive_ended_visits(utcnow() + dt.timedelta(days=15), 14)
+        db.session.commit()
+
+    @rule()
+    def reopen(self):
+        if self._visit().status == VisitStatus.CLOSED:
+            set_visit_status(Actor(self.coordinator), self.visit_id, "completed")
+            db.session.commit()
 
     # --- invariants --------------------------------------------------------------------
 
@@ -235,6 +292,8 @@ class SyncMachine(RuleBasedStateMachine):
             a.question_id: a.value
             for a in db.session.scalars(select(Answer).where(Answer.visit_id == self.visit_id))
         }
+        if self._visit().archived_at is not None:
+            server = {}  # the visit has left every device
         for device in self.devices:
             self.pull(self.devices.index(device), save_cursor=True)
             assert device.local == server

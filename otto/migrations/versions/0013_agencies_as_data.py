@@ -2,7 +2,7 @@
 report texts (purpose, legal basis, right to comment, appeal, fee notice).
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-05 17:30:00
 
 Empty report texts mean "the built-in text for this code", so existing agencies keep
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0013'
-down_revision = '0011'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 

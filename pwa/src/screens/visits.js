@@ -1,4 +1,6 @@
-// "Mina besök": today's and upcoming visits assigned to the inspector, read from IndexedDB.
+// "Mina besök": today's and upcoming visits assigned to the inspector, read from IndexedDB;
+// and, on request and online only, the closed visits that have left this tablet (the one
+// list here that is fetched, not read from IndexedDB: the tablet keeps nothing of them).
 
 import { useState } from 'preact/hooks';
 
@@ -56,6 +58,35 @@ function SignOut({ shell }) {
   </div>`;
 }
 
+// Closed visits leave the tablet WORKING_SET_DAYS after closing; their dossier stays on the
+// server. Listed from the server when asked, never stored.
+function ArchivedVisits() {
+  const { api, session } = useApp();
+  const [state, setState] = useState(null);
+  async function load() {
+    setState({ loading: true });
+    const result = await api.archivedVisits(session);
+    setState(result.ok ? { visits: result.data } : { error: true });
+  }
+  if (!state) {
+    return html`<p><button type="button" onClick=${load}>Visa avslutade besök</button></p>`;
+  }
+  if (state.loading) return html`<p>Hämtar avslutade besök…</p>`;
+  if (state.error) {
+    return html`<p class="subtle" role="status">Avslutade besök kan bara visas när plattan har nät.
+      <button type="button" onClick=${load}>Försök igen</button></p>`;
+  }
+  return html`<section data-testid="archived-visits">
+    <h2>Avslutade besök</h2>
+    <p class="subtle">Finns bara på servern, inte på plattan.</p>
+    ${state.visits.length ? html`<ul class="cards">${state.visits.map((visit) => html`<li class="card" key=${visit.id}>
+      <h3>${visit.business.name}</h3>
+      <p class="when">${formatDay(visit.planned_start)}</p>
+      <p class="meta"><span>${VISIT_STATUS[visit.status] || visit.status}</span></p>
+    </li>`)}</ul>` : html`<p>Inga avslutade besök.</p>`}
+  </section>`;
+}
+
 export function VisitsScreen({ shell }) {
   const { db, session } = useApp();
   const visits = useLive(() => upcomingVisits(db), [db]);
@@ -73,5 +104,6 @@ export function VisitsScreen({ shell }) {
       : 'Inga planerade besök.'}</p>` : null}
     ${todays.length ? html`<h2>I dag</h2><ul class="cards">${todays.map((v) => html`<${VisitCard} key=${v.id} visit=${v} />`)}</ul>` : null}
     ${later.length ? html`<h2>Kommande</h2><ul class="cards">${later.map((v) => html`<${VisitCard} key=${v.id} visit=${v} />`)}</ul>` : null}
+    <${ArchivedVisits} />
   </section>`;
 }

@@ -2,12 +2,16 @@
 // new/updated/deleted together with the new cursor, in ONE transaction, so a page is never
 // half-applied and re-applying a page whose cursor was not saved is harmless.
 // A local record with unsent outbox entries keeps its local values (the push that follows
-// carries them); it only learns the server's version. Reads and writes IndexedDB only
-// through db.js.
+// carries them); it only learns the server's version. A visit tombstone is an eviction: the
+// visit has left this tablet's working set, and it is dropped with everything of it at the
+// end of a page once none of our work on it is unacknowledged; until then it waits in meta
+// 'evicting' (and a visit that comes back is no longer evicted). Reads and writes IndexedDB
+// only through db.js.
 
 import {
-  answerKey, answersWithServerId, deleteItem, deleteItems, getItem, getMeta, getSession,
-  ITEM_KINDS, keepPhoto, putItem, setMeta, unsentItems, writeTogether,
+  answerKey, answersWithServerId, deleteItem, deleteItems, evictVisit, getItem, getMeta,
+  getSession, ITEM_KINDS, keepPhoto, putItem, setMeta, unsentItems, visitHasUnsentWork,
+  writeTogether,
 } from '../db.js';
 
 const PAGE_SIZE = 500;
@@ -16,9 +20,20 @@ const PAGE_SIZE = 500;
 export async function applyPage(db, page) {
   await writeTogether(db, ITEM_KINDS, async () => {
     const pending = await unsentItems(db);
+    const evicting = new Set(await getMeta(db, 'evicting', []));
     for (const change of page.changes) {
+      if (change.entity === 'visit') {
+        if (change.deleted) evicting.add(change.id);
+        else evicting.delete(change.id);
+      }
       await applyChange(db, change, pending);
     }
+    for (const visitId of evicting) {
+      if (await visitHasUnsentWork(db, visitId)) continue; // not before the server has it
+      await evictVisit(db, visitId);
+      evicting.delete(visitId);
+    }
+    await setMeta(db, 'evicting', [...evicting]);
     await setMeta(db, 'cursor', page.next_cursor);
   });
 }
@@ -27,9 +42,8 @@ async function applyChange(db, change, pending) {
   const { entity, id, data } = change;
   const gone = change.deleted || data?.deleted === true;
   switch (entity) {
-    case 'visit':
-      return gone ? deleteItem(db, 'visit', id)
-        : putItem(db, 'visit', { ...data, business_id: data.business?.id });
+    case 'visit': // a tombstone is an eviction, done at the end of the page
+      return gone ? undefined : putItem(db, 'visit', { ...data, business_id: data.business?.id });
     case 'template_version':
       return gone ? deleteItem(db, 'template_version', Number(id)) : putItem(db, 'template_version', data);
     case 'answer':
