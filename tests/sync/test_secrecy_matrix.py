@@ -230,3 +230,51 @@ def test_agency_only_content_never_reaches_another_agency(
     TRANSITIONS[transition](scene, KINDS[kind])
     if not (transition == "agency_then_joint" and kind in ATTACHED):
         check()  # (attached secrets rightly follow their item once it is joint)
+
+
+# --- persons on site (issue 24): the same read paths, for a person and an observation ----
+
+PERSON_NUMBER = "811218-9876"  # valid (otto/inspections/identity_vectors.json)
+
+
+def _person(scene, tablet, person_id, name):
+    fields = {"name": name, "id_number": PERSON_NUMBER, "role": "Kock"}
+    assert (
+        scene.push(tablet, tablet.mutation("site_person", person_id, scene.visit.id, fields))[
+            "status"
+        ]
+        == "applied"
+    )
+
+
+def police_person(scene):
+    """The police record a person (agency-only by default): name and number are the secret."""
+    _person(scene, scene.a, str(uuid.uuid4()), scene.secret)
+    return {scene.secret, PERSON_NUMBER[:6]}
+
+
+def police_observation(scene):
+    """Miljö records a person it may see in full; the police add their own observation."""
+    person_id = str(uuid.uuid4())
+    _person(scene, scene.observer, person_id, "Kim Berg")
+    fields = {"person_id": person_id, "right_to_work": "no", "note": scene.secret}
+    mutation = scene.a.mutation("person_observation", str(uuid.uuid4()), scene.visit.id, fields)
+    assert scene.push(scene.a, mutation)["status"] == "applied"
+    return {scene.secret}
+
+
+PERSON_KINDS = {"site_person": police_person, "person_observation": police_observation}
+
+
+@pytest.mark.parametrize("kind", sorted(PERSON_KINDS))
+def test_a_person_recorded_by_one_agency_never_reaches_another(
+    client, device, joint_visit, login, kind
+):
+    scene = Scene(client, device, joint_visit, login)
+    scene.cursor = scene.observer.pull_all()[1]
+    secrets = PERSON_KINDS[kind](scene)
+    for name, read in READ_PATHS.items():
+        seen = read(scene)
+        assert not any(secret in seen for secret in secrets), (kind, name)
+    # The police themselves do see it (the test would pass vacuously otherwise).
+    assert scene.secret in json.dumps(scene.a.pull_all()[0])
