@@ -17,8 +17,10 @@ from otto.inspections.models import (
     Business,
     Finding,
     FollowUp,
+    PersonObservation,
     Signal,
     Signature,
+    SitePerson,
     Visit,
 )
 from tests.checklists.test_xlsform import SURVEY, SURVEY_HEADER, workbook
@@ -108,6 +110,24 @@ def sync_answer(s: Setting, field: str, value: str):
     return push_outcome(tablet, mutation)
 
 
+def sync_person(s: Setting, field: str, value: str, person_id: str | None = None):
+    fields = {"name": "Ali Rahimi", "role": "Kock", "id_number": None}
+    fields |= {"missing_reason": "Visade inget ID", "birth_date": "1990-01-01", field: value}
+    tablet = TabletDevice(s.client, s.inspector)
+    person_id = person_id or str(uuid.uuid4())
+    return push_outcome(tablet, tablet.mutation("site_person", person_id, s.visit.id, fields))
+
+
+def sync_observation(s: Setting, field: str, value: str):
+    person_id = str(uuid.uuid4())
+    assert sync_person(s, "name", "Ali Rahimi", person_id) == (True, "")
+    tablet = TabletDevice(s.client, s.inspector)
+    fields = {"person_id": person_id, "in_ledger": "no", field: value}
+    return push_outcome(
+        tablet, tablet.mutation("person_observation", str(uuid.uuid4()), s.visit.id, fields)
+    )
+
+
 def api_follow_up(s: Setting, field: str, value: str):
     finding = s.client.post(
         f"/api/visits/{s.visit.id}/findings",
@@ -130,7 +150,9 @@ def page_signal(s: Setting, field: str, value: str):
 
 
 def page_agency(s: Setting, field: str, value: str):
-    return page_outcome(s.login(s.admin).post("/myndigheter/miljo", data={field: value}))
+    form = {"name": "Miljöförvaltningen", "colour": "#2e7d32", "default_visibility": "joint"}
+    form |= {"enabled": "1", field: value}
+    return page_outcome(s.login(s.admin).post("/myndigheter/miljo", data=form))
 
 
 def api_device(s: Setting, field: str, value: str):
@@ -194,6 +216,11 @@ FIELDS = [
     (Finding.legal_ref, limits.LEGAL_REF, [api_finding, sync_finding]),
     (Answer.note, limits.FREE_TEXT, [api_answer, sync_answer]),
     (FollowUp.note, limits.FREE_TEXT, [api_follow_up]),
+    (SitePerson.name, limits.PERSON_NAME, [sync_person]),
+    (SitePerson.missing_reason, limits.REASON, [sync_person]),
+    (SitePerson.role, limits.PERSON_NAME, [sync_person]),
+    (SitePerson.employer_name, limits.NAME, [sync_person]),
+    (PersonObservation.note, limits.FREE_TEXT, [sync_observation]),
     (Signal.source, limits.PERSON_NAME, [page_signal]),
     (Signal.text, limits.SIGNAL_TEXT, [page_signal]),
     (Agency.organisation, limits.NAME, [page_agency]),

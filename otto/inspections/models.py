@@ -304,14 +304,14 @@ class SitePerson(db.Model):
     id: Mapped[str] = mapped_column(UUID, primary_key=True, default=new_uuid)
     visit_id: Mapped[str] = mapped_column(ForeignKey("visit.id"), index=True)
     agency_code: Mapped[str] = mapped_column(ForeignKey("agency.code"))
-    name: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(limits.PERSON_NAME))
     id_kind: Mapped[str] = mapped_column(String(20))  # personnummer | samordningsnummer | missing
     number_token: Mapped[str | None] = mapped_column(Text)
     number_hash: Mapped[str | None] = mapped_column(String(64), index=True)
-    missing_reason: Mapped[str] = mapped_column(Text, default="")
+    missing_reason: Mapped[str] = mapped_column(String(limits.REASON), default="")
     birth_date: Mapped[dt.date | None] = mapped_column(Date)
-    role: Mapped[str] = mapped_column(String(120), default="")
-    employer_name: Mapped[str] = mapped_column(String(200), default="")
+    role: Mapped[str] = mapped_column(String(limits.PERSON_NAME), default="")
+    employer_name: Mapped[str] = mapped_column(String(limits.NAME), default="")
     employer_org_number: Mapped[str] = mapped_column(String(11), default="")
     id_document: Mapped[str] = mapped_column(String(30), default="")
     visibility: Mapped[str] = mapped_column(String(10), default=Visibility.AGENCY)
@@ -337,7 +337,7 @@ class PersonObservation(db.Model):
     agency_code: Mapped[str] = mapped_column(ForeignKey("agency.code"))
     in_ledger: Mapped[str | None] = mapped_column(String(15))  # yes | no | not_checked
     right_to_work: Mapped[str | None] = mapped_column(String(15))  # yes | no | na
-    note: Mapped[str] = mapped_column(Text, default="")
+    note: Mapped[str] = mapped_column(String(limits.FREE_TEXT), default="")
     visibility: Mapped[str] = mapped_column(String(10), default=Visibility.AGENCY)
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))

@@ -294,12 +294,12 @@ class PersonFieldsSchema(Schema):
     reason it is missing and the date of birth), stated role and employer, ID document seen,
     visibility. Checked further by otto.inspections.persons."""
 
-    name = fields.String(validate=validate.Length(max=200))
+    name = text(limits.PERSON_NAME)
     id_number = fields.String(allow_none=True, validate=validate.Length(max=20))
-    missing_reason = fields.String(validate=validate.Length(max=500))
+    missing_reason = text(limits.REASON)
     birth_date = fields.Date(allow_none=True)
-    role = fields.String(validate=validate.Length(max=120))
-    employer_name = fields.String(validate=validate.Length(max=200))
+    role = text(limits.PERSON_NAME)
+    employer_name = text(limits.NAME)
     employer_org_number = fields.String(validate=validate.Length(max=20))
     id_document = fields.String(validate=validate.Length(max=30))
     visibility = fields.String(validate=_one_of(Visibility))
@@ -312,5 +312,5 @@ class ObservationFieldsSchema(Schema):
     person_id = UUIDString(required=True)
     in_ledger = fields.String(allow_none=True, validate=validate.Length(max=15))
     right_to_work = fields.String(allow_none=True, validate=validate.Length(max=15))
-    note = fields.String(validate=validate.Length(max=4000))
+    note = text(limits.FREE_TEXT)
     visibility = fields.String(validate=_one_of(Visibility))
