@@ -17,6 +17,8 @@ the police and the coordinators:
 - signals: tips received in the last 365 days;
 - related: other businesses with a deviation (at any time) sharing the org number, and
   those sharing the address and postcode (each counted once per thing shared);
+- repeat_persons: persons recorded on site in the last 365 days who were also recorded at
+  another business within 14 days (`persons.repeat_persons`, by the keyed hash);
 - category: the category's own weight.
 
 The score is computed in one SQL statement of grouped aggregates over the whole register,
@@ -28,13 +30,13 @@ import functools
 import operator
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, literal, select
 
 from otto import audit
 from otto.analysis.models import SelectionWeight
 from otto.errors import Forbidden, Invalid
 from otto.extensions import db
-from otto.inspections import deadlines
+from otto.inspections import deadlines, persons
 from otto.inspections.businesses import CATEGORIES
 from otto.inspections.models import (
     Business,
@@ -61,6 +63,7 @@ FACTORS = (
     "months_since_visit",
     "signals",
     "related",
+    "repeat_persons",
 )
 DEFAULT_WEIGHTS = {
     "deviations": 10,
@@ -69,6 +72,7 @@ DEFAULT_WEIGHTS = {
     "months_since_visit": 1,
     "signals": 15,
     "related": 5,
+    "repeat_persons": 12,
 }
 DEFAULT_CATEGORY_WEIGHTS = {
     "massage": 10,
@@ -315,6 +319,8 @@ def rank(
     itself = case((deviating.c.id.is_(None), 0), else_=1)  # not related to itself
     n_same_org = func.coalesce(same_org.c.n, 0) - itself
     n_same_address = func.coalesce(same_address.c.n, 0) - itself
+    repeats = persons.repeat_persons(user, now - dt.timedelta(days=WINDOW_DAYS))
+    n_repeats = case(repeats, value=Business.id, else_=0) if repeats else literal(0)
     category_points = case(
         {code: w[f"{CATEGORY_PREFIX}{code}"] for code in CATEGORIES},
         value=Business.category,
@@ -327,6 +333,7 @@ def rank(
         + months * w["months_since_visit"]
         + n_signals * w["signals"]
         + (n_same_org + n_same_address) * w["related"]
+        + n_repeats * w["repeat_persons"]
         + category_points
     ).label("score")
     query = (
@@ -342,6 +349,7 @@ def rank(
             n_signals.label("signals"),
             n_same_org.label("same_org"),
             n_same_address.label("same_address"),
+            n_repeats.label("repeat_persons"),
         )
         .outerjoin(deviations, deviations.c.business_id == Business.id)
         .outerjoin(follow_ups, follow_ups.c.business_id == Business.id)
@@ -432,6 +440,15 @@ def _factors(row, w: dict[str, int], now: dt.datetime, tips: list[Signal]) -> li
         "related",
         f"samma adress som {plural(row.same_address, 'verksamhet')} med avvikelser",
         row.same_address * w["related"],
+    )
+    add(
+        "repeat_persons",
+        f"{plural(row.repeat_persons, 'person')} på plats också registrerad hos en annan "
+        f"verksamhet inom {persons.SIGNAL_DAYS} dagar"
+        if row.repeat_persons == 1
+        else f"{plural(row.repeat_persons, 'person')} på plats också registrerade hos en annan "
+        f"verksamhet inom {persons.SIGNAL_DAYS} dagar",
+        row.repeat_persons * w["repeat_persons"],
     )
     category = row.Business.category
     add(

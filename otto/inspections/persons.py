@@ -535,6 +535,38 @@ def businesses_seen_at(person: SitePerson, days: int = SIGNAL_DAYS) -> int:
     )
 
 
+def repeat_persons(user, since: dt.datetime, days: int = SIGNAL_DAYS) -> dict[int, int]:
+    """For each business: how many persons recorded there since `since` were also recorded
+    at another business within `days` of it (recognised by the keyed hash, never decrypted),
+    counting only the records `user` may see in full — a police record makes no signal for
+    the tax agency. Cancelled visits do not count."""
+    window = dt.timedelta(days=days)
+    rows = db.session.execute(
+        select(SitePerson.number_hash, Visit.business_id, Visit.planned_start)
+        .join(Visit, Visit.id == SitePerson.visit_id)
+        .where(
+            SitePerson.number_hash.is_not(None),
+            Visit.planned_start >= since - window,
+            Visit.status != VisitStatus.CANCELLED,
+            visible_items(user, SitePerson),
+        )
+    ).all()
+    sightings: dict[str, list[tuple[int, dt.datetime]]] = {}
+    for number_hash, business_id, start in rows:
+        sightings.setdefault(number_hash, []).append((business_id, start))
+    repeats: set[tuple[int, str]] = set()
+    for number_hash, seen in sightings.items():
+        for business_id, start in seen:
+            if start >= since and any(
+                other != business_id and abs(start - when) <= window for other, when in seen
+            ):
+                repeats.add((business_id, number_hash))
+    counts: dict[int, int] = {}
+    for business_id, _ in repeats:
+        counts[business_id] = counts.get(business_id, 0) + 1
+    return counts
+
+
 @dataclasses.dataclass
 class PersonCounts:
     persons: int = 0

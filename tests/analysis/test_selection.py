@@ -2,6 +2,7 @@
 the agency rule, admins set the weights, and one click leads to a prefilled planning form."""
 
 import datetime as dt
+import uuid
 
 import pytest
 from sqlalchemy import select
@@ -12,7 +13,7 @@ from otto.auth import Actor
 from otto.changes.merge import Write
 from otto.errors import Forbidden, Invalid
 from otto.extensions import db
-from otto.inspections import findings, signals
+from otto.inspections import findings, persons, signals
 from otto.inspections.models import Finding, FollowUp, Visit, VisitStatus
 from otto.timeutil import local_today, utcnow
 from tests.web.conftest import text
@@ -230,3 +231,48 @@ def test_a_signal_is_recorded_on_the_business_page_and_bad_input_changes_nothing
     page = text(client.get(f"/verksamheter/{business_id}"))
     assert "2026-11-30 · Lägesbild" in page and "Ny ägare." in page
     assert "Misstänkt narkotikaförsäljning." in page  # coordinators see the police tip
+
+
+def test_a_person_recorded_at_two_businesses_within_14_days_is_a_signal_for_the_recorder(
+    make_user, make_business, make_visit
+):
+    coordinator = make_user(role="coordinator")
+    polis, skatt = make_user(agency="polis"), make_user(agency="skatt")
+    salons = [make_business(name=f"Salong {n}", category="nagelsalong") for n in (1, 2, 3)]
+    now = utcnow()
+
+    def seen(business, days_ago, number="811218-9876"):
+        start = now - dt.timedelta(days=days_ago)
+        visit = make_visit(
+            coordinator=coordinator,
+            inspectors=[polis, skatt],
+            business_id=business.id,
+            planned_start=start,
+            planned_end=start + dt.timedelta(hours=2),
+        )
+        persons.record_person(
+            Write(Actor(polis)),
+            visit_id=visit.id,
+            person_id=str(uuid.uuid4()),
+            name="Ali Rahimi",
+            id_number=number,
+            role="Nagelteknolog",
+        )
+
+    seen(salons[0], 20)
+    seen(salons[1], 10)  # 10 days after the first: a repeat at both
+    seen(salons[2], 60)  # the same person 40 days earlier: too long ago to be a repeat
+    db.session.commit()
+
+    def repeat_factors(user, business):
+        row = ranked(user, business.name)
+        return [(f.text, f.points) for f in row.factors if f.key == "repeat_persons"]
+
+    weight = selection.weights()["repeat_persons"]
+    text = "1 person på plats också registrerad hos en annan verksamhet inom 14 dagar"
+    for user in (polis, coordinator):
+        assert repeat_factors(user, salons[0]) == [(text, weight)]
+        assert repeat_factors(user, salons[1]) == [(text, weight)]
+        assert repeat_factors(user, salons[2]) == []
+    # The police record is agency-only: the tax agency's ranking learns nothing from it.
+    assert repeat_factors(skatt, salons[0]) == []
