@@ -76,6 +76,7 @@ _NOW_OPTION = click.option(
 def _register_jobs(app: Flask) -> None:
     """The scheduled jobs of otto.scheduler as commands, and the scheduler process."""
     from otto import scheduler
+    from otto.accounts import tasks as account_tasks
     from otto.inspections import tasks
 
     @app.cli.command("scheduler")
@@ -139,6 +140,14 @@ def _register_jobs(app: Flask) -> None:
     def prune_read_log_command(now):
         """Delete read-log events older than the retention time."""
         click.echo(f"Read events deleted: {tasks.prune_read_log(scheduler.parse_now(now))}")
+
+    @app.cli.command("prune-sign-ins")
+    @_NOW_OPTION
+    def prune_sign_ins_command(now):
+        """Delete old web sessions and forgotten login counts."""
+        pruned = account_tasks.prune_sign_ins(scheduler.parse_now(now))
+        click.echo(f"Sessions deleted: {pruned['sessions']}")
+        click.echo(f"Login counts deleted: {pruned['login_counts']}")
 
 
 def _register_backup(app: Flask) -> None:

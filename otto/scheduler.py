@@ -31,6 +31,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.pool import NullPool
 from werkzeug.serving import is_running_from_reloader
 
+from otto.accounts import tasks as account_tasks
 from otto.extensions import db
 from otto.inspections import tasks
 from otto.timeutil import LOCAL_TZ, utcnow
@@ -72,6 +73,12 @@ JOBS = {
     "prune_read_log": (
         tasks.prune_read_log,
         CronTrigger(hour=3, minute=45, timezone=LOCAL_TZ),
+        12 * HOUR,
+    ),
+    # Old sign-ins and forgotten login counts (the audit trail keeps every sign-in).
+    "prune_sign_ins": (
+        account_tasks.prune_sign_ins,
+        CronTrigger(hour=4, minute=0, timezone=LOCAL_TZ),
         12 * HOUR,
     ),
 }

@@ -9,7 +9,7 @@ copy of the cookie is therefore worth nothing once its session has ended.
 import datetime as dt
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import delete, or_, select
 
 from otto import audit
 from otto.accounts.devices import hash_token
@@ -124,3 +124,10 @@ def active_sessions(user_id: int, *, idle_seconds: int, now: dt.datetime | None 
         WebSession.user_id == user_id, _live(idle_seconds, now or utcnow())
     )
     return list(db.session.scalars(query.order_by(WebSession.last_seen_at.desc())))
+
+
+def prune(before: dt.datetime) -> int:
+    """Delete sessions that ended, or were last used, before `before` (the audit trail keeps
+    each sign-in and sign-out); returns how many."""
+    stale = or_(WebSession.ended_at < before, WebSession.last_seen_at < before)
+    return db.session.execute(delete(WebSession).where(stale)).rowcount

@@ -14,7 +14,7 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import delete, or_, select
 
 from otto import audit
 from otto.accounts.models import LoginThrottle
@@ -138,3 +138,11 @@ def lockouts_query():
         .where(audit.AuditEvent.action == "lock", audit.AuditEvent.entity == "login")
         .order_by(audit.AuditEvent.at.desc(), audit.AuditEvent.id.desc())
     )
+
+
+def prune(now: dt.datetime, policy: Policy) -> int:
+    """Delete counts that would be forgotten anyway (no failure within `forget_seconds`) and
+    whose lock has passed; returns how many."""
+    quiet = LoginThrottle.last_failure_at < now - dt.timedelta(seconds=policy.forget_seconds)
+    unlocked = or_(LoginThrottle.locked_until.is_(None), LoginThrottle.locked_until < now)
+    return db.session.execute(delete(LoginThrottle).where(quiet, unlocked)).rowcount

@@ -5,10 +5,13 @@ locks are audited and shown to admins. Time is the `now` given, never a sleep.""
 import datetime as dt
 
 import pytest
+from sqlalchemy import select
 
-from otto.accounts import services
+from otto.accounts import services, sessions, throttle
+from otto.accounts.models import LoginThrottle, WebSession
 from otto.accounts.throttle import Policy
 from otto.errors import TooManyRequests, Unauthorized
+from otto.extensions import db
 from otto.timeutil import utcnow
 from tests.conftest import PASSWORD
 from tests.web.conftest import text
@@ -157,3 +160,21 @@ def test_locks_are_audited_and_shown_to_admins(client, app, login, make_user):
     page = text(client.get("/personer/sparrar"))
     assert user.username in page and GUESSER in page and "30 s" in page
     assert "Spärrade inloggningar" in text(client.get("/personer"))
+
+
+def test_forgotten_counts_and_old_sign_ins_are_pruned(clock, make_user):
+    quiet, recent = make_user(), make_user()
+    for _ in range(2):
+        attempt(clock, quiet.username, "gissning")
+    clock.advance(3601)
+    attempt(clock, recent.username, "gissning")
+    assert throttle.prune(clock.now, POLICY) == 1  # the quiet user's count, nothing else
+    kept = db.session.scalars(select(LoginThrottle.username)).all()
+    assert sorted(kept) == sorted([recent.username, throttle.ADDRESS_WIDE])
+
+    old, _ = sessions.start_session(quiet, address=GUESSER, user_agent="Firefox")
+    live, _ = sessions.start_session(recent, address=GUESSER, user_agent="Safari")
+    old.last_seen_at = old.ended_at = clock.now - dt.timedelta(days=100)
+    db.session.flush()
+    assert sessions.prune(clock.now - dt.timedelta(days=90)) == 1
+    assert db.session.scalars(select(WebSession.id)).all() == [live.id]
