@@ -16,6 +16,7 @@ from otto.errors import Forbidden
 from otto.extensions import db
 from otto.inspections import visibility
 from otto.inspections.models import Finding, FollowUp, PhotoLink, Visit
+from otto.timeutil import utcnow
 
 VIEWERS = ("coordinator", "admin", "miljo", "polis", "outsider")
 JOINT, AGENCY = "joint", "agency"
@@ -279,5 +280,25 @@ def test_who_reads_a_feed_entry(setting):
         )
         db.session.add(change)
         db.session.flush()
-        seen = _seen_by(setting, Change, visibility.visible_changes, change)
+        seen = _seen_by(setting, Change, visibility.working_set_changes, change)
         assert (where, visibility_, seen) == (where, visibility_, seen_by)
+
+
+def test_an_archived_visit_announces_only_its_eviction(setting):
+    setting["visit"].archived_at = utcnow()
+    entries = {
+        entity: Change(
+            entity=entity,
+            entity_id="x",
+            visit_id=setting["visit"].id,
+            agency_code="miljo",
+            visibility=JOINT,
+        )
+        for entity in ("finding", "visit")
+    }
+    db.session.add_all(entries.values())
+    db.session.flush()
+    read = {
+        e: _seen_by(setting, Change, visibility.working_set_changes, c) for e, c in entries.items()
+    }
+    assert read == {"finding": set(), "visit": {"coordinator", "admin", "miljo", "polis"}}
