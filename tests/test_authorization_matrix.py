@@ -154,7 +154,7 @@ MATRIX = {
     ("GET", "/api/businesses/<int:business_id>"): COORDINATORS,
     ("PATCH", "/api/businesses/<int:business_id>"): COORDINATORS,
     ("GET", "/api/visits"): SIGNED_IN,
-    ("GET", "/api/visits/archived"): SIGNED_IN,  # only visits the caller took part in
+    ("GET", "/api/archived-visits"): SIGNED_IN,  # only visits the caller took part in
     ("POST", "/api/visits"): COORDINATORS,
     ("GET", "/api/visits/<visit_id>"): PARTICIPANTS,
     ("PATCH", "/api/visits/<visit_id>"): COORDINATORS,

@@ -77,7 +77,7 @@ def list_visits(query, actor):
     return committed(visits.list_visits(actor.user, start=query["start"], end=query["end"]))
 
 
-@blp.get("/visits/archived")
+@blp.get("/archived-visits")
 @blp.auth()
 @blp.response(200, VisitSchema(many=True))
 @blp.paginate(QueryPage)

@@ -95,7 +95,7 @@ export function createApi({ baseUrl = '', fetchImpl = (...args) => fetch(...args
         shape: 'photo',
       }),
     archivedVisits: (session) =>
-      request('GET', '/api/visits/archived?page_size=50', { token: session.token, shape: 'visits' }),
+      request('GET', '/api/archived-visits?page_size=50', { token: session.token, shape: 'visits' }),
     photoThumb: (session, sha256) =>
       request('GET', `/api/photos/${sha256}?size=thumb`, { token: session.token, binary: true }),
   };

@@ -136,8 +136,8 @@ def test_closed_visits_a_device_no_longer_holds_are_listed_online(
     close(visit, coordinator)
     close(others, coordinator)
     headers = token_for(miljo)
-    assert client.get("/api/visits/archived", headers=headers).json == []
+    assert client.get("/api/archived-visits", headers=headers).json == []
     archive()
-    listed = client.get("/api/visits/archived", headers=headers).json
+    listed = client.get("/api/archived-visits", headers=headers).json
     assert [v["id"] for v in listed] == [visit.id]
     assert listed[0]["status"] == "closed" and listed[0]["ended_at"]
