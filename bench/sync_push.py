@@ -182,12 +182,16 @@ def run(app, kind: str):
         "per push request)"
     )
     print(f"bare Core executemany of the same rows: {bare:.3f} s, {bare_rate:,.0f} rows/s")
-    print(f"ratio: {rate / bare_rate:.3f} (target >= 0.15; target rate >= 3,000/s)")
+    print(f"ratio: {rate / bare_rate:.3f}")
     stored_rate = TOTAL / stored
     print(
         f"bare Core executemany of every row the pushes stored ({stored_rows:,} rows: answers, "
         f"audit events, feed entries, idempotency records): {stored:.3f} s, "
         f"{stored_rate:,.0f} mutations' rows/s; ratio {rate / stored_rate:.3f}"
+    )
+    print(
+        "targets (issue 23): PostgreSQL >= 3,000 mutations/s and ratio >= 0.4 of every stored "
+        "row; SQLite >= 6,000/s"
     )
     # On a busy machine wall time mostly measures the neighbours; this process's CPU time
     # does not (on SQLite it is all the work; PostgreSQL's server time is not included).
