@@ -6,9 +6,9 @@ inspectors (ten per agency with a library checklist) assigned to ten joint visit
 bench/load_locust.py headless: each simulated device registers (POST /api/auth/device),
 bootstraps (pull from cursor 0), then pushes answer batches, uploads photos (HEAD + PUT, linked
 by the next push) and pulls incrementally. Prints requests/s, p50/p95/p99 latency per request
-type and overall, for the ramp-up (devices starting over 20 s) and for the steady state that
-follows (--seconds long), the server's CPU time in the steady state, and the error count; drops
-the database and stops every process at the end.
+type and overall, for the ramp-up (devices starting over --ramp seconds, 20 by default) and
+for the steady state that follows (--seconds long), the server's CPU time in the steady state,
+and the error count; drops the database and stops every process at the end.
 
 The read log (otto.inspections.read_log) costs a pull a row per visit with agency-only items.
 Its in-run baseline (`--read-log split`, the default): the visits alternate between devices
@@ -70,6 +70,12 @@ def parse_args():
     parser.add_argument("--database", default="otto_load_bench", help="created and dropped")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--wait", default="2,6", help="think time MIN,MAX seconds per device")
+    parser.add_argument(
+        "--ramp",
+        type=int,
+        default=RAMP_SECONDS,
+        help="seconds over which the devices start (each registers: a slow password check)",
+    )
     parser.add_argument(
         "--read-log",
         choices=("split", "on", "off"),
@@ -278,7 +284,9 @@ def server_cpu_seconds(server: subprocess.Popen, database: str) -> float:
     return total
 
 
-def run_locust(env: dict, port: int, users: int, seconds: int, folder: Path, cpu) -> float:
+def run_locust(
+    env: dict, port: int, users: int, seconds: int, folder: Path, cpu, ramp: int = RAMP_SECONDS
+) -> float:
     """Run the scenario; return the server's CPU seconds during the steady state (`cpu()`
     read when the ramp-up ends and at the end)."""
     locust = subprocess.Popen(
@@ -290,9 +298,9 @@ def run_locust(env: dict, port: int, users: int, seconds: int, folder: Path, cpu
             "--users",
             str(users),
             "--spawn-rate",
-            str(max(1, users // RAMP_SECONDS)),
+            f"{users / ramp:.3f}",
             "--run-time",
-            f"{seconds + RAMP_SECONDS}s",
+            f"{seconds + ramp}s",
             "--host",
             f"http://127.0.0.1:{port}",
             "--csv",
@@ -421,6 +429,7 @@ def main():
             args.seconds,
             folder,
             lambda: server_cpu_seconds(server, args.database),
+            args.ramp,
         )
         figures = report(folder / "locust", folder / "ramp.json", cpu_seconds, args.seconds)
         if args.read_log == "split":

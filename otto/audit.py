@@ -9,11 +9,11 @@ import datetime as dt
 import json
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, insert
+from sqlalchemy import JSON, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from otto.dbtypes import UTCDateTime
-from otto.extensions import db, insert_rows
+from otto.extensions import append_rows, db
 from otto.timeutil import utcnow
 
 
@@ -106,4 +106,4 @@ def record_many(events: list[dict]) -> None:
     keep the order in which they were made."""
     if events:
         db.session.flush()
-        insert_rows(insert(AuditEvent.__table__), events)
+        append_rows(AuditEvent.__table__, events)

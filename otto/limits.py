@@ -8,6 +8,8 @@ string written to a column longer than the column's length is refused (400, nami
 and the limit) before the database sees it; PostgreSQL would raise, SQLite would store it.
 """
 
+import functools
+
 from sqlalchemy import String, event, inspect
 from sqlalchemy.orm import Session
 
@@ -64,17 +66,28 @@ def length_errors(checks: dict[str, tuple[str | None, int]]) -> dict[str, list[s
     }
 
 
+@functools.cache
+def _string_limits(mapper) -> tuple[tuple[str, int], ...]:
+    """(attribute, length) of a mapper's bounded string columns (looked up once: every flush
+    checks every new and changed object)."""
+    limits = []
+    for attr in mapper.column_attrs:
+        column = attr.columns[0]
+        limit = getattr(column.type, "length", None) if isinstance(column.type, String) else None
+        if limit:
+            limits.append((attr.key, limit))
+    return tuple(limits)
+
+
 def over_limit(obj) -> dict[str, int]:
     """The string attributes of a mapped object longer than their column allows, with the
     column's length."""
     over = {}
     state = inspect(obj)
-    for attr in state.mapper.column_attrs:
-        column = attr.columns[0]
-        limit = getattr(column.type, "length", None) if isinstance(column.type, String) else None
-        value = state.dict.get(attr.key)  # loaded values only: nothing is fetched here
-        if limit and isinstance(value, str) and len(value) > limit:
-            over[attr.key] = limit
+    for key, limit in _string_limits(state.mapper):
+        value = state.dict.get(key)  # loaded values only: nothing is fetched here
+        if isinstance(value, str) and len(value) > limit:
+            over[key] = limit
     return over
 
 

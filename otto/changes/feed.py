@@ -9,10 +9,10 @@ means a transaction never waits for another row while holding the counter, so wr
 cannot deadlock on it.
 """
 
-from sqlalchemy import event, func, insert, select, update
+from sqlalchemy import event, func, select, update
 
 from otto.changes.models import Change, SyncState
-from otto.extensions import Session, db, insert_rows
+from otto.extensions import Session, append_rows, db
 
 
 def record_change(
@@ -57,7 +57,7 @@ def record_changes(changes: list[dict]) -> None:
     session still holds is flushed first, so entries keep the order they were made in."""
     if changes:
         db.session.flush()
-        insert_rows(insert(Change.__table__), changes)
+        append_rows(Change.__table__, changes)
 
 
 def number_new_changes(session) -> None:

@@ -9,7 +9,9 @@ for the photos the report's content holds, and `logo:<agency code>`, the sender'
 import datetime as dt
 import functools
 import io
+import threading
 import warnings
+from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -30,6 +32,7 @@ PHOTO_SCHEME = "photo:"
 LOGO_SCHEME = "logo:"
 PRINT_EDGE, PRINT_QUALITY = 800, 80
 PRINT_THREADS = 4
+PRINT_CACHE_BYTES = 64 * 1024 * 1024  # some 800 photos' print copies
 
 
 def _local(value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
@@ -94,12 +97,51 @@ class PhotoFetcher(URLFetcher):
         return URLFetcherResponse(url, body, {"Content-Type": "image/jpeg"})
 
 
+class _PrintCopies:
+    """Print copies by photo SHA-256, the least recently used dropped past PRINT_CACHE_BYTES.
+
+    A photo is named by the hash of its original bytes and its print copy is made from them
+    alone, so a copy never goes stale; making one is the largest cost of a report outside
+    WeasyPrint (bench/report_render.py), and a visit's report is rendered again and again
+    while it is written. Only copies of photos a report's content holds, and storage still
+    has, are ever served."""
+
+    def __init__(self):
+        self._copies: OrderedDict[str, bytes] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def get(self, sha256: str) -> bytes | None:
+        with self._lock:
+            copy = self._copies.get(sha256)
+            if copy is not None:
+                self._copies.move_to_end(sha256)
+            return copy
+
+    def put(self, sha256: str, copy: bytes) -> None:
+        with self._lock:
+            if sha256 in self._copies:
+                return
+            self._copies[sha256] = copy
+            self._size += len(copy)
+            while self._size > PRINT_CACHE_BYTES:
+                self._size -= len(self._copies.popitem(last=False)[1])
+
+
+_print_copies = _PrintCopies()
+
+
 def _stored_print_copy(storage: PhotoStorage, sha256: str) -> bytes | None:
+    copy = _print_copies.get(sha256)
+    if copy is not None and storage.exists(sha256, "report"):  # a deleted photo stays out
+        return copy
     try:
         with storage.open(sha256, "report") as file:
-            return print_copy(file)
+            copy = print_copy(file)
     except FileNotFoundError:
         return None
+    _print_copies.put(sha256, copy)
+    return copy
 
 
 def print_copy(file) -> bytes:

@@ -18,13 +18,13 @@ import dataclasses
 from typing import Any
 
 from marshmallow import ValidationError
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from otto import errors
 from otto.accounts.models import Device
 from otto.changes.feed import current_epoch
 from otto.changes.merge import MergeResult, Write
-from otto.extensions import db, insert_rows
+from otto.extensions import append_rows, db
 from otto.inspections import answers, findings, persons, signatures, visits
 from otto.sync import tablet_resolution
 from otto.sync.models import SyncMutation
@@ -273,7 +273,7 @@ def _record_many(device_id: str, mutations: list[dict], outcomes: list[dict]) ->
         }
         for mutation, outcome in zip(mutations, outcomes, strict=True)
     ]
-    insert_rows(insert(SyncMutation.__table__), rows)
+    append_rows(SyncMutation.__table__, rows)
 
 
 def _check_sequence(mutations: list[dict], last_seq: int) -> None:

@@ -158,6 +158,24 @@ def test_photos_come_from_the_report_copies_at_print_size(app, report_visit, fet
     assert not any(max(size) > 1600 for size in sizes)
 
 
+def test_a_photo_in_a_second_report_is_the_same_print_copy(app, report_visit, fetch, upload):
+    """The second report showing a photo embeds the same print-size copy as the first (made
+    once, then kept), and a photo whose files are deleted stays out of later reports."""
+    visit, inspector = report_visit["visit"], report_visit["brand"]
+    sha256 = upload(inspector, photo_bytes(98, size=(2400, 1800)))
+    fire = db.session.scalar(select(Finding).where(Finding.description == FIRE_FINDING))
+    photos.link_photo(Actor(inspector), visit_id=visit.id, photo_sha256=sha256, finding_id=fire.id)
+    db.session.commit()
+    agency = embedded_images(pdf_of(fetch(inspector, visit.id, "brand")))
+    joint = embedded_images(pdf_of(fetch(report_visit["coordinator"], visit.id)))
+    assert (800, 600) in agency.values() and (800, 600) in joint.values()
+    storage_from_config(app.config).delete(sha256)
+    findings.update_finding(Write(Actor(inspector)), fire.id, description="Ny beskrivning")
+    db.session.commit()
+    later = embedded_images(pdf_of(fetch(inspector, visit.id, "brand")))
+    assert (800, 600) not in later.values()
+
+
 # --- archiving -------------------------------------------------------------------------
 
 
