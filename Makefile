@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 STAMPS := .stamps
 export FLASK_APP := otto
 
-.PHONY: run test pwa lint audit
+.PHONY: run test pwa lint audit oidc-provider
 
 # The system packages are installed again whenever the script that lists them changes.
 $(STAMPS)/system-run: scripts/system-deps.sh
@@ -45,7 +45,11 @@ lint: $(STAMPS)/venv
 	$(BIN)/bandit --quiet --configfile pyproject.toml --recursive otto
 	$(BIN)/lint-imports
 
-test: $(STAMPS)/venv $(STAMPS)/system-test pwa lint
+# The OpenID Connect provider the single sign-on tests run (tests/oidc, oidc-provider).
+oidc-provider:
+	cd tests/oidc && npm ci --no-audit --no-fund
+
+test: $(STAMPS)/venv $(STAMPS)/system-test pwa lint oidc-provider
 	cd pwa && npm test
 	$(BIN)/pytest
 

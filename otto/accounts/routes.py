@@ -3,9 +3,11 @@
 from flask import current_app, request
 
 from otto.accounts import devices, services, throttle
+from otto.accounts.models import Role
 from otto.accounts.schemas import DeviceRegistrationSchema, DeviceTokenSchema, UserSchema
 from otto.api import Blueprint
 from otto.changes.feed import current_epoch
+from otto.errors import Forbidden
 from otto.extensions import db
 
 api_blp = Blueprint("auth", __name__, url_prefix="/api", description="Accounts and devices")
@@ -13,9 +15,13 @@ api_blp = Blueprint("auth", __name__, url_prefix="/api", description="Accounts a
 
 def authenticate_committed(username: str, password: str):
     """Check credentials (for this API and the login page) from the client's address,
-    committing the failure count even when the check fails."""
+    committing the failure count even when the check fails. Local passwords may be switched
+    off (LOCAL_LOGIN "off"), or kept for admins only ("admin": break-glass)."""
+    local_login = current_app.config.get("LOCAL_LOGIN", "on")
+    if local_login == "off":
+        raise Forbidden("Local passwords are switched off.", code="local_login_off")
     try:
-        return services.authenticate(
+        user = services.authenticate(
             username,
             password,
             address=request.remote_addr or "",
@@ -23,6 +29,9 @@ def authenticate_committed(username: str, password: str):
         )
     finally:
         db.session.commit()
+    if local_login == "admin" and user.role != Role.ADMIN:
+        raise Forbidden("Local passwords are for admins only.", code="local_login_off")
+    return user
 
 
 @api_blp.post("/auth/device")
