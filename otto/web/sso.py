@@ -19,6 +19,7 @@ from flask import (
     session,
     url_for,
 )
+from joserfc.errors import JoseError
 
 from otto.accounts import sso
 from otto.auth import sign_in
@@ -39,22 +40,31 @@ _REFUSALS = {
     "user_inactive": "Ditt konto i OTTO är avstängt. Kontakta en administratör.",
 }
 _FAILED = "Inloggningen via {label} kunde inte slutföras. Försök igen."
+_UNREACHABLE = "{label} svarar inte just nu. Försök igen om en stund."
+# What a refused exchange raises: a protocol error (state, the provider's error answer), a
+# bad ID token (signature, issuer, audience, nonce, expiry); OSError: the provider is away
+# (requests' errors are OSErrors).
+_EXCHANGE_ERRORS = (AuthlibBaseError, JoseError, ValueError)
 
 
 def init_app(app: Flask) -> None:
     """Check the providers' settings at start; their clients are made on first use (so
     the app starts even while a provider is unreachable)."""
-    app.extensions["otto_sso_providers"] = sso.providers(app.config.get("OIDC_PROVIDERS", []))
+    sso.providers(app.config.get("OIDC_PROVIDERS", []))
     app.extensions["otto_oauth"] = OAuth(app)
+
+
+def _providers() -> dict[str, sso.Provider]:
+    return sso.providers(current_app.config.get("OIDC_PROVIDERS", []))
 
 
 def configured_providers() -> list[sso.Provider]:
     """The providers shown as buttons on the login page."""
-    return list(current_app.extensions["otto_sso_providers"].values())
+    return list(_providers().values())
 
 
 def _provider(name: str) -> sso.Provider:
-    provider = current_app.extensions["otto_sso_providers"].get(name)
+    provider = _providers().get(name)
     if provider is None:
         abort(404)
     return provider
@@ -82,7 +92,11 @@ def _callback_url(name: str) -> str:
 def start(name):
     """Send the browser to the provider's sign-in."""
     provider = _provider(name)
-    return _client(provider).authorize_redirect(_callback_url(name))
+    try:
+        return _client(provider).authorize_redirect(_callback_url(name))
+    except OSError as error:
+        current_app.logger.warning("SSO provider %s unreachable: %s", name, error)
+        return _refused_page(_UNREACHABLE.format(label=provider.label), 503)
 
 
 @pages.get("/login/sso/<name>/callback")
@@ -93,9 +107,12 @@ def callback(name):
     client = _client(provider)
     try:
         token = client.authorize_access_token()
-    except AuthlibBaseError as error:
+    except _EXCHANGE_ERRORS as error:
         current_app.logger.warning("SSO sign-in via %s refused: %s", name, error)
         return _refused_page(_FAILED.format(label=provider.label), 400)
+    except OSError as error:
+        current_app.logger.warning("SSO provider %s unreachable: %s", name, error)
+        return _refused_page(_UNREACHABLE.format(label=provider.label), 503)
     claims = dict(token.get("userinfo") or {})
     if not claims:
         return _refused_page(_FAILED.format(label=provider.label), 400)
@@ -128,7 +145,7 @@ def end_session_link() -> dict | None:
     """At logout: the provider's end-session link for this browser's SSO sign-in, if any
     (the caller keeps it for the login page)."""
     signed_in = session.get(SSO_KEY)
-    provider = current_app.extensions["otto_sso_providers"].get((signed_in or {}).get("provider"))
+    provider = _providers().get((signed_in or {}).get("provider"))
     if provider is None:
         return None
     try:
