@@ -67,6 +67,9 @@ MATRIX = {
     ("GET", "/login"): PUBLIC,
     ("POST", "/login"): dict.fromkeys(ACTORS, 401),  # the test sends no valid credentials
     ("POST", "/logout"): dict.fromkeys(ACTORS, 302),  # back to the login page
+    # Single sign-on: open to all, but no provider is configured here (tests/browser/test_sso).
+    ("GET", "/login/sso/<name>"): dict.fromkeys(ACTORS, 404),
+    ("GET", "/login/sso/<name>/callback"): dict.fromkeys(ACTORS, 404),
     ("GET", "/oversikt"): SIGNED_IN,
     ("GET", "/app/"): PUBLIC,
     ("GET", "/app/<path:filename>"): PUBLIC,
