@@ -1,7 +1,5 @@
 """The web login pages: signing in and out, and changing one's own password."""
 
-import re
-
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 
 from otto.accounts import services
@@ -10,13 +8,10 @@ from otto.auth import current_web_session_id, page_auth, sign_in, sign_out
 from otto.errors import DomainError
 from otto.extensions import db
 from otto.web import sso
-from otto.web.forms import refused
+from otto.web.forms import local_path, refused
 from otto.web.labels import field_errors
 
 pages = Blueprint("accounts", __name__, template_folder="templates")
-# A path on this site only: browsers read "/\\evil.example" and "/\t/evil.example" (they drop
-# tabs and newlines) as "//evil.example", another site.
-_LOCAL_PATH = re.compile(r"/(?![/\\])[^\\\x00-\x1f]*")
 
 
 @pages.route("/login", methods=["GET", "POST"])
@@ -38,8 +33,7 @@ def login():
             return render_template("accounts/login.html", **sso.login_page_context()), error.status
         sign_in(user)
         db.session.commit()
-        next_url = request.args.get("next", "")
-        return redirect(next_url if _LOCAL_PATH.fullmatch(next_url) else url_for("web.home"))
+        return redirect(local_path(request.args.get("next", ""), url_for("web.home")))
     return render_template("accounts/login.html", **sso.login_page_context())
 
 

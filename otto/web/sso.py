@@ -16,6 +16,7 @@ from flask import (
     current_app,
     redirect,
     render_template,
+    request,
     session,
     url_for,
 )
@@ -25,12 +26,14 @@ from otto.accounts import sso
 from otto.auth import sign_in
 from otto.errors import DomainError
 from otto.extensions import db
-from otto.web.forms import refused
+from otto.web.forms import local_path, refused
 
 pages = Blueprint("sso", __name__)
 
 # What the browser signed in through: the provider's name and ID token, for its end-session.
 SSO_KEY = "otto_sso"
+# Where to go after the sign-in (a local path, e.g. the field app).
+NEXT_KEY = "otto_sso_next"
 # Set at logout, shown once by the login page: the provider's end-session link.
 END_SESSION_KEY = "otto_end_session"
 
@@ -92,6 +95,7 @@ def _callback_url(name: str) -> str:
 def start(name):
     """Send the browser to the provider's sign-in."""
     provider = _provider(name)
+    session[NEXT_KEY] = local_path(request.args.get("next", ""), url_for("web.home"))
     try:
         return _client(provider).authorize_redirect(_callback_url(name))
     except OSError as error:
@@ -121,10 +125,11 @@ def callback(name):
     except DomainError as error:
         db.session.commit()  # a first-time user is kept for the admin to approve
         return _refused_page(_REFUSALS.get(error.code, _FAILED.format(label=provider.label)), 403)
+    next_url = session.get(NEXT_KEY) or url_for("web.home")
     sign_in(user)
     session[SSO_KEY] = {"provider": name, "id_token": token.get("id_token", "")}
     db.session.commit()
-    return redirect(url_for("web.home"))
+    return redirect(next_url)
 
 
 def _refused_page(message: str, status: int):

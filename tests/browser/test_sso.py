@@ -23,6 +23,8 @@ ACCOUNTS = {
         "groups": ["otto-samordnare", "otto-miljo"],
     },
     "ivar.polis": {"name": "Ivar Polis", "email": "ivar@polisen.example", "groups": ["otto-polis"]},
+    # The demo's inspector "miljo", found by her e-mail (the municipality allows it).
+    "miljo.inspektor": {"name": "Mia Miljö", "email": "miljo@botkyrka.example", "groups": []},
     "stina.slutat": {
         "name": "Stina Slutat",
         "email": "stina@botkyrka.example",
@@ -68,6 +70,7 @@ def provider(server):
             "label": "Botkyrka kommun",
             "client_id": "kommun",
             "client_secret": "kommun-secret",
+            "match_email": True,
             "groups": {
                 "otto-samordnare": {"role": "coordinator"},
                 "otto-miljo": {"role": "inspector", "agency": "miljo"},
@@ -192,4 +195,20 @@ def test_a_tampered_nonce_or_state_is_refused(page, server, provider):
     page.get_by_role("link", name="Logga in med Polisen").click()
     expect(page.get_by_role("alert")).to_have_text(refusal)
     page.goto(server.url + "/")
+    expect(page.get_by_role("heading", name="Logga in")).to_be_visible()
+
+
+def test_a_tablet_registers_through_the_provider_and_syncs(page, server, provider):
+    page.goto(server.url + "/app/")
+    page.get_by_role("link", name="Logga in med Botkyrka kommun").click()
+    page.locator("input[name=login]").fill("miljo.inspektor")
+    page.locator("input[name=password]").fill("vad-som-helst")
+    page.get_by_role("button", name="Sign-in").click()
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_text("Mina besök")).to_be_visible()
+    expect(page.get_by_text("Inloggad som Maria Öberg")).to_be_visible()  # the demo inspector
+    expect(page.get_by_role("heading", name="Pizzeria Napoli i Tumba")).to_be_visible()  # synced
+
+    # The tablet holds a device token only: the browser's web session has ended.
+    page.goto(server.url + "/oversikt")
     expect(page.get_by_role("heading", name="Logga in")).to_be_visible()
