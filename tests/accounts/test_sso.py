@@ -141,3 +141,17 @@ def test_a_provider_that_does_not_answer_is_explained_in_swedish(app, client):
     assert response.status_code == 503
     assert "Botkyrka kommun svarar inte just nu" in response.get_data(as_text=True)
     assert client.get("/login/sso/okand").status_code == 404
+
+
+def test_a_signed_in_browser_registers_its_tablet_and_is_signed_out(client, make_user, login):
+    inspector = make_user()
+    device = {"device_id": "0b7e9a52-1c1d-4f0e-8a55-3d2f6c7b8a90", "device_name": "Surfplatta"}
+    assert client.post("/api/auth/device/session", json=device).status_code == 401
+
+    login(inspector)
+    response = client.post("/api/auth/device/session", json=device)
+    assert response.status_code == 201
+    assert response.json["user"]["username"] == inspector.username
+    me = client.get("/api/me", headers={"Authorization": f"Bearer {response.json['token']}"})
+    assert me.status_code == 200
+    assert client.get("/oversikt").status_code == 302  # the browser's session has ended
