@@ -155,3 +155,17 @@ def test_a_signed_in_browser_registers_its_tablet_and_is_signed_out(client, make
     me = client.get("/api/me", headers={"Authorization": f"Bearer {response.json['token']}"})
     assert me.status_code == 200
     assert client.get("/oversikt").status_code == 302  # the browser's session has ended
+
+
+def test_the_admin_sees_who_waits_and_approves_them(client, make_user, login):
+    login(make_user(role="admin"))
+    claims = {"oid": "w-1", "name": "Wilma Väntar", "email": "wilma@botkyrka.example"}
+    with pytest.raises(Forbidden):
+        sso.user_for_claims(provider(), claims)
+    db.session.commit()
+    waiting = db.session.scalar(select(User).where(User.email == "wilma@botkyrka.example"))
+
+    page = client.get("/personer?q=Wilma").get_data(as_text=True)
+    assert "Väntar på godkännande" in page and "Godkänn" in page
+    client.post(f"/personer/{waiting.id}/aktiv", data={"active": "1"})
+    assert sso.user_for_claims(provider(), claims).id == waiting.id
