@@ -4,20 +4,23 @@ A provider is configured by the environment (OTTO_OIDC_PROVIDERS, a JSON list; s
 "Single sign-on"). A sign-in finds its user by the provider's stable subject, stored per user
 in `user_identity`; by e-mail only when the provider's settings allow it (`match_email`, an
 admin's choice); otherwise it makes a new user whose role and agency come from the groups
-claim through the provider's `groups` mapping, or, with no mapped group, an inactive user
-that waits for an admin to give a role and activate them. The OAuth exchange itself (state,
-nonce, PKCE, the ID token's signature) is the page layer's (otto.web.sso, Authlib).
+claim through the provider's `groups` mapping (followed again at each sign-in), or, with no
+mapped group, an inactive user that waits for an admin to give a role and activate them.
+The OAuth exchange itself (state, nonce, PKCE, the ID token's signature) is the page
+layer's (otto.web.sso, Authlib).
 """
 
+import logging
 import re
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 
 from otto import audit
+from otto.accounts import services
 from otto.accounts.models import Role, User, UserIdentity
 from otto.accounts.services import user_snapshot
-from otto.errors import Forbidden, Invalid
+from otto.errors import DomainError, Forbidden, Invalid
 from otto.extensions import db
 from otto.timeutil import utcnow
 
@@ -25,6 +28,7 @@ from otto.timeutil import utcnow
 NO_PASSWORD = "!"  # nosec B105: the marker of "no local password", not a secret
 # Of several mapped groups the strongest role wins.
 _ROLE_ORDER = (Role.ADMIN, Role.COORDINATOR, Role.INSPECTOR)
+logger = logging.getLogger(__name__)
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,79}$")
 
 
@@ -113,6 +117,8 @@ def user_for_claims(provider: Provider, claims: dict) -> User:
             identity.id,
             after={"provider": provider.name, "subject": subject, "user_id": user.id},
         )
+    else:
+        _follow_groups(provider, identity.user, claims)
     user = identity.user
     if user.awaiting_approval:
         raise Forbidden("The user waits for an admin's approval.", code="awaiting_approval")
@@ -121,6 +127,27 @@ def user_for_claims(provider: Provider, claims: dict) -> User:
     identity.last_login_at = utcnow()
     db.session.flush()
     return user
+
+
+def _follow_groups(provider: Provider, user: User, claims: dict) -> None:
+    """A returning user whose groups map to another role or agency gets it (audited): the
+    provider's groups stay the truth. An agency that cannot change (the user has been on
+    visits for the old one) stays; with no mapped group the admin's choice stays."""
+    grant = _mapped_grant(provider, claims)
+    if grant is None or (user.role, user.agency_code) == (grant["role"], grant.get("agency")):
+        return
+    try:
+        with db.session.begin_nested():
+            services.update_user(
+                None,
+                user.id,
+                name=user.name,
+                email=user.email,
+                role=grant["role"],
+                agency=grant.get("agency"),
+            )
+    except DomainError as error:
+        logger.warning("Groups of user %s not followed: %s", user.id, error.message)
 
 
 def _match_by_email(provider: Provider, claims: dict) -> User | None:

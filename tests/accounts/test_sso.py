@@ -169,3 +169,15 @@ def test_the_admin_sees_who_waits_and_approves_them(client, make_user, login):
     assert "Väntar på godkännande" in page and "Godkänn" in page
     client.post(f"/personer/{waiting.id}/aktiv", data={"active": "1"})
     assert sso.user_for_claims(provider(), claims).id == waiting.id
+
+
+def test_a_returning_user_follows_their_groups(make_user):
+    make_user()
+    claims = {"oid": "g-1", "email": "gustav@botkyrka.example", "groups": ["g-polis"]}
+    user = sso.user_for_claims(provider(), claims)
+    assert (user.role, user.agency_code) == ("inspector", "polis")
+
+    promoted = sso.user_for_claims(provider(), claims | {"groups": ["g-samordnare", "g-polis"]})
+    assert (promoted.id, promoted.role, promoted.agency_code) == (user.id, "coordinator", None)
+    # No mapped group any more: what an admin set stays.
+    assert sso.user_for_claims(provider(), claims | {"groups": []}).role == "coordinator"
