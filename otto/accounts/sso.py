@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 
-from otto import audit
+from otto import audit, limits
 from otto.accounts import services
 from otto.accounts.models import Role, User, UserIdentity
 from otto.accounts.services import user_snapshot
@@ -29,6 +29,7 @@ NO_PASSWORD = "!"  # nosec B105: the marker of "no local password", not a secret
 # Of several mapped groups the strongest role wins.
 _ROLE_ORDER = (Role.ADMIN, Role.COORDINATOR, Role.INSPECTOR)
 logger = logging.getLogger(__name__)
+SUBJECT_MAX = 255  # user_identity.subject
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,79}$")
 
 
@@ -98,8 +99,8 @@ def user_for_claims(provider: Provider, claims: dict) -> User:
     user waits for approval or is switched off; the caller commits in both cases, so a
     first-time user is kept for the admin."""
     subject = str(claims.get(provider.subject_claim) or "")
-    if not subject:
-        raise Invalid(f"The ID token has no '{provider.subject_claim}' claim.")
+    if not 0 < len(subject) <= SUBJECT_MAX:
+        raise Invalid(f"The ID token has no usable '{provider.subject_claim}' claim.")
     identity = db.session.scalar(
         select(UserIdentity).where(
             UserIdentity.provider == provider.name, UserIdentity.subject == subject
@@ -160,10 +161,10 @@ def _match_by_email(provider: Provider, claims: dict) -> User | None:
 
 def _new_user(provider: Provider, claims: dict) -> User:
     grant = _mapped_grant(provider, claims)
-    email = str(claims.get(provider.email_claim) or "")
+    email = str(claims.get(provider.email_claim) or "")[: limits.EMAIL]
     user = User(
         username=_free_username(str(claims.get(provider.username_claim) or email or "sso")),
-        name=str(claims.get(provider.name_claim) or email or "Ny användare")[:120],
+        name=str(claims.get(provider.name_claim) or email or "Ny användare")[: limits.PERSON_NAME],
         email=email,
         role=grant["role"] if grant else Role.INSPECTOR,
         agency_code=grant.get("agency") if grant else None,

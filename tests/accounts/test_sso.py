@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from otto.accounts import sso
 from otto.accounts.models import User, UserIdentity
 from otto.audit import AuditEvent
-from otto.errors import Forbidden
+from otto.errors import Forbidden, Invalid
 from otto.extensions import db
 from tests.conftest import PASSWORD
 
@@ -181,3 +181,20 @@ def test_a_returning_user_follows_their_groups(make_user):
     assert (promoted.id, promoted.role, promoted.agency_code) == (user.id, "coordinator", None)
     # No mapped group any more: what an admin set stays.
     assert sso.user_for_claims(provider(), claims | {"groups": []}).role == "coordinator"
+
+
+def test_odd_claims_are_refused_or_cut_to_fit(make_user):
+    make_user()
+    with pytest.raises(Invalid):
+        sso.user_for_claims(provider(), {"oid": "x" * 256, "groups": ["g-polis"]})
+    with pytest.raises(Invalid):
+        sso.user_for_claims(provider(), {"sub": "no-oid", "groups": ["g-polis"]})
+    long = {
+        "oid": "long",
+        "name": "N" * 500,
+        "email": "e" * 300 + "@x.example",
+        "groups": ["g-polis"],
+    }
+    user = sso.user_for_claims(provider(), long)
+    db.session.commit()
+    assert len(user.name) == 120 and user.active
