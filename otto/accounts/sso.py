@@ -62,7 +62,10 @@ def providers(settings: list[dict]) -> dict[str, Provider]:
     """The configured providers by name, checked; a setting error stops the app at start."""
     found = {}
     for entry in settings:
-        provider = Provider(**entry)
+        try:
+            provider = Provider(**entry)
+        except TypeError as error:
+            raise ValueError(f"OTTO_OIDC_PROVIDERS: {error}") from error
         if not re.fullmatch(r"[a-z0-9-]{1,40}", provider.name) or provider.name in found:
             raise ValueError(f"OTTO_OIDC_PROVIDERS: bad or repeated name {provider.name!r}.")
         for group, grant in provider.groups.items():
