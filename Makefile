@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 STAMPS := .stamps
 export FLASK_APP := otto
 
-.PHONY: run test pwa lint audit oidc-provider
+.PHONY: run test pwa lint audit
 
 # The system packages are installed again whenever the script that lists them changes.
 $(STAMPS)/system-run: scripts/system-deps.sh
@@ -45,11 +45,14 @@ lint: $(STAMPS)/venv
 	$(BIN)/bandit --quiet --configfile pyproject.toml --recursive otto
 	$(BIN)/lint-imports
 
-# The OpenID Connect provider the single sign-on tests run (tests/oidc, oidc-provider).
-oidc-provider:
+# The OpenID Connect provider the single sign-on tests run (tests/oidc, oidc-provider from
+# npm), installed again whenever its lock file changes.
+$(STAMPS)/oidc-provider: tests/oidc/package-lock.json
+	@mkdir -p $(STAMPS)
 	cd tests/oidc && npm ci --no-audit --no-fund
+	@touch $@
 
-test: $(STAMPS)/venv $(STAMPS)/system-test pwa lint oidc-provider
+test: $(STAMPS)/venv $(STAMPS)/system-test pwa lint $(STAMPS)/oidc-provider
 	cd pwa && npm test
 	$(BIN)/pytest
 
