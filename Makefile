@@ -45,7 +45,14 @@ lint: $(STAMPS)/venv
 	$(BIN)/bandit --quiet --configfile pyproject.toml --recursive otto
 	$(BIN)/lint-imports
 
-test: $(STAMPS)/venv $(STAMPS)/system-test pwa lint
+# The OpenID Connect provider the single sign-on tests run (tests/oidc, oidc-provider from
+# npm), installed again whenever its lock file changes.
+$(STAMPS)/oidc-provider: tests/oidc/package-lock.json
+	@mkdir -p $(STAMPS)
+	cd tests/oidc && npm ci --no-audit --no-fund
+	@touch $@
+
+test: $(STAMPS)/venv $(STAMPS)/system-test pwa lint $(STAMPS)/oidc-provider
 	cd pwa && npm test
 	$(BIN)/pytest
 

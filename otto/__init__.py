@@ -86,6 +86,7 @@ def _register_blueprints(app: Flask) -> None:
     from otto.web import read_log as read_log_pages
     from otto.web import reports as report_pages
     from otto.web import routes as web
+    from otto.web import sso as sso_pages
     from otto.web.field_app import field_app
 
     api.init_app(app)
@@ -102,6 +103,8 @@ def _register_blueprints(app: Flask) -> None:
         csrf.exempt(blueprint)  # the API authenticates with bearer tokens, not cookies
     app.register_blueprint(health)
     app.register_blueprint(account_pages.pages)
+    app.register_blueprint(sso_pages.pages)
+    sso_pages.init_app(app)
     app.register_blueprint(checklist_pages.pages)
     app.register_blueprint(web.pages)
     app.register_blueprint(business_pages.pages)

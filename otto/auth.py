@@ -120,6 +120,15 @@ def _load_page_user(user_id: str) -> User | None:
     return web_session.user
 
 
+def signed_in_user() -> User:
+    """The user of this browser's live web session, for the one API call that takes it
+    (a tablet registered after signing in through an identity provider); raises
+    Unauthorized without one."""
+    if not current_user.is_authenticated:
+        raise Unauthorized("Sign in through the login page first.", code="not_signed_in")
+    return current_user._get_current_object()
+
+
 def current_web_session_id() -> int | None:
     """The id of the signed-in browser's web session (for "end my other sessions")."""
     return g.get("web_session_id")

@@ -135,6 +135,11 @@ def load_config() -> dict:
         "LOGIN_BACKOFF_SECONDS": int(env("OTTO_LOGIN_BACKOFF_SECONDS", 30)),
         "LOGIN_LOCK_SECONDS": int(env("OTTO_LOGIN_LOCK_SECONDS", 900)),
         "LOGIN_FORGET_SECONDS": int(env("OTTO_LOGIN_FORGET_SECONDS", 3600)),
+        # Sign-in through OpenID Connect providers (otto.accounts.sso), a JSON list of their
+        # settings; empty: none, the login page has only local passwords. Local passwords
+        # (OTTO_LOCAL_LOGIN): "on", "admin" (break-glass admins only) or "off".
+        "OIDC_PROVIDERS": json.loads(env("OTTO_OIDC_PROVIDERS", "") or "[]"),
+        "LOCAL_LOGIN": env("OTTO_LOCAL_LOGIN", "on"),
         # A signed-in browser unused this long is signed out (otto.accounts.sessions).
         "WEB_SESSION_IDLE_SECONDS": int(env("OTTO_WEB_SESSION_IDLE_SECONDS", 12 * 3600)),
         # Cookies never reach scripts or other sites' forms; behind HTTPS (production) they

@@ -67,6 +67,9 @@ MATRIX = {
     ("GET", "/login"): PUBLIC,
     ("POST", "/login"): dict.fromkeys(ACTORS, 401),  # the test sends no valid credentials
     ("POST", "/logout"): dict.fromkeys(ACTORS, 302),  # back to the login page
+    # Single sign-on: open to all, but no provider is configured here (tests/browser/test_sso).
+    ("GET", "/login/sso/<name>"): dict.fromkeys(ACTORS, 404),
+    ("GET", "/login/sso/<name>/callback"): dict.fromkeys(ACTORS, 404),
     ("GET", "/oversikt"): SIGNED_IN,
     ("GET", "/app/"): PUBLIC,
     ("GET", "/app/<path:filename>"): PUBLIC,
@@ -145,6 +148,9 @@ MATRIX = {
     # --- API --------------------------------------------------------------------------------
     ("GET", "/api/openapi.json"): PUBLIC,
     ("POST", "/api/auth/device"): PUBLIC,  # username and password are the credentials
+    # A browser's web session is the credential (single sign-on); a device token is not one.
+    ("POST", "/api/auth/device/session"): dict.fromkeys(ACTORS, 401),
+    ("GET", "/api/auth/providers"): PUBLIC,
     ("GET", "/api/me"): SIGNED_IN,
     ("GET", "/api/exports/findings"): COORDINATORS,
     ("GET", "/api/exports/follow-ups"): COORDINATORS,
@@ -196,6 +202,10 @@ MATRIX = {
 # Valid bodies for writes whose object is named in the body or checked after validation, so
 # the call reaches the authorization decision instead of stopping at a 400.
 BODIES = {
+    ("POST", "/api/auth/device/session"): lambda _: {
+        "device_id": "5d0c2f1e-7b3a-4c55-9f61-0a1b2c3d4e5f",
+        "device_name": "Surfplatta",
+    },
     ("PUT", "/api/visits/<visit_id>/answers"): lambda p: {
         "template_version_id": p["version_id"],
         "question_id": "ok",

@@ -4,7 +4,7 @@ web sessions, and the failed-login counts used to slow down password guessing.""
 import datetime as dt
 import enum
 
-from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from otto import limits
@@ -68,6 +68,9 @@ class User(db.Model):
     agency_code: Mapped[str | None] = mapped_column(ForeignKey("agency.code"))
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Signed in through an identity provider for the first time, with no role given by its
+    # groups: inactive until an admin gives a role and activates the user (otto.accounts.sso).
+    awaiting_approval: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     agency: Mapped[Agency | None] = relationship()
@@ -92,6 +95,23 @@ class User(db.Model):
     def is_coordinator(self) -> bool:
         """Coordinators and admins see every agency's items."""
         return self.role in COORDINATORS
+
+
+class UserIdentity(db.Model):
+    """A user's identity at an OpenID Connect provider: the provider's stable subject (`sub`,
+    or Entra ID's `oid`), by which each sign-in through it finds the user."""
+
+    __tablename__ = "user_identity"
+    __table_args__ = (UniqueConstraint("provider", "subject"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    provider: Mapped[str] = mapped_column(String(40))  # its name in OIDC_PROVIDERS
+    subject: Mapped[str] = mapped_column(String(255))  # sso.SUBJECT_MAX
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
 
 
 class LoginThrottle(db.Model):

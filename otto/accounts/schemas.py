@@ -18,15 +18,25 @@ class UserSchema(Schema):
     active = fields.Boolean()
 
 
-class DeviceRegistrationSchema(Schema):
-    username = fields.String(required=True)
-    password = fields.String(required=True, load_only=True)
+class SignedInDeviceSchema(Schema):
+    """A tablet registered by the browser session it signed in with (single sign-on)."""
+
     device_id = UUIDString(required=True)
     device_name = fields.String(
         required=True,
         # The calendar feed's token is a "device" of this name (see otto.accounts.devices).
         validate=[TextLength(min=1, max=limits.PERSON_NAME), validate.NoneOf([CALENDAR_FEED])],
     )
+
+
+class DeviceRegistrationSchema(SignedInDeviceSchema):
+    username = fields.String(required=True)
+    password = fields.String(required=True, load_only=True)
+
+
+class ProviderSchema(Schema):
+    name = fields.String()
+    label = fields.String()
 
 
 class DeviceTokenSchema(Schema):

@@ -187,10 +187,13 @@ def set_password(
 
 
 def set_user_active(actor, user_id: int, active: bool) -> User:
-    """Activate or deactivate a user; audited."""
+    """Activate or deactivate a user; audited. Activating approves a user who signed in
+    through an identity provider for the first time (otto.accounts.sso)."""
     user = get_user(user_id)
     before = user_snapshot(user)
     user.active = active
+    if active:
+        user.awaiting_approval = False
     db.session.flush()
     audit.record(actor, "update", "user", user.id, before=before, after=user_snapshot(user))
     return user

@@ -1,21 +1,17 @@
 """The web login pages: signing in and out, and changing one's own password."""
 
-import re
-
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 
 from otto.accounts import services
 from otto.accounts.routes import authenticate_committed
 from otto.auth import current_web_session_id, page_auth, sign_in, sign_out
 from otto.errors import DomainError
 from otto.extensions import db
-from otto.web.forms import refused
+from otto.web import sso
+from otto.web.forms import local_path, refused
 from otto.web.labels import field_errors
 
 pages = Blueprint("accounts", __name__, template_folder="templates")
-# A path on this site only: browsers read "/\\evil.example" and "/\t/evil.example" (they drop
-# tabs and newlines) as "//evil.example", another site.
-_LOCAL_PATH = re.compile(r"/(?![/\\])[^\\\x00-\x1f]*")
 
 
 @pages.route("/login", methods=["GET", "POST"])
@@ -27,25 +23,30 @@ def login():
                 request.form.get("username", ""), request.form.get("password", "")
             )
         except DomainError as error:
-            message = (
-                "För många misslyckade försök. Vänta en stund och försök igen."
-                if error.status == 429
-                else "Fel användarnamn eller lösenord."
-            )
+            if error.status == 429:
+                message = "För många misslyckade försök. Vänta en stund och försök igen."
+            elif error.code == "local_login_off":
+                message = "Inloggning med lösenord är avstängd. Logga in via din organisation."
+            else:
+                message = "Fel användarnamn eller lösenord."
             refused(error, message)
-            return render_template("accounts/login.html"), error.status
+            return render_template("accounts/login.html", **sso.login_page_context()), error.status
         sign_in(user)
         db.session.commit()
-        next_url = request.args.get("next", "")
-        return redirect(next_url if _LOCAL_PATH.fullmatch(next_url) else url_for("web.home"))
-    return render_template("accounts/login.html")
+        return redirect(local_path(request.args.get("next", ""), url_for("web.home")))
+    return render_template("accounts/login.html", **sso.login_page_context())
 
 
 @pages.post("/logout")
 def logout():
     """Sign out of the web pages: the session ends on the server, so no copy of this
-    browser's cookie works again."""
+    browser's cookie works again. After a sign-in through an identity provider the login
+    page offers the provider's end-session too."""
+    end_session = sso.end_session_link()
     sign_out()
+    session.pop(sso.SSO_KEY, None)
+    if end_session:
+        session[sso.END_SESSION_KEY] = end_session
     db.session.commit()
     flash("Du är utloggad.", "info")
     return redirect(url_for("accounts.login"))

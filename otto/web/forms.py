@@ -2,6 +2,7 @@
 user a service refused the request."""
 
 import datetime as dt
+import re
 
 from flask import flash, request
 
@@ -11,6 +12,14 @@ from otto.timeutil import LOCAL_TZ
 from otto.web.labels import error_message
 
 PER_PAGE = 25
+# A path on this site only: browsers read "/\\evil.example" and "/\t/evil.example" (they drop
+# tabs and newlines) as "//evil.example", another site.
+_LOCAL_PATH = re.compile(r"/(?![/\\])[^\\\x00-\x1f]*")
+
+
+def local_path(url: str, default: str) -> str:
+    """`url` when it is a path on this site (a sign-in's "next"), else `default`."""
+    return url if _LOCAL_PATH.fullmatch(url or "") else default
 
 
 def local(value: dt.datetime | None) -> dt.datetime | None:

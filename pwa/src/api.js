@@ -14,6 +14,8 @@ const SHAPES = {
     d.results.every((r) => isObject(r) && isInt(r.device_seq) && typeof r.status === 'string'),
   photo: (d) => isObject(d) && typeof d.sha256 === 'string',
   visits: (d) => Array.isArray(d) && d.every((v) => isObject(v) && typeof v.id === 'string'),
+  providers: (d) => Array.isArray(d) &&
+    d.every((p) => isObject(p) && typeof p.name === 'string' && typeof p.label === 'string'),
 };
 
 async function readJson(response) {
@@ -76,6 +78,10 @@ export function createApi({ baseUrl = '', fetchImpl = (...args) => fetch(...args
   return {
     registerDevice: (fields) =>
       request('POST', '/api/auth/device', { json: fields, shape: 'device' }),
+    // After signing in through an identity provider: the browser's session registers the tablet.
+    registerSignedInDevice: (fields) =>
+      request('POST', '/api/auth/device/session', { json: fields, shape: 'device' }),
+    identityProviders: () => request('GET', '/api/auth/providers', { shape: 'providers' }),
     pull: (session, cursor, limit = 500) =>
       request('GET', `/api/sync/pull?cursor=${encodeURIComponent(cursor)}&limit=${limit}`, {
         token: session.token,

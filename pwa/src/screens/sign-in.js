@@ -1,7 +1,7 @@
 // Sign-in: register this tablet as a device (needs the network once); afterwards the app
 // opens offline, straight to the inspector's visits.
 
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 
 import { deviceId as getDeviceId, startSession } from '../db.js';
 import { html, useApp } from '../ui.js';
@@ -9,7 +9,11 @@ import { html, useApp } from '../ui.js';
 const MESSAGES = {
   invalid_credentials: 'Fel användarnamn eller lösenord.',
   login_locked: 'För många misslyckade försök. Vänta en stund och försök igen.',
+  local_login_off: 'Inloggning med lösenord är avstängd. Logga in via din organisation.',
+  not_signed_in: 'Inloggningen via din organisation blev inte klar. Försök igen.',
 };
+// The identity provider sends the browser back here after signing in (otto.web.sso).
+const SSO_RETURN = '#/sso';
 
 const REASONS = {
   signed_out: 'Du har loggat ut. Enhetens data har raderats härifrån och finns kvar på servern.',
@@ -27,19 +31,28 @@ export function SignInScreen({ signedOut }) {
   const { db, api, syncer } = useApp();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState(null);
+  const [providers, setProviders] = useState([]);
+
+  useEffect(() => {
+    api.identityProviders().then((result) => result.ok && setProviders(result.data));
+    if (location.hash === SSO_RETURN) register((fields) => api.registerSignedInDevice(fields));
+  }, []);
 
   async function submit(event) {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
+    await register((fields) => api.registerDevice({
+      ...fields,
+      username: String(form.get('username')).trim(),
+      password: String(form.get('password')),
+    }));
+  }
+
+  async function register(call) {
     setBusy(true);
     setError(null);
     const deviceId = await getDeviceId(db);
-    const result = await api.registerDevice({
-      username: String(form.get('username')).trim(),
-      password: String(form.get('password')),
-      device_id: deviceId,
-      device_name: deviceName(),
-    });
+    const result = await call({ device_id: deviceId, device_name: deviceName() });
     setBusy(false);
     if (!result.ok) {
       setError(result.network
@@ -58,6 +71,9 @@ export function SignInScreen({ signedOut }) {
     ${signedOut?.reason ? html`<div class="notice warning" role="alert">
       ${REASONS[signedOut.reason] || 'Du har loggats ut.'}</div>` : null}
     <p>Logga in en gång med nätverk. Sedan fungerar appen även utan täckning.</p>
+    ${providers.map((provider) => html`<p><a class="button primary"
+      href=${`/login/sso/${encodeURIComponent(provider.name)}?next=${encodeURIComponent(`${location.pathname}${SSO_RETURN}`)}`}>
+      Logga in med ${provider.label}</a></p>`)}
     <form onSubmit=${submit}>
       <label for="username">Användarnamn</label>
       <input id="username" name="username" autocomplete="username" autocapitalize="none" required />
