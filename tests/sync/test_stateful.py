@@ -88,6 +88,10 @@ class SyncMachine(RuleBasedStateMachine):
         self.devices = [FieldDevice(self.client, inspectors[i % 2]) for i in range(3)]
         self.written = {}  # mutation id → value, every edit ever made on a device
         self.conflict_outcomes = set()
+        # A tablet holds a visit (its first pull) before it can edit it; a device that never
+        # pulled would hold nothing for a later eviction to remove.
+        for index in range(len(self.devices)):
+            self.pull(index, save_cursor=True)
 
     # --- device actions ------------------------------------------------------------------
 
