@@ -230,6 +230,16 @@ def retire(actor, version_id: int) -> TemplateVersion:
     return version
 
 
+def compared_version(version: TemplateVersion) -> TemplateVersion | None:
+    """What a draft is reviewed against before publishing: its template's latest published
+    version (else its latest retired one, once published too); None for a first version."""
+    earlier = [v for v in version.template.versions if v.version < version.version]
+    for status in (VersionStatus.PUBLISHED, VersionStatus.RETIRED):
+        if candidates := [v for v in earlier if v.status == status]:
+            return candidates[-1]
+    return None
+
+
 def new_draft(actor, template_id: int) -> TemplateVersion:
     """Start the next version of a template as a draft copy of its latest version.
 

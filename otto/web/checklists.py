@@ -27,6 +27,7 @@ from otto.accounts.models import COORDINATORS
 from otto.auth import page_auth
 from otto.checklists import services
 from otto.checklists.describe import describe_condition
+from otto.checklists.diff import diff_templates
 from otto.checklists.models import VersionStatus
 from otto.checklists.template_errors import swedish_errors
 from otto.errors import Invalid
@@ -191,8 +192,14 @@ def review(version_id, actor):
     version, elsewhere = _draft_or_redirect(version_id)
     if elsewhere:
         return elsewhere
+    compared = services.compared_version(version)
+    diff = diff_templates(compared.body, version.body) if compared else None
     return render_template(
-        "checklists/review.html", version=version, note_limit=limits.PUBLISH_NOTE
+        "checklists/review.html",
+        version=version,
+        compared=compared,
+        diff=diff,
+        note_limit=limits.PUBLISH_NOTE,
     )
 
 

@@ -399,3 +399,40 @@ def test_any_request_body_is_answered_without_a_5xx_and_a_refusal_changes_nothin
     for error in answer.get("errors", []):
         assert set(error) == {"path", "section", "question", "field", "message", "where"}
         assert error["message"] != "Ogiltigt värde."
+
+
+# --- granska och publicera -------------------------------------------------------------
+
+
+def test_the_review_of_a_first_version_says_so(signed_in, draft):
+    html = text(signed_in.get(url(draft, "andringar")))
+    assert "<h1>Granska och publicera</h1>" in html
+    assert "Första versionen av mallen." in html
+    assert '<label for="note">Vad har ändrats? (syns i versionshistoriken)</label>' in html
+    assert f'action="{url(draft, "publicera")}"' in html
+
+
+def test_the_review_lists_the_changes_against_the_published_version(
+    signed_in, coordinator, make_body
+):
+    actor = Actor(coordinator)
+    first = services.create_draft(actor, make_body())
+    services.publish(actor, first.id)
+    body = make_body()
+    questions = body["sections"][0]["questions"]
+    questions.pop(2)  # the photo
+    questions[1]["show_if"] = {"q": "anmald", "op": "eq", "value": "no"}
+    questions[0]["text"] = "Är verksamheten anmäld till nämnden?"
+    second = services.create_draft(actor, body)
+    db.session.commit()
+    html = text(signed_in.get(url(SimpleNamespace(id=second.id), "andringar")))
+    assert "Jämfört med version 1 (publicerad)." in html
+    assert "1 fråga borttagen, 1 fråga ändrad, 1 fråga med ändrad logik." in html
+    assert "<h2>Borttagna frågor (1)</h2>" in html
+    assert "<li>Foto på lokalen <span" in html
+    assert "<h2>Ändrade frågor (1)</h2>" in html
+    assert "Frågetext: ”Är verksamheten anmäld?” → ”Är verksamheten anmäld till nämnden?”" in html
+    assert "<h2>Ändrad logik (1)</h2>" in html
+    assert "<dt>Före</dt><dd>”Är verksamheten anmäld?” är Ja</dd>" in html
+    assert "<dt>Efter</dt><dd>”Är verksamheten anmäld till nämnden?” är Nej</dd>" in html
+    assert "Tillagda frågor" not in html
