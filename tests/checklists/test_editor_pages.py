@@ -436,3 +436,25 @@ def test_the_review_lists_the_changes_against_the_published_version(
     assert "<dt>Före</dt><dd>”Är verksamheten anmäld?” är Ja</dd>" in html
     assert "<dt>Efter</dt><dd>”Är verksamheten anmäld till nämnden?” är Nej</dd>" in html
     assert "Tillagda frågor" not in html
+
+
+def test_publishing_from_the_review_keeps_the_note_for_the_history(signed_in, draft):
+    response = signed_in.post(url(draft, "publicera"), data={"note": "Första utgåvan."})
+    assert response.status_code == 302
+    version_page = text(signed_in.get(f"/checklistor/versioner/{draft.id}"))
+    assert "<strong>Vad har ändrats:</strong> Första utgåvan.</p>" in version_page
+    assert '<br><span class="hint">Första utgåvan.</span>' in text(signed_in.get("/checklistor/"))
+
+
+def test_a_too_long_note_is_refused_on_the_review_page_and_kept(signed_in, draft):
+    note = "å" * 2001
+    response = signed_in.post(url(draft, "publicera"), data={"note": note})
+    assert response.status_code == 400
+    html = text(response)
+    assert (
+        '<p class="field-error" id="note-error" role="alert">För lång text: högst 2000 tecken.</p>'
+        in html
+    )
+    assert f">{note}</textarea>" in html
+    db.session.expire_all()
+    assert services.get_version(draft.id).status == "draft"
