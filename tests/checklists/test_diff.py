@@ -8,6 +8,8 @@ from otto.checklists.diff import LogicChange, QuestionRef, diff_templates
 from otto.checklists.library import library_bodies
 from otto.checklists.template_format import validate_template
 
+pytestmark = pytest.mark.database_free  # pure: no database
+
 LIBRARY = {body["key"]: body for body in library_bodies()}
 
 

@@ -19,6 +19,8 @@ from otto.checklists import logic, template_errors, template_format
 from otto.checklists.template_errors import _Place, parse_path, swedish_errors, translate
 from otto.checklists.template_format import TemplateInvalid, validate_template
 
+pytestmark = pytest.mark.database_free  # pure: no database
+
 
 def valid_body():
     return {
