@@ -335,19 +335,21 @@ export function Editor({ data }) {
         ${status.undo ? html` <button type="button" id="status-undo" class="small" onClick=${undo}>Ångra</button>` : null}</p>` : null}
     </div>
     <p class="visually-hidden" aria-live="assertive">${announcement}</p>
-    ${notice === 'restored' ? html`<div class="flash"><p>Ändringar som inte hann sparas förra gången är återställda.</p>
-      <button type="button" class="small secondary" onClick=${() => {
-        setBody(data.body);
-        setNotice(null);
-      }}>Släng ändringarna</button></div>` : null}
-    ${errors.length ? html`<div class="error-summary">
-      <h2 id="error-summary-title" tabindex="-1">${errors.length === 1 ? '1 fel' : `${errors.length} fel`} att rätta innan checklistan kan publiceras</h2>
-      <ul>${errors.map((error, i) => html`<li key=${i}><a href=${'#'}
-        onClick=${(event) => { event.preventDefault(); focusError(error); }}>
-        ${error.questionId ? `”${textOf(error.questionId)}”: ` : ''}${error.message}</a></li>`)}</ul>
-    </div>` : checked ? html`<p class="ed-valid">Inga fel hittades.</p>` : null}
+    <div class="ed-messages">
+      ${notice === 'restored' ? html`<div class="flash"><p>Ändringar som inte hann sparas förra gången är återställda.</p>
+        <button type="button" class="small secondary" onClick=${() => {
+          setBody(data.body);
+          setNotice(null);
+        }}>Släng ändringarna</button></div>` : null}
+      ${errors.length ? html`<div class="error-summary">
+        <h2 id="error-summary-title" tabindex="-1">${errors.length === 1 ? '1 fel' : `${errors.length} fel`} att rätta innan checklistan kan publiceras</h2>
+        <ul>${errors.map((error, i) => html`<li key=${i}><a href=${'#'}
+          onClick=${(event) => { event.preventDefault(); focusError(error); }}>
+          ${error.questionId ? `”${textOf(error.questionId)}”: ` : ''}${error.message}</a></li>`)}</ul>
+      </div>` : checked ? html`<p class="ed-valid">Inga fel hittades.</p>` : null}
 
-    <div class="editor-grid">
+    </div>
+    <div class="editor-grid" key="grid">
       <div class="editor-main">
         <div class="ed-template card">
           <label for="template-title">Checklistans namn</label>

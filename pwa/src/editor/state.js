@@ -101,11 +101,13 @@ export function updateSection(body, s, patch) {
   return withSections(body, body.sections.map((section, i) => (i === s ? { ...section, ...patch } : section)));
 }
 
-/** Change a question's keys; a key patched to undefined (or '') is removed. */
+/** Change a question's keys; a key patched to undefined (or '', but the text) is removed. */
 export function updateQuestion(body, id, patch) {
   const [s, q] = locate(body, id);
   const next = { ...body.sections[s].questions[q], ...patch };
-  for (const [key, value] of Object.entries(patch)) if (value === undefined || value === '') delete next[key];
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === undefined || (value === '' && key !== 'text')) delete next[key];
+  }
   const questions = [...body.sections[s].questions];
   questions[q] = next;
   return withQuestions(body, s, questions);
