@@ -1,5 +1,6 @@
 // The condition picker: a group ("Alla villkor gäller" / "Något av villkoren gäller", with
 // "Inte") of rows question → operator → value and nested groups. Never a typed expression.
+// How the items combine is asked only once there are two of them.
 // Only the questions `offered` (earlier ones) can be picked; words come from labels.json.
 
 import { html, LABELS, YESNO } from '../fields.js';
@@ -65,12 +66,12 @@ function Group({ group, offered, path, idBase, onChange, onRemove }) {
   return html`<div class=${`cond-group ${path.length ? 'nested' : ''}`} role="group"
     aria-label=${path.length ? 'Villkorsgrupp' : 'Villkor'}>
     <div class="cond-head">
-      <label for=${`${id}-mode`} class="visually-hidden">Hur villkoren kombineras</label>
+      ${group.items.length > 1 ? html`<label for=${`${id}-mode`} class="visually-hidden">Hur villkoren kombineras</label>
       <select id=${`${id}-mode`} value=${group.mode} onChange=${(e) => onChange({ ...group, mode: e.currentTarget.value })}>
         ${Object.entries(LABELS.condition_groups).map(([mode, word]) => html`<option key=${mode} value=${mode}>${word}</option>`)}
-      </select>
-      <label class="inline-check"><input type="checkbox" checked=${group.not}
-        onChange=${(e) => onChange({ ...group, not: e.currentTarget.checked })} /> Inte</label>
+      </select>` : null}
+      ${group.items.length ? html`<label class="inline-check"><input type="checkbox" checked=${group.not}
+        onChange=${(e) => onChange({ ...group, not: e.currentTarget.checked })} /> Inte</label>` : null}
       ${onRemove ? html`<button type="button" class="small secondary" onClick=${onRemove}>Ta bort gruppen</button>` : null}
     </div>
     <ul class="cond-items">

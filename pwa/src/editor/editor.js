@@ -15,6 +15,9 @@ import {
 
 const CHECK_DELAY = 400; // ms after the last change before the server checks the draft
 const SLUG = /^[a-z0-9-]+$/;
+// A question still named after the placeholder text ("Ny fråga", as the server's starter
+// draft has it) is as new as one made on this page: its id follows its text.
+const PLACEHOLDER_ID = /^ny-fraga(-\d+)?$/;
 
 /** A JSON request that never throws: {status, data}; status 0 when the network failed. */
 async function request(method, url, csrf, payload) {
@@ -146,7 +149,7 @@ export function Editor({ data }) {
     const old = current.sections[s].questions[q];
     const full = replace ? { ...Object.fromEntries(Object.keys(old).map((key) => [key, undefined])), ...patch } : patch;
     let next = updateQuestion(current, id, full);
-    if ('text' in patch && fresh.current.has(id)) {
+    if ('text' in patch && (fresh.current.has(id) || PLACEHOLDER_ID.test(id))) {
       const taken = questionList(next).map(({ question }) => question.id).filter((other) => other !== id);
       const newId = uniqueId(slugify(patch.text), taken);
       if (newId !== id) next = rename(next, id, newId);
