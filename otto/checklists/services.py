@@ -160,6 +160,17 @@ def create_draft(actor, body: dict, action: str = "create") -> TemplateVersion:
     return version
 
 
+def draft_errors(version_id: int, body) -> dict[str, list[str]]:
+    """What `update_draft` would refuse in `body` for this version, by path ({} when it would
+    take it); nothing is written. The editor checks a body with this as it is written."""
+    version = get_version(version_id)
+    try:
+        _check_identity(version.template, validated_body(body))
+    except Invalid as error:
+        return error.details
+    return {}
+
+
 def update_draft(actor, version_id: int, body: dict) -> TemplateVersion:
     """Replace the body of a draft; a published or retired version never changes (Conflict)."""
     version = get_version(version_id)

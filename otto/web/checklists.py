@@ -1,23 +1,37 @@
 """Authoring pages for checklist templates (coordinators and admins), under /checklistor.
 
-List templates and versions, view a version as the inspector will see it, edit a draft as
-JSON, publish, retire, start a new version, import (XLSForm or JSON) and export. Pages call
-the same services as the API and commit once per request.
+List templates and versions, view a version as the inspector will see it, edit a draft in the
+editor (the bundle pwa/src/editor, hosted here; its JSON endpoints: otto.web.checklist_editor)
+or as JSON, publish, retire, start a new version, import (XLSForm or JSON) and export. Pages
+call the same services as the API and commit once per request.
 """
 
 import functools
 import json
+import re
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_wtf.csrf import generate_csrf
 
-from otto import labels
+from otto import labels, limits
 from otto.accounts.models import COORDINATORS
 from otto.auth import page_auth
 from otto.checklists import services
 from otto.checklists.describe import describe_condition
 from otto.checklists.models import VersionStatus
+from otto.checklists.template_errors import swedish_errors
 from otto.errors import Invalid
 from otto.extensions import db
+from otto.web.field_app import dist_dir, send_built
 from otto.web.forms import arg_choice, refused
 from otto.web.labels import AGENCY_CHOICES, AGENCY_NAMES, json_error
 
@@ -60,28 +74,126 @@ def show_version(version_id, actor):
     return render_template("checklists/version.html", version=version, describe=describe)
 
 
-@pages.route("/versioner/<int:version_id>/redigera", methods=["GET", "POST"])
-@page_auth(COORDINATORS)
-def edit(version_id, actor):
-    """Edit a draft's body as JSON; validation errors are listed beside the text."""
+# The editor's bundle, named by its content (editor-3F2KQ7XD.js); the build's manifest.json
+# names the current pair.
+_EDITOR_HASHED = re.compile(r"^[a-z]+-[A-Z0-9]{8}\.(js|css)(\.map)?$")
+
+
+def _editor_dir():
+    return dist_dir() / "editor"
+
+
+def _editor_bundle() -> dict | None:
+    """The built editor's {"js", "css"} file names, or None when it is not built."""
+    try:
+        manifest = json.loads((_editor_dir() / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(manifest, dict):
+        return None
+    names = {kind: manifest.get(kind) for kind in ("js", "css")}
+    if not all(isinstance(n, str) and _EDITOR_HASHED.match(n) for n in names.values()):
+        return None
+    return names
+
+
+def _draft_or_redirect(version_id: int):
+    """The draft to edit, or a redirect to the version page when it is not a draft."""
     version = services.get_version(version_id)
     if version.status != VersionStatus.DRAFT:
         flash("Bara utkast kan redigeras. Skapa en ny version för att ändra mallen.", "error")
-        return redirect(url_for("checklists.show_version", version_id=version_id))
+        return None, redirect(url_for("checklists.show_version", version_id=version_id))
+    return version, None
+
+
+@pages.get("/versioner/<int:version_id>/redigera")
+@page_auth(COORDINATORS)
+def edit(version_id, actor):
+    """The editor of a draft: the page hosts the bundle and hands it the draft as JSON."""
+    version, elsewhere = _draft_or_redirect(version_id)
+    if elsewhere:
+        return elsewhere
+    agency = version.template.agency_code
+    data = {
+        "version_id": version.id,
+        "version": version.version,
+        "title": version.body["title"],
+        "key": version.template.key,
+        "agency": agency,
+        "agency_name": AGENCY_NAMES.get(agency, agency),
+        "status": version.status,
+        "body": version.body,
+        "urls": {
+            "check": url_for("checklist_editor.check", version_id=version.id),
+            "save": url_for("checklist_editor.save", version_id=version.id),
+            "review": url_for("checklists.review", version_id=version.id),
+            "json": url_for("checklists.edit_json", version_id=version.id),
+            "version": url_for("checklists.show_version", version_id=version.id),
+        },
+        "csrf_token": generate_csrf(),
+    }
+    return render_template(
+        "checklists/editor.html", version=version, data=data, bundle=_editor_bundle()
+    )
+
+
+@pages.get("/redigerare/<filename>")
+def editor_asset(filename):
+    """A file of the built editor (public, like the field app's bundle: it holds no data)."""
+    if not (_editor_dir() / filename).is_file():
+        abort(404)
+    return send_built(
+        _editor_dir(),
+        filename,
+        hashed=bool(_EDITOR_HASHED.match(filename)),
+        revalidate=not _EDITOR_HASHED.match(filename),
+    )
+
+
+@pages.route("/versioner/<int:version_id>/json", methods=["GET", "POST"])
+@page_auth(COORDINATORS)
+def edit_json(version_id, actor):
+    """Edit a draft's body as JSON (for those who prefer it); errors are listed in Swedish,
+    each at its section and question."""
+    version, elsewhere = _draft_or_redirect(version_id)
+    if elsewhere:
+        return elsewhere
     if request.method == "GET":
         text = json.dumps(version.body, ensure_ascii=False, indent=2)
-        return render_template("checklists/edit.html", version=version, text=text, errors={})
+        return render_template("checklists/edit.html", version=version, text=text, errors=[])
     text = request.form.get("body", "")
     try:
-        services.update_draft(actor, version_id, _parse_json(text))
+        body = json.loads(text)
+    except json.JSONDecodeError as error:
+        errors = [{"where": "", "message": json_error(error)}]
+        return render_template(
+            "checklists/edit.html", version=version, text=text, errors=errors
+        ), 400
+    try:
+        services.update_draft(actor, version_id, body)
     except Invalid as error:
         refused(error, flash_it=False)
         return render_template(
-            "checklists/edit.html", version=version, text=text, errors=error.details
+            "checklists/edit.html",
+            version=version,
+            text=text,
+            errors=swedish_errors(body, error.details),
         ), 400
     db.session.commit()
     flash("Utkastet är sparat.", "info")
     return redirect(url_for("checklists.show_version", version_id=version_id))
+
+
+@pages.get("/versioner/<int:version_id>/andringar")
+@page_auth(COORDINATORS)
+def review(version_id, actor):
+    """Review a draft before publishing it."""
+    version, elsewhere = _draft_or_redirect(version_id)
+    if elsewhere:
+        return elsewhere
+    return render_template(
+        "checklists/review.html", version=version, note_limit=limits.PUBLISH_NOTE
+    )
 
 
 @pages.post("/versioner/<int:version_id>/publicera")
@@ -202,12 +314,3 @@ def _import_errors(error: Invalid) -> dict:
     if error.code in _FILE_ERRORS:
         return {"file": [_FILE_ERRORS[error.code]]}
     return error.details or {"": [error.message]}
-
-
-def _parse_json(text: str):
-    """The edited text as JSON, or Invalid naming the line and column of the mistake."""
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as error:
-        message = json_error(error)
-        raise Invalid(message, {"": [message]}) from None
