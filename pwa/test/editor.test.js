@@ -149,3 +149,18 @@ test('a new section comes with one question', () => {
   assert.equal(next.sections[2].title, 'Avsnitt 3');
   assert.deepEqual(next.sections[2].questions.map((q) => q.id), [questionId]);
 });
+
+test('an error points at its question and the control of its key', async () => {
+  const { placeError } = await import('../src/editor/errors.js');
+  const b = body();
+  assert.deepEqual(
+    placeError({ path: 'sections[1].questions[1].deviation.text', message: 'm' }, b),
+    { path: 'sections[1].questions[1].deviation.text', message: 'm', questionId: 'q4', sectionId: null, field: 'deviation_text' },
+  );
+  assert.equal(placeError({ path: 'sections[0].questions[0].options[1].value', message: 'm' }, b).field, 'options');
+  assert.equal(placeError({ path: 'sections[0].questions[1]', question: 'q2', field: '', message: 'm' }, b).field, '');
+  const section = placeError({ path: 'sections[1].title', section: 'b', question: null, field: 'title', message: 'm' }, b);
+  assert.deepEqual([section.questionId, section.sectionId, section.field], [null, 'b', 'title']);
+  const template = placeError({ path: 'title', section: null, question: null, field: 'title', message: 'm' }, b);
+  assert.deepEqual([template.questionId, template.sectionId, template.field], [null, null, 'title']);
+});

@@ -228,6 +228,11 @@ def test_questions_move_by_keyboard_and_a_deletion_can_be_undone(browser, live_s
         before[0],
     ]
 
+    # Dragging a question by its handle puts it before the one it is dropped on.
+    card(page, before[2]).locator(".drag-handle").drag_to(card(page, before[1]))
+    assert order(page)[:3] == [before[2], before[1], before[0]]
+    expect(announced).to_contain_text("är flyttad till plats 1")
+
     text = card(page, before[2]).locator(".ed-q-text").inner_text()
     card(page, before[2]).get_by_role("button", name="Ta bort").click()
     expect(page.locator(STATUS)).to_contain_text(f"Frågan ”{text}” är borttagen.")

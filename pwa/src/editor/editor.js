@@ -5,6 +5,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 
 import { html } from '../fields.js';
+import { placeError } from './errors.js';
 import { Preview } from './preview.js';
 import { QuestionCard } from './question-card.js';
 import {
@@ -38,23 +39,6 @@ async function request(method, url, csrf, payload) {
   } catch {
     return { status: 0, data: null };
   }
-}
-
-/**
- * Where an error points: {s, q, field} from its path ("sections[1].questions[0].deviation.text"
- * → field "deviation_text"); the question and section ids the server sends win over indices.
- */
-export function placeError(error, body) {
-  const match = /^sections\[(\d+)\](?:\.questions\[(\d+)\])?\.?(.*)$/.exec(error.path || '');
-  const s = match ? Number(match[1]) : null;
-  const q = match && match[2] !== undefined ? Number(match[2]) : null;
-  const rest = match ? match[3] : error.path || '';
-  const parts = rest.split('.').map((part) => part.replace(/\[\d+\]$/, ''));
-  let field = error.field || parts[0] || '';
-  if (parts[0] === 'deviation') field = parts[1] === 'severity' ? 'severity' : `deviation_${parts[1] || 'when'}`;
-  const questionId = error.question ?? (s !== null && q !== null ? body.sections[s]?.questions[q]?.id : null);
-  const sectionId = error.section ?? (s !== null ? body.sections[s]?.id : null);
-  return { ...error, questionId, sectionId: questionId ? null : sectionId, field: questionId ? field : parts[0] };
 }
 
 function storageKey(versionId) {
