@@ -276,7 +276,8 @@ def test_an_invalid_draft_is_not_published_and_the_review_lists_a_removed_questi
 
     # Unsaved work survives a reload.
     page.reload()
-    expect(page.get_by_text("Ändringar som inte hann sparas förra gången är återställda.")).to_be_visible()
+    restored = "Ändringar som inte hann sparas förra gången är återställda."
+    expect(page.get_by_text(restored)).to_be_visible()
     broken = cards(page).first
     broken.locator("button.ed-q-toggle").click()
     broken.get_by_label("Frågetext").fill("Finns registrering hos kommunen?")
@@ -286,4 +287,3 @@ def test_an_invalid_draft_is_not_published_and_the_review_lists_a_removed_questi
     expect(page.locator("main")).to_contain_text(first_text)
     assert violations.collect(page) == []
     context.close()
-
