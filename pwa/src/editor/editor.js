@@ -16,6 +16,8 @@ import {
 
 const CHECK_DELAY = 400; // ms after the last change before the server checks the draft
 const SLUG = /^[a-z0-9-]+$/;
+// The template's optional texts (template_format.py TemplateSchema), shown on the version page.
+const TEMPLATE_TEXTS = [['description', 'Beskrivning'], ['purpose', 'Syfte'], ['legal_basis', 'Rättslig grund']];
 // A question still named after the placeholder text ("Ny fråga", as the server's starter
 // draft has it) is as new as one made on this page: its id follows its text.
 const PLACEHOLDER_ID = /^ny-fraga(-\d+)?$/;
@@ -342,12 +344,13 @@ export function Editor({ data }) {
           <label for="template-title">Checklistans namn</label>
           <input id="template-title" value=${body.title} aria-invalid=${general.some((e) => e.field === 'title') ? 'true' : 'false'}
             onInput=${(e) => setBody({ ...body, title: e.currentTarget.value })} />
-          <label for="template-description">Beskrivning</label>
-          <textarea id="template-description" rows="2" value=${body.description || ''}
-            onInput=${(e) => {
-              const { description: _, ...rest } = body;
-              setBody(e.currentTarget.value ? { ...rest, description: e.currentTarget.value } : rest);
-            }} />
+          ${TEMPLATE_TEXTS.map(([key, label]) => html`<label key=${`${key}-label`} for=${`template-${key}`}>${label}</label>
+            <textarea key=${key} id=${`template-${key}`} rows="2" value=${body[key] || ''}
+              aria-invalid=${general.some((e) => e.field === key) ? 'true' : 'false'}
+              onInput=${(e) => {
+                const { [key]: _, ...rest } = body;
+                setBody(e.currentTarget.value ? { ...rest, [key]: e.currentTarget.value } : rest);
+              }} />`)}
         </div>
         ${body.sections.map((section, s) => html`<section key=${section.id} class="ed-section card"
           aria-labelledby=${`section-${section.id}-heading`}>
