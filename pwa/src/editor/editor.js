@@ -182,6 +182,13 @@ export function Editor({ data }) {
     focusLater([control, `${keyOf(id)}-toggle`]);
   };
 
+  const moveSectionBy = (s, delta, button) => {
+    const section = body.sections[s];
+    setBody(moveSection(body, s, delta));
+    setAnnouncement(`Avsnittet ”${section.title}” är flyttat till plats ${s + delta + 1} av ${body.sections.length}.`);
+    focusLater([`section-${section.id}-${button}`, `section-${section.id}-title`]);
+  };
+
   const onKeyDown = (id) => (event) => {
     if (!event.altKey || (event.key !== 'ArrowUp' && event.key !== 'ArrowDown')) return;
     event.preventDefault();
@@ -357,8 +364,10 @@ export function Editor({ data }) {
           <div class="ed-section-head">
             <h2 id=${`section-${section.id}-heading`}>Avsnitt ${s + 1}: ${section.title}</h2>
             <div class="ed-q-actions">
-              <button type="button" class="small secondary" disabled=${s === 0} onClick=${() => setBody(moveSection(body, s, -1))}>Flytta avsnittet upp</button>
-              <button type="button" class="small secondary" disabled=${s === body.sections.length - 1} onClick=${() => setBody(moveSection(body, s, 1))}>Flytta avsnittet ner</button>
+              <button type="button" class="small secondary" id=${`section-${section.id}-up`} disabled=${s === 0}
+                onClick=${() => moveSectionBy(s, -1, 'up')}>Flytta avsnittet upp</button>
+              <button type="button" class="small secondary" id=${`section-${section.id}-down`} disabled=${s === body.sections.length - 1}
+                onClick=${() => moveSectionBy(s, 1, 'down')}>Flytta avsnittet ner</button>
               <button type="button" class="small danger" onClick=${() => removeSectionAt(s)}>Ta bort avsnittet</button>
             </div>
           </div>
