@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { deflateSync } from 'node:zlib';
+import { deflateSync, gzipSync } from 'node:zlib';
 
 import * as esbuild from 'esbuild';
 
@@ -110,7 +110,8 @@ async function build() {
   });
   console.log(`built ${DIST}: ${precache.join(', ')}, sw.js`);
   const editor = await buildEditor();
-  const size = (path) => `${(statSync(path).size / 1024).toFixed(1)} kB`;
+  const size = (path) => `${(statSync(path).size / 1024).toFixed(1)} kB`
+    + ` (${(gzipSync(readFileSync(path)).length / 1024).toFixed(1)} kB gzip)`;
   console.log(`field app: ${js} ${size(join(DIST, js))}, ${css} ${size(join(DIST, css))}`);
   console.log(`editor:    ${editor.js} ${size(join(EDITOR_DIST, editor.js))}, ${editor.css} ${size(join(EDITOR_DIST, editor.css))}`);
 }
