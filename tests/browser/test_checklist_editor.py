@@ -37,9 +37,18 @@ def order(page) -> list[str]:
     return cards(page).evaluate_all("els => els.map(e => e.dataset.questionCard)")
 
 
-def stored_body(page, version_id: str) -> dict:
-    """The editor's unsaved work, kept in localStorage until saved."""
-    return page.evaluate(f"JSON.parse(localStorage.getItem('otto-editor:{version_id}')).body")
+def stored_body(page, version_id: str, until: str) -> dict:
+    """The editor's unsaved work, kept in localStorage until saved, once `until` (a JavaScript
+    function of the body) holds: the editor writes it just after each change."""
+    key = f"otto-editor:{version_id}"
+    page.wait_for_function(
+        f"""(key) => {{
+          const kept = localStorage.getItem(key);
+          return kept !== null && ({until})(JSON.parse(kept).body);
+        }}""",
+        arg=key,
+    )
+    return page.evaluate("(key) => JSON.parse(localStorage.getItem(key)).body", key)
 
 
 def new_draft_of(page, live_server, title: str) -> str:
@@ -153,7 +162,7 @@ def test_a_checklist_built_from_nothing_is_published_planned_and_filled_offline(
     version_id = starter_draft(page, live_server)
 
     build_three_sections(page)
-    body = stored_body(page, version_id)
+    body = stored_body(page, version_id, until="(body) => JSON.stringify(body).includes('LSO')")
     assert [s["title"] for s in body["sections"]] == ["Rutiner", "Skyltar", "Brandskydd"]
     last = body["sections"][2]["questions"][0]
     assert last["show_if"] == EXPECTED_SHOW_IF
@@ -244,10 +253,10 @@ def test_questions_move_by_keyboard_and_a_deletion_can_be_undone(browser, live_s
     assert order(page)[:2] == [before[1], before[0]]
     expect(card(page, before[1]).get_by_role("button", name="Flytta upp")).to_be_disabled()
     expect(toggle).to_be_focused()  # the button it used cannot move it further
-    assert [q["id"] for q in stored_body(page, version_id)["sections"][0]["questions"]][:2] == [
-        before[1],
-        before[0],
-    ]
+    # The new order is kept in the browser until saved.
+    moved = f"(body) => body.sections[0].questions[0].id === '{before[1]}'"
+    stored = stored_body(page, version_id, until=moved)
+    assert [q["id"] for q in stored["sections"][0]["questions"]][:2] == [before[1], before[0]]
 
     # Dragging a question by its handle puts it before the one it is dropped on.
     card(page, before[2]).locator(".drag-handle").drag_to(card(page, before[1]))
