@@ -191,12 +191,17 @@ def update_draft(actor, version_id: int, body: dict) -> TemplateVersion:
     return version
 
 
-def publish(actor, version_id: int) -> TemplateVersion:
-    """Freeze a draft version; visits may pin it from now on. The template takes its title."""
+def publish(actor, version_id: int, note: str | None = None) -> TemplateVersion:
+    """Freeze a draft version; visits may pin it from now on. The template takes its title.
+
+    `note` says what changed (blank is no note); a note over limits.PUBLISH_NOTE is refused
+    by the length guard when the version is written.
+    """
     version = get_version(version_id)
     _require_status(version, VersionStatus.DRAFT, "published", "not_a_draft")
     version.status = VersionStatus.PUBLISHED
     version.published_at = utcnow()
+    version.publish_note = (note or "").strip() or None
     version.template.title = version.body["title"]
     db.session.flush()
     record_change("template_version", version.id, visit_id=None)  # devices fetch it
@@ -206,7 +211,11 @@ def publish(actor, version_id: int) -> TemplateVersion:
         "template_version",
         version.id,
         before={"status": VersionStatus.DRAFT},
-        after={"status": version.status, "published_at": version.published_at},
+        after={
+            "status": version.status,
+            "published_at": version.published_at,
+            "publish_note": version.publish_note,
+        },
     )
     return version
 
@@ -228,6 +237,16 @@ def retire(actor, version_id: int) -> TemplateVersion:
         after={"status": version.status, "retired_at": version.retired_at},
     )
     return version
+
+
+def compared_version(version: TemplateVersion) -> TemplateVersion | None:
+    """What a draft is reviewed against before publishing: its template's latest published
+    version (else its latest retired one, once published too); None for a first version."""
+    earlier = [v for v in version.template.versions if v.version < version.version]
+    for status in (VersionStatus.PUBLISHED, VersionStatus.RETIRED):
+        if candidates := [v for v in earlier if v.status == status]:
+            return candidates[-1]
+    return None
 
 
 def new_draft(actor, template_id: int) -> TemplateVersion:

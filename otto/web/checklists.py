@@ -27,9 +27,10 @@ from otto.accounts.models import COORDINATORS
 from otto.auth import page_auth
 from otto.checklists import services
 from otto.checklists.describe import describe_condition
+from otto.checklists.diff import diff_templates
 from otto.checklists.models import VersionStatus
 from otto.checklists.template_errors import swedish_errors
-from otto.errors import Invalid
+from otto.errors import Invalid, TooLong
 from otto.extensions import db
 from otto.web.field_app import dist_dir, send_built
 from otto.web.forms import arg_choice, refused
@@ -191,17 +192,35 @@ def review(version_id, actor):
     version, elsewhere = _draft_or_redirect(version_id)
     if elsewhere:
         return elsewhere
+    return _review_page(version)
+
+
+def _review_page(version, note: str = "", error: str = "", status: int = 200):
+    """The draft against the version it would follow, and the publish form."""
+    compared = services.compared_version(version)
+    diff = diff_templates(compared.body, version.body) if compared else None
     return render_template(
-        "checklists/review.html", version=version, note_limit=limits.PUBLISH_NOTE
-    )
+        "checklists/review.html",
+        version=version,
+        compared=compared,
+        diff=diff,
+        note=note,
+        note_error=error,
+        note_limit=limits.PUBLISH_NOTE,
+    ), status
 
 
 @pages.post("/versioner/<int:version_id>/publicera")
 @page_auth(COORDINATORS)
 def publish(version_id, actor):
-    """Publish a draft."""
-    services.publish(actor, version_id)
-    db.session.commit()
+    """Publish a draft, with the note from the review page."""
+    note = request.form.get("note")
+    try:
+        services.publish(actor, version_id, note=note)
+        db.session.commit()
+    except TooLong as error:
+        text = refused(error, limits.too_long(limits.PUBLISH_NOTE), flash_it=False)
+        return _review_page(services.get_version(version_id), note, text, 400)
     flash("Versionen är publicerad och kan väljas för nya besök.", "info")
     return redirect(url_for("checklists.show_version", version_id=version_id))
 

@@ -399,3 +399,62 @@ def test_any_request_body_is_answered_without_a_5xx_and_a_refusal_changes_nothin
     for error in answer.get("errors", []):
         assert set(error) == {"path", "section", "question", "field", "message", "where"}
         assert error["message"] != "Ogiltigt värde."
+
+
+# --- granska och publicera -------------------------------------------------------------
+
+
+def test_the_review_of_a_first_version_says_so(signed_in, draft):
+    html = text(signed_in.get(url(draft, "andringar")))
+    assert "<h1>Granska och publicera</h1>" in html
+    assert "Första versionen av mallen." in html
+    assert '<label for="note">Vad har ändrats? (syns i versionshistoriken)</label>' in html
+    assert f'action="{url(draft, "publicera")}"' in html
+
+
+def test_the_review_lists_the_changes_against_the_published_version(
+    signed_in, coordinator, make_body
+):
+    actor = Actor(coordinator)
+    first = services.create_draft(actor, make_body())
+    services.publish(actor, first.id)
+    body = make_body()
+    questions = body["sections"][0]["questions"]
+    questions.pop(2)  # the photo
+    questions[1]["show_if"] = {"q": "anmald", "op": "eq", "value": "no"}
+    questions[0]["text"] = "Är verksamheten anmäld till nämnden?"
+    second = services.create_draft(actor, body)
+    db.session.commit()
+    html = text(signed_in.get(url(SimpleNamespace(id=second.id), "andringar")))
+    assert "Jämfört med version 1 (publicerad)." in html
+    assert "1 fråga borttagen, 1 fråga ändrad, 1 fråga med ändrad logik." in html
+    assert "<h2>Borttagna frågor (1)</h2>" in html
+    assert "<li>Foto på lokalen <span" in html
+    assert "<h2>Ändrade frågor (1)</h2>" in html
+    assert "Frågetext: ”Är verksamheten anmäld?” → ”Är verksamheten anmäld till nämnden?”" in html
+    assert "<h2>Ändrad logik (1)</h2>" in html
+    assert "<dt>Före</dt><dd>”Är verksamheten anmäld?” är Ja</dd>" in html
+    assert "<dt>Efter</dt><dd>”Är verksamheten anmäld till nämnden?” är Nej</dd>" in html
+    assert "Tillagda frågor" not in html
+
+
+def test_publishing_from_the_review_keeps_the_note_for_the_history(signed_in, draft):
+    response = signed_in.post(url(draft, "publicera"), data={"note": "Första utgåvan."})
+    assert response.status_code == 302
+    version_page = text(signed_in.get(f"/checklistor/versioner/{draft.id}"))
+    assert "<strong>Vad har ändrats:</strong> Första utgåvan.</p>" in version_page
+    assert '<br><span class="hint">Första utgåvan.</span>' in text(signed_in.get("/checklistor/"))
+
+
+def test_a_too_long_note_is_refused_on_the_review_page_and_kept(signed_in, draft):
+    note = "å" * 2001
+    response = signed_in.post(url(draft, "publicera"), data={"note": note})
+    assert response.status_code == 400
+    html = text(response)
+    assert (
+        '<p class="field-error" id="note-error" role="alert">För lång text: högst 2000 tecken.</p>'
+        in html
+    )
+    assert f">{note}</textarea>" in html
+    db.session.expire_all()
+    assert services.get_version(draft.id).status == "draft"
