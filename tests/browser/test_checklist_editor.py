@@ -314,6 +314,11 @@ def test_an_invalid_draft_is_not_published_and_the_review_lists_a_removed_questi
     expect(page.get_by_text("Inga fel hittades.")).to_be_visible()
     page.get_by_role("button", name="Granska och publicera").click()
     expect(page.get_by_role("heading", name="Granska och publicera")).to_be_visible()
-    expect(page.locator("main")).to_contain_text(first_text)
+    removed = page.locator("section").filter(
+        has=page.get_by_role("heading", name="Borttagna frågor (1)")
+    )
+    expect(removed.get_by_role("listitem")).to_contain_text(first_text)
+    changed = page.locator("section").filter(has=page.get_by_role("heading", name="Ändrade frågor"))
+    expect(changed).to_contain_text("Finns registrering hos kommunen?")
     assert violations.collect(page) == []
     context.close()
