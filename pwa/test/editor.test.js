@@ -9,7 +9,7 @@ import { checkAnswers } from '../src/checklist.js';
 import { evaluate } from '../src/logic.js';
 import {
   addQuestion, addSection, defaultLeaf, duplicateQuestion, fromGroup, moveQuestion, moveQuestionTo,
-  newQuestion, opsFor, optionsFromLabels, questionIds, removeQuestion, removeSection, renameQuestion,
+  newQuestion, opsFor, optionsFromLabels, questionIds, removeQuestion, removeSection, renameOptionValue, renameQuestion,
   restoreRemoved, setItem, slugify, toGroup, uniqueId, updateQuestion, withOp, withType,
 } from '../src/editor/state.js';
 
@@ -91,7 +91,20 @@ test('a patched key that is empty is removed; a new type drops the old keys', ()
   assert.equal(choice.unit, undefined);
   assert.deepEqual(choice.options.map((o) => o.value), ['alternativ-1', 'alternativ-2']);
   const photo = withType(body().sections[1].questions[1], 'photo');
-  assert.deepEqual(photo.deviation.when, { q: 'q4', op: 'answered' }, 'a rule that no longer fits starts over');
+  assert.deepEqual(photo.deviation.when, { q: 'q4', op: 'answered' }, 'the rule starts over with the type');
+  const same = withType(body().sections[1].questions[1], 'yesno');
+  assert.deepEqual(same.deviation.when, { q: 'q4', op: 'eq', value: 'no' });
+  const choiceRule = withType(body().sections[1].questions[1], 'choice').deviation.when;
+  assert.deepEqual(choiceRule, { q: 'q4', op: 'eq', value: 'alternativ-1' });
+});
+
+test('conditions follow an option value that changes with its label', () => {
+  let b = updateQuestion(body(), 'q1', { type: 'choice', options: [{ value: 'a', label: 'A' }] });
+  b = updateQuestion(b, 'q4', { show_if: { any: [{ q: 'q1', op: 'eq', value: 'a' }, { q: 'q1', op: 'in', value: ['a', 'b'] }, { q: 'q2', op: 'eq', value: 'a' }] } });
+  const renamed = renameOptionValue(b, 'q1', 'a', 'kott');
+  assert.deepEqual(renamed.sections[1].questions[1].show_if.any, [
+    { q: 'q1', op: 'eq', value: 'kott' }, { q: 'q1', op: 'in', value: ['kott', 'b'] }, { q: 'q2', op: 'eq', value: 'a' },
+  ]);
 });
 
 test('option values are derived from their labels', () => {

@@ -295,7 +295,14 @@ def test_an_invalid_draft_is_not_published_and_the_review_lists_a_removed_questi
     broken = cards(page).first
     broken.locator("button.ed-q-toggle").click()
     broken.get_by_label("Frågetext").fill("")
+    choice = cards(page).nth(1)
+    choice.locator("button.ed-q-toggle").click()
+    choice.get_by_label("Frågetyp").select_option(label="Val")
+    for _ in range(2):
+        choice.get_by_role("button", name="Ta bort alternativet").first.click()
+    expect(choice.get_by_text("Frågan har inga svarsalternativ.")).to_be_visible()
     page.get_by_role("button", name="Granska och publicera").click()
+    expect(choice.locator(".ed-errors")).to_contain_text("svarsalternativ")
     expect(broken.locator(".ed-errors")).to_contain_text("Frågetexten")
     expect(broken.get_by_label("Frågetext")).to_have_attribute("aria-invalid", "true")
     expect(page.locator(".error-summary")).to_contain_text("att rätta innan")
@@ -303,6 +310,8 @@ def test_an_invalid_draft_is_not_published_and_the_review_lists_a_removed_questi
     # The summary takes the author to the question.
     page.locator(".error-summary a").first.click()
     expect(broken.get_by_label("Frågetext")).to_be_focused()
+    page.locator(".error-summary a").filter(has_text="minst ett svarsalternativ").click()
+    expect(choice.get_by_role("button", name="Lägg till alternativ")).to_be_focused()
 
     # Unsaved work survives a reload.
     page.reload()
@@ -311,6 +320,10 @@ def test_an_invalid_draft_is_not_published_and_the_review_lists_a_removed_questi
     broken = cards(page).first
     broken.locator("button.ed-q-toggle").click()
     broken.get_by_label("Frågetext").fill("Finns registrering hos kommunen?")
+    choice = cards(page).nth(1)
+    choice.locator("button.ed-q-toggle").click()
+    choice.get_by_role("button", name="Lägg till alternativ").click()
+    choice.get_by_label("Alternativ 1", exact=True).fill("Helt")
     expect(page.get_by_text("Inga fel hittades.")).to_be_visible()
     page.get_by_role("button", name="Granska och publicera").click()
     expect(page.get_by_role("heading", name="Granska och publicera")).to_be_visible()

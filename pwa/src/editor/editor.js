@@ -10,7 +10,7 @@ import { Preview } from './preview.js';
 import { QuestionCard } from './question-card.js';
 import {
   addQuestion, addSection, duplicateQuestion, locate, moveQuestion, moveQuestionTo, moveSection,
-  questionList, removeQuestion, removeSection, renameQuestion, restoreRemoved, slugify, uniqueId,
+  questionList, removeQuestion, removeSection, renameOptionValue, renameQuestion, restoreRemoved, slugify, uniqueId,
   updateQuestion, updateSection,
 } from './state.js';
 
@@ -135,6 +135,16 @@ export function Editor({ data }) {
     const old = current.sections[s].questions[q];
     const full = replace ? { ...Object.fromEntries(Object.keys(old).map((key) => [key, undefined])), ...patch } : patch;
     let next = updateQuestion(current, id, full);
+    // An option whose value followed its label: conditions that tested for it follow too.
+    // (Only for a label edit: an added or removed option shifts the positions.)
+    if (patch.options && old.options && !replace && patch.options.length === old.options.length) {
+      patch.options.forEach((option, i) => {
+        const before = old.options[i]?.value;
+        if (before && before !== option.value && !patch.options.some((o) => o.value === before)) {
+          next = renameOptionValue(next, id, before, option.value);
+        }
+      });
+    }
     if ('text' in patch && (fresh.current.has(id) || PLACEHOLDER_ID.test(id))) {
       const taken = questionList(next).map(({ question }) => question.id).filter((other) => other !== id);
       const newId = uniqueId(slugify(patch.text), taken);

@@ -33,6 +33,9 @@ function Field({ k, field, label, errorFields, errorsId, children, hint }) {
 function OptionsEditor({ k, question, change, invalid, errorsId }) {
   const options = question.options || [];
   const labels = options.map((o) => o.label);
+  // The first option's field (or, with none, the add button) is where an error about the
+  // options takes the author.
+  const optionId = (i) => (i === 0 ? `${k}-options` : `${k}-option-${i}`);
   // Values follow the labels while they were derived from them; imported values stay.
   const setLabels = (next) => change({
     options: next.map((label, i) => {
@@ -48,15 +51,16 @@ function OptionsEditor({ k, question, change, invalid, errorsId }) {
     ${options.length ? null : html`<p class="hint">Frågan har inga svarsalternativ.</p>`}
     <ol>
       ${options.map((option, i) => html`<li key=${i}>
-        <label for=${`${k}-option-${i}`} class="visually-hidden">Alternativ ${i + 1}</label>
-        <input id=${i === 0 ? `${k}-options` : `${k}-option-${i}`} value=${option.label}
+        <label for=${optionId(i)} class="visually-hidden">Alternativ ${i + 1}</label>
+        <input id=${optionId(i)} value=${option.label}
           aria-invalid=${invalid ? 'true' : 'false'} aria-describedby=${invalid ? errorsId : undefined}
           onInput=${(e) => setLabels(labels.map((l, j) => (j === i ? e.currentTarget.value : l)))} />
         <button type="button" class="small secondary" aria-label=${`Ta bort alternativet ${option.label}`}
           onClick=${() => change({ options: options.filter((_, j) => j !== i) })}>Ta bort</button>
       </li>`)}
     </ol>
-    <button type="button" class="small" onClick=${() => change({
+    <button type="button" class="small" id=${options.length ? undefined : optionId(0)}
+      aria-describedby=${!options.length && invalid ? errorsId : undefined} onClick=${() => change({
       options: [...options, ...optionsFromLabels([...labels, `Alternativ ${options.length + 1}`]).slice(options.length)
         .map((o) => ({ ...o, value: uniqueId(o.value, options.map((x) => x.value)) }))],
     })}>Lägg till alternativ</button>

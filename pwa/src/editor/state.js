@@ -72,13 +72,10 @@ export function withType(question, type) {
   if (type === 'choice' && !next.options) {
     next.options = [{ value: 'alternativ-1', label: 'Alternativ 1' }, { value: 'alternativ-2', label: 'Alternativ 2' }];
   }
-  if (next.deviation && !conditionFits(next.deviation.when, questionMap(next))) {
-    next.deviation = { ...next.deviation, when: defaultLeaf(next) };
-  }
+  // The rule's values meant answers of the old type: it starts over on the question itself.
+  if (next.deviation && type !== question.type) next.deviation = { ...next.deviation, when: defaultLeaf(next) };
   return next;
 }
-
-const questionMap = (question) => ({ [question.id]: question });
 
 /** Insert a new question after position `after` (-1: first) of section `s`. */
 export function addQuestion(body, s, after, type = 'yesno') {
@@ -202,6 +199,29 @@ export function restoreRemoved(body, removed) {
   return withQuestions(body, s, questions);
 }
 
+/** Conditions on question `id` that test for option value `from` test for `to` instead. */
+export function renameOptionValue(body, id, from, to) {
+  const swap = (condition) => {
+    if (!condition || typeof condition !== 'object') return condition;
+    if ('q' in condition) {
+      if (condition.q !== id || !('value' in condition)) return condition;
+      const value = Array.isArray(condition.value)
+        ? condition.value.map((v) => (v === from ? to : v)) : condition.value === from ? to : condition.value;
+      return { ...condition, value };
+    }
+    for (const key of ['all', 'any']) if (key in condition) return { [key]: condition[key].map(swap) };
+    if ('not' in condition) return { not: swap(condition.not) };
+    return condition;
+  };
+  const update = (question) => {
+    const next = { ...question };
+    if (next.show_if) next.show_if = swap(next.show_if);
+    if (next.deviation) next.deviation = { ...next.deviation, when: swap(next.deviation.when) };
+    return next;
+  };
+  return withSections(body, body.sections.map((section) => ({ ...section, questions: section.questions.map(update) })));
+}
+
 /** Options from labels: each value derived from its label, unique. */
 export function optionsFromLabels(labels) {
   const taken = [];
@@ -264,18 +284,6 @@ export function withOp(leaf, op, question) {
   else next.value = Array.isArray(leaf.value) ? leaf.value[0] : leaf.value ?? defaultValue(question, op);
   if (next.value === undefined) next.value = defaultValue(question, op);
   return next;
-}
-
-function conditionFits(condition, questions) {
-  if (!condition) return false;
-  const leaves = [];
-  const walk = (c) => {
-    if ('q' in c) leaves.push(c);
-    else if ('not' in c) walk(c.not);
-    else (c.all || c.any || []).forEach(walk);
-  };
-  walk(condition);
-  return leaves.every((leaf) => !questions[leaf.q] || opsFor(questions[leaf.q].type).includes(leaf.op));
 }
 
 /**
