@@ -8,6 +8,8 @@ Every write is audited as a "template_version" event in the writing transaction.
 import copy
 import itertools
 import json
+import re
+import unicodedata
 from dataclasses import dataclass
 from typing import IO
 
@@ -15,7 +17,7 @@ from marshmallow import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager
 
-from otto import audit
+from otto import audit, limits
 from otto.accounts.agencies import agency_names, known_agency
 from otto.changes.feed import record_change
 from otto.checklists import xlsform
@@ -169,6 +171,37 @@ def draft_errors(version_id: int, body) -> dict[str, list[str]]:
     except Invalid as error:
         return error.details
     return {}
+
+
+# What a new template starts as: the smallest valid body, for the editor to grow.
+STARTER_SECTION = {
+    "id": "avsnitt-1",
+    "title": "Avsnitt 1",
+    "questions": [{"id": "ny-fraga", "type": "yesno", "text": "Ny fråga"}],
+}
+
+
+def slug(title: str) -> str:
+    """A template key from a title: "Årlig kontroll – kök" → "arlig-kontroll-kok"."""
+    plain = unicodedata.normalize("NFKD", title.lower()).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", plain).strip("-")[: limits.KEY].strip("-")
+
+
+def create_template(actor, title: str, agency: str, key: str | None = None) -> TemplateVersion:
+    """Start a new template as a draft of the starter body; its key (from the title when not
+    given) must be new: Invalid (code template_exists) when a template has it."""
+    key = key or slug(title)
+    if db.session.scalar(select(Template.id).where(Template.key == key)) is not None:
+        raise Invalid(
+            f"A template with key '{key}' exists.", {"key": ["Taken."]}, code="template_exists"
+        )
+    body = {
+        "key": key,
+        "agency": agency,
+        "title": title,
+        "sections": [copy.deepcopy(STARTER_SECTION)],
+    }
+    return create_draft(actor, body)
 
 
 def update_draft(actor, version_id: int, body: dict) -> TemplateVersion:

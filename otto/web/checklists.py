@@ -66,6 +66,47 @@ def index(actor):
     return render_template("checklists/index.html", listings=listings, agency=agency)
 
 
+@pages.route("/ny", methods=["GET", "POST"])
+@page_auth(COORDINATORS)
+def new_template(actor):
+    """Start a new template: a title, an agency and a key; the draft opens in the editor."""
+    if request.method == "GET":
+        return _new_template_page({}, {})
+    form = {name: request.form.get(name, "").strip() for name in ("title", "agency", "key")}
+    errors = {}
+    if not form["title"]:
+        errors["title"] = ["Skriv mallens rubrik."]
+    if form["agency"] not in AGENCY_CHOICES:
+        errors["agency"] = ["Välj en myndighet."]
+    if errors:
+        return _new_template_page(form, errors, 400)
+    try:
+        draft = services.create_template(actor, form["title"], form["agency"], form["key"] or None)
+    except Invalid as error:
+        refused(error, flash_it=False)
+        return _new_template_page(form, _new_template_errors(form, error), 400)
+    db.session.commit()
+    flash(f"Mallen ”{draft.template.title}” är skapad som utkast.", "info")
+    return redirect(url_for("checklists.edit", version_id=draft.id))
+
+
+def _new_template_page(form: dict, errors: dict, status: int = 200):
+    return render_template("checklists/new.html", form=form, errors=errors), status
+
+
+def _new_template_errors(form: dict, error: Invalid) -> dict[str, list[str]]:
+    """A refusal of the new template in Swedish, by form field."""
+    key = form["key"] or services.slug(form["title"])
+    if error.code == "template_exists":
+        return {"key": [f"Det finns redan en mall med nyckeln ”{key}”. Välj en annan nyckel."]}
+    errors: dict[str, list[str]] = {}
+    body = {"key": key, "agency": form["agency"], "title": form["title"]}
+    for found in swedish_errors(body, error.details):
+        field = found["field"] if found["field"] in ("title", "agency", "key") else "title"
+        errors.setdefault(field, []).append(found["message"])
+    return errors
+
+
 @pages.get("/versioner/<int:version_id>")
 @page_auth(COORDINATORS)
 def show_version(version_id, actor):
