@@ -5,8 +5,6 @@ keyboard; the review page lists a removed question; an invalid draft is not publ
 says why in Swedish; no accessibility problem and no refusal by the Content-Security-Policy.
 """
 
-import json
-import re
 import urllib.parse
 
 from playwright.sync_api import expect
@@ -55,29 +53,6 @@ def new_draft_of(page, live_server, title: str) -> str:
     """A new draft version of a demo template, opened in the editor; returns its id."""
     page.goto(live_server + "/checklistor/")
     page.get_by_role("row").filter(has_text=title).get_by_role("button", name="Ny version").click()
-    expect(page.get_by_role("heading", name="Redigera checklista")).to_be_visible()
-    return page.url.split("/versioner/")[1].split("/")[0]
-
-
-def starter_draft(page, live_server) -> str:
-    """TEMPORARY until "Ny mall" lands: a draft whose body is the starter draft's."""
-    new_draft_of(page, live_server, "Kontroll av rätt att vistas och arbeta i Sverige")
-    page.get_by_role("link", name="JSON-vy").click()
-    body = {
-        "key": "migration-grund",
-        "agency": "migration",
-        "title": "Brandskydd i butik",
-        "sections": [
-            {
-                "id": "avsnitt-1",
-                "title": "Avsnitt 1",
-                "questions": [{"id": "ny-fraga", "type": "yesno", "text": "Ny fråga"}],
-            }
-        ],
-    }
-    page.get_by_label("Mallen som JSON").fill(json.dumps(body, ensure_ascii=False))
-    page.get_by_role("button", name="Spara utkastet").click()
-    page.get_by_role("link", name="Redigera utkastet").click()
     expect(page.get_by_role("heading", name="Redigera checklista")).to_be_visible()
     return page.url.split("/versioner/")[1].split("/")[0]
 
@@ -159,7 +134,13 @@ def test_a_checklist_built_from_nothing_is_published_planned_and_filled_offline(
     violations = Violations(context)
     page = context.new_page()
     sign_in(page, live_server)
-    version_id = starter_draft(page, live_server)
+    page.goto(live_server + "/checklistor/")
+    page.get_by_role("link", name="Ny mall").click()
+    page.get_by_label("Rubrik").fill("Brandskydd i butik")
+    page.get_by_label("Myndighet").select_option("miljo")
+    page.get_by_role("button", name="Skapa mallen").click()
+    expect(page.get_by_role("heading", name="Redigera checklista")).to_be_visible()
+    version_id = page.url.split("/versioner/")[1].split("/")[0]
 
     build_three_sections(page)
     body = stored_body(page, version_id, until="(body) => JSON.stringify(body).includes('LSO')")
@@ -202,15 +183,15 @@ def test_a_checklist_built_from_nothing_is_published_planned_and_filled_offline(
     page.get_by_label("Datum").fill(local_today().isoformat())
     page.get_by_label("Starttid").fill("16:00")
     page.get_by_label("Sluttid").fill("17:00")
-    page.get_by_label("Mikael Gashi").check()
-    page.get_by_label(re.compile(r"\(version 2\)$")).check()  # TEMPORARY
+    page.get_by_label("Maria Öberg").check()
+    page.get_by_label("Brandskydd i butik (version 1)").check()
     page.get_by_role("button", name="Planera besöket").click()
     expect(page.get_by_text("Besöket hos Alby Livs & Kiosk är planerat.")).to_be_visible()
     visit_id = page.url.rstrip("/").split("/")[-1]
     assert violations.collect(page) == []
     context.close()
 
-    tablet_context, tablet = open_app(browser, live_server, "migration")
+    tablet_context, tablet = open_app(browser, live_server, "miljo")
     expect(visit_link(tablet, visit_id).first).to_be_visible()  # synced: now go offline
     tablet_context.set_offline(True)
     visit_link(tablet, visit_id).first.click()
