@@ -59,7 +59,7 @@ function restored(data) {
 }
 
 export function Editor({ data }) {
-  const [body, setBodyState] = useState(() => restored(data) || data.body);
+  const [body, setBody] = useState(() => restored(data) || data.body);
   const [notice, setNotice] = useState(() => (restored(data) ? 'restored' : null));
   const [saved, setSaved] = useState(() => JSON.stringify(data.body));
   const [errors, setErrors] = useState([]);
@@ -82,7 +82,6 @@ export function Editor({ data }) {
     if (!map.has(id)) map.set(id, `k${(keys.current.next += 1)}`);
     return map.get(id);
   };
-  const setBody = (next) => setBodyState(next);
   const dirty = JSON.stringify(body) !== saved;
 
   // Keep the work until it is saved; check it shortly after each change.
