@@ -76,6 +76,8 @@ def new_template(actor):
     errors = {}
     if not form["title"]:
         errors["title"] = ["Skriv mallens rubrik."]
+    elif not form["key"] and not services.slug(form["title"]):
+        errors["key"] = ["Skriv en nyckel: rubriken har inga bokstäver a–z eller siffror."]
     if form["agency"] not in AGENCY_CHOICES:
         errors["agency"] = ["Välj en myndighet."]
     if errors:

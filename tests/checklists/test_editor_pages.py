@@ -503,6 +503,8 @@ def test_a_new_template_starts_as_a_valid_draft_in_the_editor(signed_in, built_e
     ("form", "field", "message"),
     [
         ({"title": " ", "agency": "miljo"}, "title", "Skriv mallens rubrik."),
+        ({"title": "–?–", "agency": "miljo"}, "key",
+         "Skriv en nyckel: rubriken har inga bokstäver a–z eller siffror."),
         ({"title": "Kontroll", "agency": "okand"}, "agency", "Välj en myndighet."),
         ({"title": "Kontroll", "agency": "miljo", "key": "Med Mellanslag"}, "key",
          "Mallens nyckel får bara innehålla små bokstäver a–z, siffror och bindestreck."),
