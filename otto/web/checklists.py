@@ -239,7 +239,11 @@ def review(version_id, actor):
 
 
 def _review_page(version, note: str = "", error: str = "", status: int = 200):
-    """The draft against the version it would follow, and the publish form."""
+    """The draft against the version it would follow, and the publish form; a draft that
+    is not valid says why instead of offering to publish."""
+    if errors := services.draft_errors(version.id, version.body):
+        invalid = swedish_errors(version.body, errors)
+        return render_template("checklists/review.html", version=version, invalid=invalid), status
     compared = services.compared_version(version)
     diff = diff_templates(compared.body, version.body) if compared else None
     return render_template(
@@ -264,6 +268,9 @@ def publish(version_id, actor):
     except TooLong as error:
         text = refused(error, limits.too_long(limits.PUBLISH_NOTE), flash_it=False)
         return _review_page(services.get_version(version_id), note, text, 400)
+    except Invalid as error:  # the draft itself: the review page says why
+        refused(error, flash_it=False)
+        return _review_page(services.get_version(version_id), note, status=400)
     flash("Versionen är publicerad och kan väljas för nya besök.", "info")
     return redirect(url_for("checklists.show_version", version_id=version_id))
 
