@@ -31,6 +31,7 @@ QUESTION_ID = 80  # also a section's id
 KEY = 80  # a checklist template's key
 LABEL = 2_000  # a checklist's question text, help, option, deviation text (an XLSForm label)
 SIGNAL_TEXT = 5_000  # a tip about a business
+REPORT_TEXT = 4_000  # an agency's standard text in its reports (purpose, appeal, …)
 REASON = 500  # why a person's identity number is missing
 FREE_TEXT = 20_000  # a finding's description, a note, a caption, a briefing, an address block
 

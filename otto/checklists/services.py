@@ -228,10 +228,13 @@ def publish(actor, version_id: int, note: str | None = None) -> TemplateVersion:
     """Freeze a draft version; visits may pin it from now on. The template takes its title.
 
     `note` says what changed (blank is no note); a note over limits.PUBLISH_NOTE is refused
-    by the length guard when the version is written.
+    by the length guard when the version is written. The body is validated once more (a
+    draft saved under older rules, or whose agency is gone, is refused: Invalid).
     """
     version = get_version(version_id)
     _require_status(version, VersionStatus.DRAFT, "published", "not_a_draft")
+    if errors := draft_errors(version.id, version.body):
+        raise Invalid("The draft is not valid.", errors, code="invalid_template")
     version.status = VersionStatus.PUBLISHED
     version.published_at = utcnow()
     version.publish_note = (note or "").strip() or None

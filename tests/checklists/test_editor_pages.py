@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from otto.audit import AuditEvent
 from otto.auth import Actor
 from otto.checklists import services
+from otto.errors import Invalid
 from otto.extensions import db
 
 JS, CSS = "editor-ABCD1234.js", "editor-ABCD1234.css"
@@ -503,6 +504,8 @@ def test_a_new_template_starts_as_a_valid_draft_in_the_editor(signed_in, built_e
     ("form", "field", "message"),
     [
         ({"title": " ", "agency": "miljo"}, "title", "Skriv mallens rubrik."),
+        ({"title": "–?–", "agency": "miljo"}, "key",
+         "Skriv en nyckel: rubriken har inga bokstäver a–z eller siffror."),
         ({"title": "Kontroll", "agency": "okand"}, "agency", "Välj en myndighet."),
         ({"title": "Kontroll", "agency": "miljo", "key": "Med Mellanslag"}, "key",
          "Mallens nyckel får bara innehålla små bokstäver a–z, siffror och bindestreck."),
@@ -522,3 +525,27 @@ def test_a_new_template_is_refused_in_swedish_at_its_field(signed_in, draft, for
     assert f'<p class="field-error" id="{field}-error">{message}</p>' in html
     assert "Mallen är inte skapad." in html
     assert len(services.list_templates()) == len(before)
+
+
+def test_a_draft_that_is_not_valid_is_not_published_and_the_review_says_why(
+    signed_in, coordinator, draft, make_body
+):
+    version = services.get_version(draft.id)
+    broken = make_body()
+    broken["sections"][0]["questions"][1]["show_if"]["q"] = "foto"  # saved under older rules
+    version.body = broken
+    db.session.commit()
+    reason = (
+        "<strong>Avsnitt 1 › fråga ”Temperatur i autoklaven”</strong>: Visningsvillkoret "
+        "hänvisar till frågan ”Foto på lokalen”, som kommer senare. Välj en tidigare fråga."
+    )
+    review = text(signed_in.get(url(draft, "andringar")))
+    assert "Utkastet kan inte publiceras förrän felen är rättade:" in review and reason in review
+    assert "Publicera version" not in review
+    response = signed_in.post(url(draft, "publicera"), data={"note": "Försök"})
+    assert response.status_code == 400 and reason in text(response)
+    db.session.expire_all()
+    assert services.get_version(draft.id).status == "draft"
+    with pytest.raises(Invalid) as raised:
+        services.publish(Actor(coordinator), draft.id)
+    assert raised.value.code == "invalid_template"
