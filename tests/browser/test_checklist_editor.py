@@ -158,11 +158,22 @@ def test_a_checklist_built_from_nothing_is_published_planned_and_filled_offline(
 
     # Try it: the preview shows the question when the condition holds and fires the rule.
     preview = page.locator(".preview")
-    expect(preview.locator('[data-question="finns-brandslackare"]')).to_have_count(0)
+
+    def in_preview(question_id):
+        return preview.locator(f'[data-question="{question_id}"]')
+
+    expect(in_preview("finns-brandslackare")).to_have_count(0)
     preview.get_by_label("Prova: fyll i svar").check()
-    preview.locator('[data-question="finns-skriftliga-rutiner"]').get_by_label("Nej").check()
-    fourth = preview.locator('[data-question="finns-brandslackare"]')
-    fourth.get_by_label("Nej").check()
+    in_preview("finns-skriftliga-rutiner").get_by_label("Ja", exact=True).check()
+    staff = in_preview("antal-anstallda").get_by_role("textbox")
+    staff.fill("8")
+    staff.press("Tab")
+    expect(in_preview("finns-brandslackare")).to_be_visible()  # 8 > 5 and no photo
+    sign = in_preview("foto-pa-skylten").get_by_label("Markera som besvarad")
+    sign.check()
+    expect(in_preview("finns-brandslackare")).to_have_count(0)
+    sign.uncheck()
+    in_preview("finns-brandslackare").get_by_label("Nej", exact=True).check()
     expect(preview.locator(".preview-result")).to_contain_text(
         "Större avvikelse: Brandsläckare saknas"
     )
