@@ -98,6 +98,8 @@ MATRIX = {
     ("POST", "/kalender/prenumeration/aterkalla"): SIGNED_IN,
     ("GET", "/checklistor/"): COORDINATORS,
     ("GET", "/checklistor/importera"): COORDINATORS,
+    ("GET", "/checklistor/ny"): COORDINATORS,
+    ("POST", "/checklistor/ny"): COORDINATORS,
     ("POST", "/checklistor/importera/json"): COORDINATORS,
     ("POST", "/checklistor/importera/xlsform"): COORDINATORS,
     ("POST", "/checklistor/mallar/<int:template_id>/ny-version"): COORDINATORS,

@@ -8,6 +8,8 @@ Every write is audited as a "template_version" event in the writing transaction.
 import copy
 import itertools
 import json
+import re
+import unicodedata
 from dataclasses import dataclass
 from typing import IO
 
@@ -15,7 +17,7 @@ from marshmallow import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager
 
-from otto import audit
+from otto import audit, limits
 from otto.accounts.agencies import agency_names, known_agency
 from otto.changes.feed import record_change
 from otto.checklists import xlsform
@@ -171,6 +173,37 @@ def draft_errors(version_id: int, body) -> dict[str, list[str]]:
     return {}
 
 
+# What a new template starts as: the smallest valid body, for the editor to grow.
+STARTER_SECTION = {
+    "id": "avsnitt-1",
+    "title": "Avsnitt 1",
+    "questions": [{"id": "ny-fraga", "type": "yesno", "text": "Ny fråga"}],
+}
+
+
+def slug(title: str) -> str:
+    """A template key from a title: "Årlig kontroll – kök" → "arlig-kontroll-kok"."""
+    plain = unicodedata.normalize("NFKD", title.lower()).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", plain).strip("-")[: limits.KEY].strip("-")
+
+
+def create_template(actor, title: str, agency: str, key: str | None = None) -> TemplateVersion:
+    """Start a new template as a draft of the starter body; its key (from the title when not
+    given) must be new: Invalid (code template_exists) when a template has it."""
+    key = key or slug(title)
+    if db.session.scalar(select(Template.id).where(Template.key == key)) is not None:
+        raise Invalid(
+            f"A template with key '{key}' exists.", {"key": ["Taken."]}, code="template_exists"
+        )
+    body = {
+        "key": key,
+        "agency": agency,
+        "title": title,
+        "sections": [copy.deepcopy(STARTER_SECTION)],
+    }
+    return create_draft(actor, body)
+
+
 def update_draft(actor, version_id: int, body: dict) -> TemplateVersion:
     """Replace the body of a draft; a published or retired version never changes (Conflict)."""
     version = get_version(version_id)
@@ -195,10 +228,13 @@ def publish(actor, version_id: int, note: str | None = None) -> TemplateVersion:
     """Freeze a draft version; visits may pin it from now on. The template takes its title.
 
     `note` says what changed (blank is no note); a note over limits.PUBLISH_NOTE is refused
-    by the length guard when the version is written.
+    by the length guard when the version is written. The body is validated once more (a
+    draft saved under older rules, or whose agency is gone, is refused: Invalid).
     """
     version = get_version(version_id)
     _require_status(version, VersionStatus.DRAFT, "published", "not_a_draft")
+    if errors := draft_errors(version.id, version.body):
+        raise Invalid("The draft is not valid.", errors, code="invalid_template")
     version.status = VersionStatus.PUBLISHED
     version.published_at = utcnow()
     version.publish_note = (note or "").strip() or None

@@ -315,8 +315,8 @@ _RULES: tuple[Rule, ...] = (
         lambda p, m: f"{p.subject()} kan inte ändras; den ska vara ”{m['value']}”.",
     ),
     _rule(
-        r"För lång text: högst (?P<limit>\d+) tecken\.",
-        lambda p, m: f"{p.subject()}: {too_long(int(m['limit'])).lower()}",
+        re.escape(too_long(999)).replace("999", r"(?P<limit>\d+)"),  # otto.limits' words
+        lambda p, m: f"{p.subject()} är för lång: högst {m['limit']} tecken.",
     ),
     _rule(
         r"Unknown key\. Allowed keys: (?P<keys>.*)\.",

@@ -66,6 +66,49 @@ def index(actor):
     return render_template("checklists/index.html", listings=listings, agency=agency)
 
 
+@pages.route("/ny", methods=["GET", "POST"])
+@page_auth(COORDINATORS)
+def new_template(actor):
+    """Start a new template: a title, an agency and a key; the draft opens in the editor."""
+    if request.method == "GET":
+        return _new_template_page({}, {})
+    form = {name: request.form.get(name, "").strip() for name in ("title", "agency", "key")}
+    errors = {}
+    if not form["title"]:
+        errors["title"] = ["Skriv mallens rubrik."]
+    elif not form["key"] and not services.slug(form["title"]):
+        errors["key"] = ["Skriv en nyckel: rubriken har inga bokstäver a–z eller siffror."]
+    if form["agency"] not in AGENCY_CHOICES:
+        errors["agency"] = ["Välj en myndighet."]
+    if errors:
+        return _new_template_page(form, errors, 400)
+    try:
+        draft = services.create_template(actor, form["title"], form["agency"], form["key"] or None)
+    except Invalid as error:
+        refused(error, flash_it=False)
+        return _new_template_page(form, _new_template_errors(form, error), 400)
+    db.session.commit()
+    flash(f"Mallen ”{draft.template.title}” är skapad som utkast.", "info")
+    return redirect(url_for("checklists.edit", version_id=draft.id))
+
+
+def _new_template_page(form: dict, errors: dict, status: int = 200):
+    return render_template("checklists/new.html", form=form, errors=errors), status
+
+
+def _new_template_errors(form: dict, error: Invalid) -> dict[str, list[str]]:
+    """A refusal of the new template in Swedish, by form field."""
+    key = form["key"] or services.slug(form["title"])
+    if error.code == "template_exists":
+        return {"key": [f"Det finns redan en mall med nyckeln ”{key}”. Välj en annan nyckel."]}
+    errors: dict[str, list[str]] = {}
+    body = {"key": key, "agency": form["agency"], "title": form["title"]}
+    for found in swedish_errors(body, error.details):
+        field = found["field"] if found["field"] in ("title", "agency", "key") else "title"
+        errors.setdefault(field, []).append(found["message"])
+    return errors
+
+
 @pages.get("/versioner/<int:version_id>")
 @page_auth(COORDINATORS)
 def show_version(version_id, actor):
@@ -196,7 +239,11 @@ def review(version_id, actor):
 
 
 def _review_page(version, note: str = "", error: str = "", status: int = 200):
-    """The draft against the version it would follow, and the publish form."""
+    """The draft against the version it would follow, and the publish form; a draft that
+    is not valid says why instead of offering to publish."""
+    if errors := services.draft_errors(version.id, version.body):
+        invalid = swedish_errors(version.body, errors)
+        return render_template("checklists/review.html", version=version, invalid=invalid), status
     compared = services.compared_version(version)
     diff = diff_templates(compared.body, version.body) if compared else None
     return render_template(
@@ -221,6 +268,9 @@ def publish(version_id, actor):
     except TooLong as error:
         text = refused(error, limits.too_long(limits.PUBLISH_NOTE), flash_it=False)
         return _review_page(services.get_version(version_id), note, text, 400)
+    except Invalid as error:  # the draft itself: the review page says why
+        refused(error, flash_it=False)
+        return _review_page(services.get_version(version_id), note, status=400)
     flash("Versionen är publicerad och kan väljas för nya besök.", "info")
     return redirect(url_for("checklists.show_version", version_id=version_id))
 
@@ -273,7 +323,7 @@ def export_xlsform(version_id, actor):
 @page_auth(COORDINATORS)
 def import_form(actor):
     """The XLSForm and JSON upload forms."""
-    return _import_page({}, 200)
+    return _import_page([])
 
 
 @pages.post("/importera/xlsform")
@@ -290,14 +340,14 @@ def import_xlsform(actor):
     if version_of == "":
         errors["version_of"] = ["Välj vilken mall den nya versionen gäller."]
     if errors:
-        return _import_page(errors, 400)
+        return _import_page(_form_errors(errors), status=400)
     try:
         draft, imported = services.import_xlsform(
             actor, upload.stream, agency, upload.filename, version_of
         )
     except Invalid as error:
         refused(error, flash_it=False)
-        return _import_page(_import_errors(error), 400)
+        return _import_page(*_import_refusal(error), status=400)
     db.session.commit()
     return render_template("checklists/imported.html", draft=draft, summary=imported.summary)
 
@@ -308,28 +358,45 @@ def import_json(actor):
     """Create a draft from an exported template file."""
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        return _import_page({"file": ["Välj en JSON-fil."]}, 400)
+        return _import_page(_form_errors({"file": ["Välj en JSON-fil."]}), status=400)
+    data = upload.read()
     try:
-        draft = services.import_json(actor, upload.read())
+        draft = services.import_json(actor, data)
     except Invalid as error:
         refused(error, flash_it=False)
-        return _import_page(_import_errors(error), 400)
+        return _import_page(*_import_refusal(error, data), status=400)
     db.session.commit()
     flash(f"Utkastet ”{draft.template.title}” version {draft.version} är skapat.", "info")
     return redirect(url_for("checklists.show_version", version_id=draft.id))
 
 
-def _import_page(errors: dict, status: int):
-    """The import page; XLSForm refusals list their warnings apart from the errors."""
-    warnings = errors.pop("warnings", [])
+def _import_page(errors: list[dict], warnings: list[str] = (), status: int = 200):
+    """The import page, with the reasons of a refusal (and an XLSForm's warnings apart)."""
     templates = services.list_templates()
     return render_template(
         "checklists/import.html", errors=errors, warnings=warnings, templates=templates
     ), status
 
 
-def _import_errors(error: Invalid) -> dict:
-    """A file that cannot be read is explained in Swedish; template errors keep their paths."""
+def _form_errors(errors: dict[str, list[str]]) -> list[dict]:
+    """The page's own Swedish messages, in the shape of located template errors."""
+    return [{"where": "", "message": m} for messages in errors.values() for m in messages]
+
+
+# Refusal details that are already Swedish sentences about the upload (not template paths).
+_UPLOAD_FIELDS = ("file", "version_of")
+
+
+def _import_refusal(error: Invalid, data: bytes = b"") -> tuple[list[dict], list[str]]:
+    """A refused import's errors in Swedish (a template's at their section and question, read
+    from the uploaded JSON when it parses) and its warnings."""
     if error.code in _FILE_ERRORS:
-        return {"file": [_FILE_ERRORS[error.code]]}
-    return error.details or {"": [error.message]}
+        return _form_errors({"file": [_FILE_ERRORS[error.code]]}), []
+    details = dict(error.details)
+    warnings = details.pop("warnings", [])
+    own = {field: details.pop(field) for field in _UPLOAD_FIELDS if field in details}
+    try:
+        body = json.loads(data.decode("utf-8-sig")) if data else {}
+    except ValueError:
+        body = {}
+    return _form_errors(own) + swedish_errors(body, details), warnings

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from otto.audit import AuditEvent
 from otto.auth import Actor
 from otto.checklists import services
+from otto.errors import Invalid
 from otto.extensions import db
 
 JS, CSS = "editor-ABCD1234.js", "editor-ABCD1234.css"
@@ -458,3 +459,93 @@ def test_a_too_long_note_is_refused_on_the_review_page_and_kept(signed_in, draft
     assert f">{note}</textarea>" in html
     db.session.expire_all()
     assert services.get_version(draft.id).status == "draft"
+
+
+# --- ny mall ------------------------------------------------------------------------------
+
+
+def test_the_list_links_to_a_new_template(signed_in):
+    assert '<a href="/checklistor/ny">Ny mall</a>' in text(signed_in.get("/checklistor/"))
+    html = text(signed_in.get("/checklistor/ny"))
+    assert "<h1>Ny mall</h1>" in html and '<option value="miljo">' in html
+
+
+def test_a_new_template_starts_as_a_valid_draft_in_the_editor(signed_in, built_editor):
+    response = signed_in.post(
+        "/checklistor/ny", data={"title": "Årlig kontroll – kök", "agency": "miljo", "key": ""}
+    )
+    assert response.status_code == 302
+    version_id = int(re.search(r"/versioner/(\d+)/redigera$", response.headers["Location"])[1])
+    version = services.get_version(version_id)
+    assert (version.status, version.version, version.template.key) == (
+        "draft",
+        1,
+        "arlig-kontroll-kok",
+    )
+    assert version.body == {
+        "key": "arlig-kontroll-kok",
+        "agency": "miljo",
+        "title": "Årlig kontroll – kök",
+        "sections": [
+            {
+                "id": "avsnitt-1",
+                "title": "Avsnitt 1",
+                "questions": [{"id": "ny-fraga", "type": "yesno", "text": "Ny fråga"}],
+            }
+        ],
+    }
+    assert (
+        editor_data(text(signed_in.get(response.headers["Location"])))["key"]
+        == "arlig-kontroll-kok"
+    )
+
+
+@pytest.mark.parametrize(
+    ("form", "field", "message"),
+    [
+        ({"title": " ", "agency": "miljo"}, "title", "Skriv mallens rubrik."),
+        ({"title": "–?–", "agency": "miljo"}, "key",
+         "Skriv en nyckel: rubriken har inga bokstäver a–z eller siffror."),
+        ({"title": "Kontroll", "agency": "okand"}, "agency", "Välj en myndighet."),
+        ({"title": "Kontroll", "agency": "miljo", "key": "Med Mellanslag"}, "key",
+         "Mallens nyckel får bara innehålla små bokstäver a–z, siffror och bindestreck."),
+        ({"title": "Hygien", "agency": "miljo", "key": "hygien-test"}, "key",
+         "Det finns redan en mall med nyckeln ”hygien-test”. Välj en annan nyckel."),
+        ({"title": "Hygien test", "agency": "brand"}, "key",
+         "Det finns redan en mall med nyckeln ”hygien-test”. Välj en annan nyckel."),
+        ({"title": "x" * 201, "agency": "miljo", "key": "lang"}, "title",
+         "Mallens rubrik är för lång: högst 200 tecken."),
+    ],
+)  # fmt: skip
+def test_a_new_template_is_refused_in_swedish_at_its_field(signed_in, draft, form, field, message):
+    before = services.list_templates()
+    response = signed_in.post("/checklistor/ny", data=form)
+    assert response.status_code == 400
+    html = text(response)
+    assert f'<p class="field-error" id="{field}-error">{message}</p>' in html
+    assert "Mallen är inte skapad." in html
+    assert len(services.list_templates()) == len(before)
+
+
+def test_a_draft_that_is_not_valid_is_not_published_and_the_review_says_why(
+    signed_in, coordinator, draft, make_body
+):
+    version = services.get_version(draft.id)
+    broken = make_body()
+    broken["sections"][0]["questions"][1]["show_if"]["q"] = "foto"  # saved under older rules
+    version.body = broken
+    db.session.commit()
+    reason = (
+        "<strong>Avsnitt 1 › fråga ”Temperatur i autoklaven”</strong>: Visningsvillkoret "
+        "hänvisar till frågan ”Foto på lokalen”, som kommer senare. Välj en tidigare fråga."
+    )
+    review = text(signed_in.get(url(draft, "andringar")))
+    assert "Utkastet kan inte publiceras förrän felen är rättade:" in review and reason in review
+    assert "Publicera version" not in review
+    response = signed_in.post(url(draft, "publicera"), data={"note": "Försök"})
+    assert response.status_code == 400 and reason in text(response)
+    db.session.expire_all()
+    assert services.get_version(draft.id).status == "draft"
+    with pytest.raises(Invalid) as raised:
+        services.publish(Actor(coordinator), draft.id)
+    assert raised.value.code == "invalid_template"

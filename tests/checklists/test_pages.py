@@ -163,7 +163,7 @@ def test_an_uploaded_xlsform_shows_its_draft_and_warnings(signed_in):
         ("xlsform", b"x", "", "Välj en myndighet."),
         ("xlsform", b"x", "livsmedel", "Filen kunde inte läsas som en Excel-arbetsbok"),
         ("json", b"{", "", "Filen är inte JSON (UTF-8)."),
-        ("json", b'{"key": "x"}', "", "<code>agency</code>"),
+        ("json", b'{"key": "x"}', "", "<strong>Mallen</strong>: Myndigheten saknas."),
     ],
 )
 def test_a_failed_import_is_explained_on_the_import_page(signed_in, path, content, agency, message):
