@@ -142,6 +142,8 @@ def test_a_checklist_built_from_nothing_is_published_planned_and_filled_offline(
     page.get_by_label("Myndighet").select_option("migration")
     page.get_by_role("button", name="Skapa mallen").click()
     expect(page.get_by_role("heading", name="Redigera checklista")).to_be_visible()
+    expect(page.get_by_role("heading", level=1)).to_have_count(1)  # the page's own is gone
+    expect(page.get_by_text("Redigeraren laddas")).to_have_count(0)
     version_id = page.url.split("/versioner/")[1].split("/")[0]
 
     build_three_sections(page)

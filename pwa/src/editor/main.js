@@ -8,4 +8,6 @@ import { Editor } from './editor.js';
 import './editor.css';
 
 const data = JSON.parse(document.getElementById('editor-data').textContent);
-render(html`<${Editor} data=${data} />`, document.getElementById('editor'));
+const root = document.getElementById('editor');
+root.replaceChildren(); // the page's "loading" heading and hint give way to the editor
+render(html`<${Editor} data=${data} />`, root);
