@@ -354,3 +354,23 @@ def test_any_broken_body_gets_only_swedish_messages(changes):
         for found in swedish_errors(body, error.errors):
             assert found["message"] != template_errors.UNKNOWN_MESSAGE, found
             assert_swedish(found["message"])
+
+
+def test_every_rule_is_needed_by_the_corpus():
+    """No dead rule, and the corpus notices each one missing: without any single rule some
+    message of the corpus (or of the services) has no Swedish."""
+    located = [
+        (message, _Place(body, parse_path(path)))
+        for body, errors in corpus_errors()
+        for path, messages in errors.items()
+        for message in messages
+    ] + [(m, _Place(valid_body(), parse_path(p))) for p, m in SERVICE_MESSAGES]
+    rules = template_errors._RULES
+    for index, (pattern, _) in enumerate(rules):
+        others = rules[:index] + rules[index + 1 :]
+        orphaned = [
+            message
+            for message, place in located
+            if not any(p.fullmatch(message) for p, _ in others) and pattern.fullmatch(message)
+        ]
+        assert orphaned, f"no corpus message needs the rule {pattern.pattern!r}"
