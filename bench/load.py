@@ -17,10 +17,20 @@ request header this benchmark's server honours, see `app_for_bench`), so both ha
 the same server, database and moment, and the push and pull p95 of each half are printed
 side by side. `--read-log on` or `off` runs every device one way.
 
+The ceiling (`--ceiling 500,1000,2000,…`): one server and database, then one step per
+device count until push or pull p95 reaches 250 ms or a request fails, printing devices →
+requests/s, push and pull p95, errors and the server's CPU share. Time is compressed: the
+--users tablets locust runs stand for N devices by waiting --wait × users / N between
+syncs (500 devices at 30–90 s with 200 tablets: 12–36 s), so the server sees the request
+rate of N devices at the same mix of pushes, photos and pulls; what it does not see is N
+devices' connections and registrations (each step registers --users tablets anew).
+
 Needs the bench extra (`.venv/bin/pip install -e '.[bench]'`) and a PostgreSQL server.
 Run from the repository root:
 
     .venv/bin/python bench/load.py [--seconds 60] [--users 50] [--read-log split|on|off]
+    .venv/bin/python bench/load.py --ceiling 500,1000,2000,3000,4000,6000 --users 200 \
+        --wait 30,90 --seconds 60 --ramp 30
 
 The server is reached through OTTO_BENCH_POSTGRES_URL (default
 postgresql://postgres@127.0.0.1:5432/postgres), a database used only to create and drop the
@@ -28,6 +38,7 @@ benchmark's own.
 """
 
 import argparse
+import contextlib
 import csv
 import datetime as dt
 import json
@@ -81,6 +92,12 @@ def parse_args():
         choices=("split", "on", "off"),
         default="split",
         help="half the visits' devices without the read log (split), or all one way",
+    )
+    parser.add_argument(
+        "--ceiling",
+        metavar="DEVICES,…",
+        help="steps of simulated devices: --users tablets with think time scaled to each "
+        "(see the module docstring); stops at the first step over target (--read-log on)",
     )
     return parser.parse_args()
 
@@ -389,6 +406,83 @@ def compare_read_log(figures: dict[str, tuple[float, float]], read_events: int) 
             )
 
 
+def step_figures(prefix: Path, ramp: Path) -> dict:
+    """One ceiling step's steady-state figures: requests/s, push and pull p95 (ms), and the
+    errors of the whole step (ramp-up included)."""
+    with open(f"{prefix}_stats.csv", newline="") as stats:
+        rows = {row["Name"]: row for row in csv.DictReader(stats)}
+    with open(f"{prefix}_failures.csv", newline="") as failures:
+        errors = sum(int(e["Occurrences"]) for e in csv.DictReader(failures))
+    with open(f"{prefix}_exceptions.csv", newline="") as exceptions:
+        errors += sum(int(c["Count"]) for c in csv.DictReader(exceptions))
+    errors += sum(int(e["Occurrences"]) for e in json.loads(ramp.read_text())["errors"])
+
+    def p95(name):
+        row = rows.get(name)
+        return float(row["95%"]) if row and int(row["Request Count"]) else float("nan")
+
+    return {
+        "rps": float(rows["Aggregated"]["Requests/s"]),
+        "push": p95("/api/sync/push"),
+        "pull": p95("/api/sync/pull"),
+        "errors": errors,
+    }
+
+
+def ceiling(args, env: dict, port: int, server: subprocess.Popen, folder: Path) -> None:
+    """Run one step per device count of --ceiling until push or pull p95 reaches TARGET_MS
+    or errors appear; print each step's row and where the ceiling is."""
+    low, high = (float(s) for s in args.wait.split(","))
+    steps = [int(n) for n in args.ceiling.split(",")]
+    header = (
+        f"{'devices':>8}{'think s':>12}{'req/s':>8}{'push p95':>10}{'pull p95':>10}"
+        f"{'errors':>8}{'server CPU':>12}"
+    )
+    print(f"ceiling: {args.users} tablets standing for each step's devices (ms)\n{header}")
+    rows, over = [], None
+    for devices in steps:
+        scale = args.users / devices
+        step = folder / f"step-{devices}"
+        step.mkdir()
+        step_env = {
+            **env,
+            "OTTO_LOAD_WAIT": f"{low * scale:.3f},{high * scale:.3f}",
+            "OTTO_LOAD_RAMP_STATS": str(step / "ramp.json"),
+        }
+        cpu_seconds = run_locust(
+            step_env,
+            port,
+            args.users,
+            args.seconds,
+            step,
+            lambda: server_cpu_seconds(server, args.database),
+            args.ramp,
+        )
+        figures = step_figures(step / "locust", step / "ramp.json")
+        with (step / "figures.txt").open("w") as out, contextlib.redirect_stdout(out):
+            report(step / "locust", step / "ramp.json", cpu_seconds, args.seconds)
+        share = cpu_seconds / args.seconds / (os.cpu_count() or 1)
+        print(
+            f"{devices:>8}{f'{low * scale:.1f}–{high * scale:.1f}':>12}{figures['rps']:>8.1f}"
+            f"{figures['push']:>10.0f}{figures['pull']:>10.0f}{figures['errors']:>8}"
+            f"{share:>12.0%}",
+            flush=True,
+        )
+        rows.append((devices, figures))
+        if figures["errors"] or max(figures["push"], figures["pull"]) >= TARGET_MS:
+            over = devices
+            break
+    under = [devices for devices, _ in rows if devices != over]
+    if over is None:
+        print(f"p95 stayed under {TARGET_MS} ms with 0 errors up to {steps[-1]} devices")
+    else:
+        print(
+            f"ceiling: p95 ≥ {TARGET_MS} ms or errors at {over} devices"
+            + (f", under at {under[-1]}" if under else "")
+        )
+    print(f"each step's full tables: {folder}/step-*/figures.txt")
+
+
 def count_read_events(url: str) -> int:
     with psycopg.connect(url) as conn:
         return conn.execute("SELECT count(*) FROM read_event").fetchone()[0]
@@ -414,8 +508,19 @@ def main():
     try:
         flask(env, "db", "upgrade")
         flask(env, "seed-demo")
-        env["OTTO_LOAD_DEVICES"] = str(seed_devices(url, args.users, folder, args.read_log))
+        read_log = "on" if args.ceiling else args.read_log
+        env["OTTO_LOAD_DEVICES"] = str(seed_devices(url, args.users, folder, read_log))
         server = start_server(env, port, args.workers, folder / "gunicorn.log")
+        if args.ceiling:
+            print(
+                f"gunicorn -w {args.workers} on PostgreSQL, {os.cpu_count()} CPUs "
+                f"({time.strftime('%Y-%m-%d')}), think time {args.wait} s per device, "
+                f"{args.seconds} s steady state per step; load average before: "
+                "{:.1f} {:.1f} {:.1f}".format(*os.getloadavg())
+            )
+            ceiling(args, env, port, server, folder)
+            print("load average at the end: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
+            return
         print(
             f"{args.users} devices, think time {args.wait} s, {args.seconds} s, "
             f"gunicorn -w {args.workers} on "
