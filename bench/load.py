@@ -436,9 +436,13 @@ def ceiling(args, env: dict, port: int, server: subprocess.Popen, folder: Path) 
     steps = [int(n) for n in args.ceiling.split(",")]
     header = (
         f"{'devices':>8}{'think s':>12}{'req/s':>8}{'push p95':>10}{'pull p95':>10}"
-        f"{'errors':>8}{'server CPU':>12}"
+        f"{'errors':>8}{'server CPU':>12}{'load avg':>10}"
     )
-    print(f"ceiling: {args.users} tablets standing for each step's devices (ms)\n{header}")
+    print(
+        f"ceiling: {args.users} tablets standing for each step's devices (p95 in ms; the "
+        f"machine's 1-minute load average at the step's end: other work shares the CPUs)\n"
+        f"{header}"
+    )
     rows, over = [], None
     for devices in steps:
         scale = args.users / devices
@@ -465,7 +469,7 @@ def ceiling(args, env: dict, port: int, server: subprocess.Popen, folder: Path) 
         print(
             f"{devices:>8}{f'{low * scale:.1f}–{high * scale:.1f}':>12}{figures['rps']:>8.1f}"
             f"{figures['push']:>10.0f}{figures['pull']:>10.0f}{figures['errors']:>8}"
-            f"{share:>12.0%}",
+            f"{share:>12.0%}{os.getloadavg()[0]:>10.1f}",
             flush=True,
         )
         rows.append((devices, figures))
