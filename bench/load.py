@@ -101,6 +101,11 @@ def parse_args():
         help="steps of simulated devices: --users tablets with think time scaled to each "
         "(see the module docstring); stops at the first step over target (--read-log on)",
     )
+    parser.add_argument(
+        "--all-steps",
+        action="store_true",
+        help="run every --ceiling step, also past the first over target (the trend)",
+    )
     return parser.parse_args()
 
 
@@ -501,13 +506,14 @@ def ceiling(args, env: dict, port: int, server: subprocess.Popen, folder: Path) 
             )
             rows.append(devices)
             if figures["errors"] or max(figures["push"], figures["pull"]) >= TARGET_MS:
-                over = devices
-                break
+                over = over or devices
+                if not args.all_steps:
+                    break
     finally:
         if locust.poll() is None:
             locust.send_signal(signal.SIGTERM)
             locust.wait(timeout=60)
-    under = [devices for devices in rows if devices != over]
+    under = [devices for devices in rows if devices < (over or steps[-1] + 1)]
     if over is None:
         print(f"p95 stayed under {TARGET_MS} ms with 0 errors up to {steps[-1]} devices")
     else:
