@@ -17,10 +17,23 @@ request header this benchmark's server honours, see `app_for_bench`), so both ha
 the same server, database and moment, and the push and pull p95 of each half are printed
 side by side. `--read-log on` or `off` runs every device one way.
 
+The ceiling (`--ceiling 500,1000,2000,…`): one server, database and locust run; after the
+ramp-up, one step of --seconds per device count until push or pull p95 reaches 250 ms or a
+request fails, printing devices → requests/s, push and pull p95, errors and the server's
+CPU share. Time is compressed: the --users tablets locust runs stand for N devices by
+waiting --wait × users / N between syncs (500 devices at 30–90 s with 100 tablets: 6–18
+s), so the server sees the request rate of N devices at the same mix of pushes, photos
+and pulls; what it does not see is N devices' connections, registrations and visits (the
+tablets register once, five to a visit). A tablet waits for its answer before it thinks,
+so once latency is no longer small beside the scaled think time the rate falls short of
+N devices': the printed requests/s is what the server got.
+
 Needs the bench extra (`.venv/bin/pip install -e '.[bench]'`) and a PostgreSQL server.
 Run from the repository root:
 
     .venv/bin/python bench/load.py [--seconds 60] [--users 50] [--read-log split|on|off]
+    .venv/bin/python bench/load.py --ceiling 500,1000,2000,4000,6000,8000 --users 100 \
+        --wait 30,90 --seconds 60 --ramp 60
 
 The server is reached through OTTO_BENCH_POSTGRES_URL (default
 postgresql://postgres@127.0.0.1:5432/postgres), a database used only to create and drop the
@@ -81,6 +94,17 @@ def parse_args():
         choices=("split", "on", "off"),
         default="split",
         help="half the visits' devices without the read log (split), or all one way",
+    )
+    parser.add_argument(
+        "--ceiling",
+        metavar="DEVICES,…",
+        help="steps of simulated devices: --users tablets with think time scaled to each "
+        "(see the module docstring); stops at the first step over target (--read-log on)",
+    )
+    parser.add_argument(
+        "--all-steps",
+        action="store_true",
+        help="run every --ceiling step, also past the first over target (the trend)",
     )
     return parser.parse_args()
 
@@ -389,6 +413,117 @@ def compare_read_log(figures: dict[str, tuple[float, float]], read_events: int) 
             )
 
 
+def step_figures(figures: dict) -> dict:
+    """One ceiling step's figures (a step file of bench/load_locust.py): requests/s, push
+    and pull p95 (ms), errors."""
+    rows = {row["Name"]: row for row in figures["stats"]}
+
+    def p95(name):
+        row = rows.get(name)
+        return float(row["95%"] or 0) if row and row["Request Count"] else float("nan")
+
+    return {
+        "rps": float(rows["Aggregated"]["Requests/s"]),
+        "push": p95("/api/sync/push"),
+        "pull": p95("/api/sync/pull"),
+        "errors": sum(int(e["Occurrences"]) for e in figures["errors"]),
+    }
+
+
+def ceiling(args, env: dict, port: int, server: subprocess.Popen, folder: Path) -> None:
+    """One locust run: the --users tablets register and bootstrap, then the think time
+    steps through --ceiling (bench/load_locust.py); print each step's row as it ends, and
+    stop at the first whose push or pull p95 reaches TARGET_MS or that has errors."""
+    steps = [int(n) for n in args.ceiling.split(",")]
+    low, high = (float(s) for s in args.wait.split(","))
+    env = {
+        **env,
+        "OTTO_LOAD_STEPS": args.ceiling,
+        "OTTO_LOAD_STEP_SECONDS": str(args.seconds),
+        "OTTO_LOAD_STEP_STATS": str(folder / "step-{}.json"),
+    }
+    locust = subprocess.Popen(
+        [
+            str(BIN / "locust"),
+            "-f",
+            str(ROOT / "bench" / "load_locust.py"),
+            "--headless",
+            "--users",
+            str(args.users),
+            "--spawn-rate",
+            f"{args.users / args.ramp:.3f}",
+            "--host",
+            f"http://127.0.0.1:{port}",
+            "--only-summary",
+            "--loglevel",
+            "WARNING",
+            "--exit-code-on-error",
+            "0",
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=(folder / "locust.log").open("w"),
+        stderr=subprocess.STDOUT,
+    )
+    header = (
+        f"{'devices':>8}{'think s':>12}{'req/s':>8}{'push p95':>10}{'pull p95':>10}"
+        f"{'errors':>8}{'server CPU':>12}{'load avg':>10}"
+    )
+    rows, over = [], None
+    try:
+        while not (folder / "ramp.json").exists():
+            if locust.poll() is not None:
+                raise SystemExit(f"locust ended in the ramp-up; see {folder / 'locust.log'}")
+            time.sleep(0.2)
+        ramp = json.loads((folder / "ramp.json").read_text())
+        print("ramp-up (every tablet registers and bootstraps):")
+        table(ramp["stats"])
+        print(
+            f"\nceiling: {args.users} tablets standing for each step's devices (p95 in ms; "
+            "the machine's 1-minute load average at the step's end: other work shares "
+            f"the CPUs)\n{header}",
+            flush=True,
+        )
+        cpu = server_cpu_seconds(server, args.database)
+        for devices in steps:
+            step = folder / f"step-{devices}.json"
+            while not step.exists():
+                if locust.poll() is not None:
+                    raise SystemExit(f"locust ended early; see {folder / 'locust.log'}")
+                time.sleep(0.2)
+            time.sleep(0.2)  # written whole
+            figures = step_figures(json.loads(step.read_text()))
+            now = server_cpu_seconds(server, args.database)
+            used, cpu = now - cpu, now
+            scale = args.users / devices
+            print(
+                f"{devices:>8}{f'{low * scale:.1f}–{high * scale:.1f}':>12}"
+                f"{figures['rps']:>8.1f}{figures['push']:>10.0f}{figures['pull']:>10.0f}"
+                f"{figures['errors']:>8}"
+                f"{used / args.seconds / (os.cpu_count() or 1):>12.0%}"
+                f"{os.getloadavg()[0]:>10.1f}",
+                flush=True,
+            )
+            rows.append(devices)
+            if figures["errors"] or max(figures["push"], figures["pull"]) >= TARGET_MS:
+                over = over or devices
+                if not args.all_steps:
+                    break
+    finally:
+        if locust.poll() is None:
+            locust.send_signal(signal.SIGTERM)
+            locust.wait(timeout=60)
+    under = [devices for devices in rows if devices < (over or steps[-1] + 1)]
+    if over is None:
+        print(f"p95 stayed under {TARGET_MS} ms with 0 errors up to {steps[-1]} devices")
+    else:
+        print(
+            f"ceiling: p95 ≥ {TARGET_MS} ms or errors at {over} devices"
+            + (f", under at {under[-1]}" if under else "")
+        )
+    print(f"each step's figures: {folder}/step-*.json")
+
+
 def count_read_events(url: str) -> int:
     with psycopg.connect(url) as conn:
         return conn.execute("SELECT count(*) FROM read_event").fetchone()[0]
@@ -414,8 +549,19 @@ def main():
     try:
         flask(env, "db", "upgrade")
         flask(env, "seed-demo")
-        env["OTTO_LOAD_DEVICES"] = str(seed_devices(url, args.users, folder, args.read_log))
+        read_log = "on" if args.ceiling else args.read_log
+        env["OTTO_LOAD_DEVICES"] = str(seed_devices(url, args.users, folder, read_log))
         server = start_server(env, port, args.workers, folder / "gunicorn.log")
+        if args.ceiling:
+            print(
+                f"gunicorn -w {args.workers} on PostgreSQL, {os.cpu_count()} CPUs "
+                f"({time.strftime('%Y-%m-%d')}), think time {args.wait} s per device, "
+                f"{args.seconds} s steady state per step; load average before: "
+                "{:.1f} {:.1f} {:.1f}".format(*os.getloadavg())
+            )
+            ceiling(args, env, port, server, folder)
+            print("load average at the end: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
+            return
         print(
             f"{args.users} devices, think time {args.wait} s, {args.seconds} s, "
             f"gunicorn -w {args.workers} on "

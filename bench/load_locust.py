@@ -8,6 +8,12 @@ never conflicts with itself), uploads a small generated JPEG (HEAD, then PUT) an
 in its next push, and pulls what changed since its cursor. A push whose answer is not 200
 is sent again unchanged (same mutation ids), like the field app's outbox.
 
+With OTTO_LOAD_STEPS ("500,1000,…", bench/load.py --ceiling) the run goes on after the
+ramp-up in steps of OTTO_LOAD_STEP_SECONDS each: in a step the devices wait OTTO_LOAD_WAIT
+scaled by devices running / the step's count, so they make the requests of that many
+devices; each step's figures go to OTTO_LOAD_STEP_STATS (a path with "{}" for the count)
+and the run ends after the last step.
+
 Run by bench/load.py, or by hand against a running server:
     OTTO_LOAD_DEVICES=devices.json .venv/bin/locust -f bench/load_locust.py --host URL
 """
@@ -21,7 +27,8 @@ import random
 import uuid
 from pathlib import Path
 
-from locust import HttpUser, between, events, task
+import gevent
+from locust import HttpUser, events, task
 from PIL import Image
 
 ACCOUNTS = json.loads(Path(os.environ["OTTO_LOAD_DEVICES"]).read_text())
@@ -40,20 +47,48 @@ def small_jpeg() -> bytes:
 
 _environment = None  # locust's Environment, kept at init
 _ready = itertools.count(1)  # devices registered and bootstrapped
+WAIT = tuple(float(s) for s in os.environ.get("OTTO_LOAD_WAIT", "2,6").split(","))
+STEPS = [int(n) for n in os.environ.get("OTTO_LOAD_STEPS", "").split(",") if n]
+_stepping = {"scale": 1.0}  # think time × this in the current ceiling step
 
 
 @events.init.add_listener
 def _keep_environment(environment, **kwargs):
+    """Keep locust's Environment; with ceiling steps, the ramp-up already thinks at the
+    first step's pace (a wait under way when a step begins ends at the old pace)."""
     global _environment
     _environment = environment
+    if STEPS:
+        _stepping["scale"] = environment.parsed_options.num_users / STEPS[0]
 
 
 def _end_of_ramp_up():
     """Every device is registered and bootstrapped: keep the figures of the ramp-up (in the
     file OTTO_LOAD_RAMP_STATS) and start the steady-state figures from zero. (Run by hand
-    without that variable, the figures cover the whole run.)"""
+    without that variable, the figures cover the whole run.) With OTTO_LOAD_STEPS, the
+    steps start now."""
     if not os.environ.get("OTTO_LOAD_RAMP_STATS"):
         return
+    Path(os.environ["OTTO_LOAD_RAMP_STATS"]).write_text(json.dumps(_figures()))
+    _environment.stats.reset_all()
+    if STEPS:
+        gevent.spawn(_steps)
+
+
+def _steps():
+    """Each ceiling step: scale the think time, run, write the step's figures, reset."""
+    users = _environment.parsed_options.num_users
+    for devices in STEPS:
+        _stepping["scale"] = users / devices
+        gevent.sleep(float(os.environ["OTTO_LOAD_STEP_SECONDS"]))
+        figures = json.dumps(_figures())
+        _environment.stats.reset_all()
+        Path(os.environ["OTTO_LOAD_STEP_STATS"].format(devices)).write_text(figures)
+    _environment.runner.quit()
+
+
+def _figures() -> dict:
+    """The figures since the last reset, in the names of locust's CSV columns."""
     stats = _environment.stats
     figures = [
         {
@@ -72,18 +107,17 @@ def _end_of_ramp_up():
         {"Occurrences": e.occurrences, "Method": e.method, "Name": e.name, "Error": str(e.error)}
         for e in stats.errors.values()
     ]
-    Path(os.environ["OTTO_LOAD_RAMP_STATS"]).write_text(
-        json.dumps({"stats": figures, "errors": errors})
-    )
-    stats.reset_all()
+    return {"stats": figures, "errors": errors}
 
 
 class FieldDevice(HttpUser):
     """A tablet of one inspector on one joint visit."""
 
-    # Think time between syncs (seconds): OTTO_LOAD_WAIT="MIN,MAX", default 2-6 s, a tablet
-    # in active use (the field app syncs after each capture and on a timer).
-    wait_time = between(*(float(s) for s in os.environ.get("OTTO_LOAD_WAIT", "2,6").split(",")))
+    def wait_time(self):
+        """Think time between syncs (seconds): OTTO_LOAD_WAIT="MIN,MAX", default 2-6 s, a
+        tablet in active use (the field app syncs after each capture and on a timer),
+        scaled in a ceiling step."""
+        return random.uniform(*WAIT) * _stepping["scale"]
 
     def on_start(self):
         self.account = ACCOUNTS[next(_next_account) % len(ACCOUNTS)]

@@ -10,13 +10,20 @@ report is under 1 s (issue 23; it was 3 s), and a report with 60 photos must sta
 
 In the same run, the agency report's time taken apart (loading the content, the HTML, the
 photos' print copies, WeasyPrint) and two baselines: WeasyPrint rendering the same HTML
-without the photos, and with the photos already scaled to print size.
+without the photos, and with the photos already scaled to print size. Then what the time
+is spent on: WeasyPrint on the same HTML without the checklist section (the cost of its 300
+rows) and without the findings section (25 findings with their 60 photos), and a cProfile
+of one WeasyPrint run (photos pre-scaled) split into its phases (parsing, CSS cascade, box
+tree, layout, drawing and PDF) with the functions of most own time.
 
 Run from the repository root: `.venv/bin/python bench/report_render.py [runs]`.
 """
 
+import cProfile
 import hashlib
 import io
+import logging
+import pstats
 import statistics
 import sys
 import time
@@ -223,7 +230,7 @@ def main(runs: int) -> None:
             return pdf
 
         rows.append(("agency report, PDF/A issued", *timed(issue, max(1, runs // 2))))
-        parts = breakdown(coordinator, visit_id, storage, runs)
+        parts, profile = breakdown(coordinator, visit_id, storage, runs)
         db.engine.dispose()
     print(f"{QUESTIONS} answers, {FINDINGS} findings, {PHOTOS} photos (2000×1500 uploads):")
     for label, wall, cpu, pdf in rows:
@@ -237,6 +244,7 @@ def main(runs: int) -> None:
     for label, wall, cpu, pdf in parts:
         size = f"; {len(pdf) / 1e6:.1f} MB" if pdf else ""
         print(f"  {label}: {statistics.median(wall):.0f} ms ({statistics.median(cpu):.0f}){size}")
+    print(profile)
 
 
 def breakdown(coordinator, visit_id: str, storage, runs: int) -> list:
@@ -259,22 +267,91 @@ def breakdown(coordinator, visit_id: str, storage, runs: int) -> list:
 
     def without_photos():
         bare = report_render.PhotoFetcher(storage, set(), content.logos)
+        weasyprint_log = logging.getLogger("weasyprint")  # an error for each missing photo
         with report_render.warnings.catch_warnings():
             report_render.warnings.simplefilter("ignore")
-            return weasyprint_with(bare)
+            weasyprint_log.disabled = True
+            try:
+                return weasyprint_with(bare)
+            finally:
+                weasyprint_log.disabled = False
+
+    def collector_paused():
+        with report_render._collector_paused():
+            return weasyprint_with(ready)
+
+    def without_section(name):
+        start = html.index(f'<section class="{name}">')
+        end = html.index("</section>", start) + len("</section>")
+        document = report_render.weasyprint.HTML(
+            string=html[:start] + html[end:], base_url="photo:", url_fetcher=ready
+        )
+        return lambda: document.write_pdf(stylesheets=[report_render._stylesheet()])
 
     steps = [
         ("load content (queries)", lambda: load_content(coordinator.user, visit_id, "livsmedel")),
         ("render HTML (Jinja)", lambda: report_render.render_html(content, stamp=None)),
         (f"print copies of {len(content.photo_shas)} photos", fetcher),
         ("WeasyPrint, photos pre-scaled (baseline)", lambda: weasyprint_with(ready)),
+        ("  the same with the garbage collector paused (as render_pdf)", collector_paused),
         ("WeasyPrint, same HTML without photos (baseline)", without_photos),
+        (f"WeasyPrint without the {QUESTIONS} checklist rows", without_section("checked")),
+        (
+            f"WeasyPrint without the {FINDINGS} findings and their photos",
+            without_section("findings"),
+        ),
     ]
     rows = []
     for label, action in steps:
         wall, cpu, result = timed(action, runs)
         rows.append((label, wall, cpu, result if isinstance(result, bytes) else b""))
-    return rows
+    return rows, weasyprint_profile(collector_paused, statistics.median(rows[4][2]))
+
+
+# WeasyPrint's phases as functions whose cumulative time is the phase's (version 70):
+# parsing the HTML, the CSS cascade up front (more styles are computed lazily during
+# layout), building the box tree, laying out the pages, drawing them, and the whole PDF.
+PHASES = (
+    ("parse HTML (tinyhtml5)", "weasyprint/__init__.py", "__init__"),
+    ("CSS cascade", "weasyprint/css/__init__.py", "get_all_computed_styles"),
+    ("box tree", "formatting_structure/build.py", "build_formatting_structure"),
+    ("layout, all pages", "weasyprint/layout/__init__.py", "layout_document"),
+    ("  of which tables", "weasyprint/layout/table.py", "table_layout"),
+    ("  of which line breaking (Pango)", "weasyprint/text/line_break.py", "split_first_line"),
+    ("draw pages", "weasyprint/document.py", "paint"),
+    ("write PDF (draw, fonts, images)", "weasyprint/document.py", "write_pdf"),
+)
+
+
+def weasyprint_profile(action, cpu_ms: float, top: int = 12) -> str:
+    """cProfile of one run of `action` (WeasyPrint): each phase's share of the profiled time,
+    in ms scaled to `cpu_ms` (the run without the profiler, whose overhead roughly doubles
+    the time), and the functions of most own time."""
+    profiler = cProfile.Profile()
+    profiler.enable()
+    action()
+    profiler.disable()
+    stats = pstats.Stats(profiler).stats
+    total = sum(tottime for _, _, tottime, _, _ in stats.values())
+    lines = [
+        "WeasyPrint profiled (photos pre-scaled, collector paused; ms scaled to "
+        f"{cpu_ms:.0f} ms CPU):"
+    ]
+    for label, path, function in PHASES:
+        cumulative = sum(
+            cumtime
+            for (filename, _, name), (_, _, _, cumtime, _) in stats.items()
+            if filename.endswith(path) and name == function
+        )
+        lines.append(
+            f"  {label}: {100 * cumulative / total:.0f} %, ≈ {cpu_ms * cumulative / total:.0f} ms"
+        )
+    lines.append(f"  top {top} functions by own time (% of profiled, calls):")
+    ranked = sorted(stats.items(), key=lambda item: item[1][2], reverse=True)[:top]
+    for (filename, line, name), (_, calls, tottime, _, _) in ranked:
+        where = filename.split("site-packages/")[-1]
+        lines.append(f"    {100 * tottime / total:4.1f} %  {calls:>7}  {where}:{line} {name}")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

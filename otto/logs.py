@@ -41,13 +41,20 @@ class _Stdout(logging.StreamHandler):
         pass  # always sys.stdout
 
 
+# Loggers that say at INFO what no operator reads: WeasyPrint's progress logger writes a
+# line per step and per laid-out page, some 40 lines for every report rendered.
+QUIET_LOGGERS = ("weasyprint.progress",)
+
+
 def configure_logging(level: str) -> None:
     """Send the records of every logger to stdout at `level` (once per process; a second
-    app in the same process changes only the level)."""
+    app in the same process changes only the level); QUIET_LOGGERS only from WARNING up."""
     root = logging.getLogger()
     if not any(isinstance(handler, _Stdout) for handler in root.handlers):
         root.addHandler(_Stdout())
     root.setLevel(level.upper())
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(max(logging.WARNING, root.level))
 
 
 def init_app(app: Flask) -> None:

@@ -1,13 +1,16 @@
 """Inspection reports read back from the PDF: what each report holds and leaves out, the page
 furniture, the archived PDF/A with its hash and versions, and the API's refusals."""
 
+import gc
 import hashlib
 import io
+import logging
 import os
 import re
 import subprocess
 from pathlib import Path
 
+import pytest
 from PIL import Image, ImageDraw, ImageFilter
 from pypdf import PdfReader
 from sqlalchemy import select
@@ -19,6 +22,8 @@ from otto.extensions import db
 from otto.inspections import findings, photos, visits
 from otto.inspections.models import Finding
 from otto.inspections.photo_storage import storage_from_config
+from otto.reports import render as report_render
+from otto.reports import services as report_services
 from otto.reports.models import Report
 from tests.reports.conftest import (
     FIRE_FINDING,
@@ -313,3 +318,28 @@ def test_a_report_with_sixty_photos_stays_under_fifteen_megabytes(report_visit, 
     assert sorted(set(embedded.values()))[-1] == (800, 600)  # report copies at print size
     print(f"A report with {len(embedded)} photos: {len(data) / 1e6:.1f} MB")
     assert len(data) < 15 * 1024 * 1024
+
+
+# --- what a render leaves behind -------------------------------------------------------
+
+
+def test_a_render_leaves_the_garbage_collector_on_and_writes_no_progress_lines(
+    report_visit, fetch, caplog, monkeypatch
+):
+    """render_pdf pauses Python's garbage collector while WeasyPrint works (a fifth of its
+    time, bench/report_render.py): it is on again after a report, also after a render
+    that failed, and WeasyPrint's progress logger (a line per laid-out page) stays quiet."""
+    visit, coordinator = report_visit["visit"], report_visit["coordinator"]
+    monkeypatch.setattr(report_services, "_drafts", report_services._DraftCache())  # render
+    with caplog.at_level(logging.INFO):
+        assert pdf_of(fetch(coordinator, visit.id, "livsmedel"))
+    assert gc.isenabled()
+    assert not [r for r in caplog.records if r.name.startswith("weasyprint.progress")]
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("WeasyPrint failed")
+
+    monkeypatch.setattr(report_render.weasyprint.HTML, "write_pdf", broken)
+    with pytest.raises(RuntimeError):
+        report_render.render_pdf("<p>Å</p>", storage=None, photos=set())
+    assert gc.isenabled()
