@@ -4,7 +4,7 @@ import flask_sqlalchemy.session
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_wtf import CSRFProtect
-from sqlalchemy import MetaData, event, insert
+from sqlalchemy import ARRAY, MetaData, String, Text, bindparam, event, func, insert, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase
@@ -106,16 +106,45 @@ def insert_or_ignore(model, values: dict, conflict_columns: list[str]) -> None:
     db.session.execute(statement)
 
 
-def insert_or_ignore_many(model, rows: list[dict], conflict_columns: list[str]) -> None:
-    """`insert_or_ignore` for many rows with the same columns, in multi-row INSERTs. Pass the
-    rows in a fixed order (e.g. sorted by key) so concurrent transactions wait for each
-    other's new keys in the same order."""
+def insert_or_ignore_returning(model, rows: list[dict], conflict_columns: list[str], returning):
+    """`insert_or_ignore` for many rows, each giving every column it writes (the same ones,
+    no defaults applied), in list order, returning the `returning` columns of the rows it
+    inserted (not of those whose key existed or was being inserted by a concurrent
+    transaction). Pass the rows in a fixed order (e.g. sorted by key) so concurrent
+    transactions wait for each other's new keys in the same order.
+
+    On PostgreSQL one `INSERT … SELECT FROM unnest(one array per column)`: a statement of a
+    few parameters, where a multi-row VALUES statement has one per value and psycopg parses
+    it anew at every call (bench/sync_push.py). On SQLite SQLAlchemy's "insertmanyvalues"
+    batches of multi-row VALUES."""
     from sqlalchemy.dialects import postgresql, sqlite
 
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(model.__table__).on_conflict_do_nothing(index_elements=conflict_columns)
-    insert_rows(statement, rows)
+    if not rows:
+        return []
+    table = model.__table__
+    if db.session.get_bind().dialect.name != "postgresql":
+        statement = sqlite.insert(table).on_conflict_do_nothing(index_elements=conflict_columns)
+        return db.session.execute(statement.returning(*returning), rows).all()
+    columns = [table.c[key] for key in rows[0]]
+    # psycopg's dialect casts each array to its type's array type; a string's without its
+    # length, as a cast to varchar(n)[] would cut a longer text where an INSERT refuses it.
+    arrays = [
+        bindparam(
+            None,
+            [row[column.key] for row in rows],
+            ARRAY(Text() if isinstance(column.type, String) else column.type),
+        )
+        for column in columns
+    ]
+    names = [column.key for column in columns]
+    unnested = func.unnest(*arrays).table_valued(*names).render_derived()
+    statement = (
+        postgresql.insert(table)
+        .from_select(columns, select(*unnested.c))
+        .on_conflict_do_nothing(index_elements=conflict_columns)
+        .returning(*returning)
+    )
+    return db.session.execute(statement).all()
 
 
 def insert_rows(statement, rows: list[dict]) -> None:
