@@ -223,7 +223,12 @@ def print_profile(profiler: cProfile.Profile, top: int) -> None:
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--devices", type=int, default=20, help="devices (10,000 mutations: 20)")
-    parser.add_argument("--runs", type=int, default=1, help="runs on fresh databases (median)")
+    parser.add_argument(
+        "--runs",
+        type=int,
+        default=1,
+        help="runs on fresh databases (median; 0 with --profile: the profile only)",
+    )
     parser.add_argument(
         "--profile",
         type=int,
@@ -243,7 +248,8 @@ def main():
     for _ in range(args.runs):
         with bench_database() as (app, kind):
             runs.append(run(app, args.devices, None))
-    report(kind, args.devices, runs)
+    if runs:
+        report(kind, args.devices, runs)
 
 
 def reinsert_stored_rows(before: dict) -> tuple[float, int, float]:

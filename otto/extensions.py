@@ -4,7 +4,20 @@ import flask_sqlalchemy.session
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_wtf import CSRFProtect
-from sqlalchemy import ARRAY, MetaData, String, Text, bindparam, event, func, insert, select
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    MetaData,
+    String,
+    Text,
+    any_,
+    bindparam,
+    event,
+    func,
+    insert,
+    select,
+    tuple_,
+)
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase
@@ -126,15 +139,9 @@ def insert_or_ignore_returning(model, rows: list[dict], conflict_columns: list[s
         statement = sqlite.insert(table).on_conflict_do_nothing(index_elements=conflict_columns)
         return db.session.execute(statement.returning(*returning), rows).all()
     columns = [table.c[key] for key in rows[0]]
-    # psycopg's dialect casts each array to its type's array type; a string's without its
-    # length, as a cast to varchar(n)[] would cut a longer text where an INSERT refuses it.
+    # psycopg's dialect casts each array to its type's array type (_array_of).
     arrays = [
-        bindparam(
-            None,
-            [row[column.key] for row in rows],
-            ARRAY(Text() if isinstance(column.type, String) else column.type),
-        )
-        for column in columns
+        bindparam(None, [row[column.key] for row in rows], _array_of(column)) for column in columns
     ]
     names = [column.key for column in columns]
     unnested = func.unnest(*arrays).table_valued(*names).render_derived()
@@ -145,6 +152,33 @@ def insert_or_ignore_returning(model, rows: list[dict], conflict_columns: list[s
         .returning(*returning)
     )
     return db.session.execute(statement).all()
+
+
+def one_of(columns, values) -> ColumnElement[bool]:
+    """A WHERE clause: the column (or the tuple of columns) holds one of `values` (values,
+    or tuples of values, in the columns' order). `IN (…)` on SQLite; on PostgreSQL one array
+    parameter per column (`= ANY(…)`, or `IN (SELECT … FROM unnest(…))`): a statement of a
+    few parameters, where an `IN` list has one per value, and SQLAlchemy rewrites and
+    psycopg parses such a statement anew at every call (bench/sync_push.py's profile)."""
+    single = not isinstance(columns, tuple | list)
+    values = list(values)
+    if db.session.get_bind().dialect.name != "postgresql":
+        return columns.in_(values) if single else tuple_(*columns).in_(values)
+    if single:
+        return columns == any_(bindparam(None, values, _array_of(columns)))
+    arrays = [
+        bindparam(None, [value[n] for value in values], _array_of(column))
+        for n, column in enumerate(columns)
+    ]
+    names = [f"c{n}" for n in range(len(columns))]
+    unnested = func.unnest(*arrays).table_valued(*names).render_derived()
+    return tuple_(*columns).in_(select(*unnested.c))
+
+
+def _array_of(column) -> ARRAY:
+    """The array type of a column's values as a parameter: a string's without its length,
+    as a cast to varchar(n)[] would cut a longer text where an INSERT refuses it."""
+    return ARRAY(Text() if isinstance(column.type, String) else column.type)
 
 
 def insert_rows(statement, rows: list[dict]) -> None:

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 
 from otto import audit
 from otto.accounts.models import Agency
@@ -14,7 +14,7 @@ from otto.changes.merge import MergeResult, Write, contested_fields
 from otto.checklists import services as checklists
 from otto.checklists.checker import answer_problem
 from otto.errors import DomainError, Forbidden, Invalid
-from otto.extensions import db, insert_or_ignore, insert_or_ignore_returning, lock_row
+from otto.extensions import db, insert_or_ignore, insert_or_ignore_returning, lock_row, one_of
 from otto.inspections import read_log
 from otto.inspections.conflicts import merge
 from otto.inspections.models import Answer, Visibility, Visit
@@ -320,7 +320,7 @@ def _answer_rows(
         return {}, {}
     columns = [getattr(Answer, name) for name in _ANSWER_KEY]
     keys = {key for *_, key in accepted}
-    query = select(*columns).where(tuple_(*columns).in_(keys))
+    query = select(*columns).where(one_of(tuple(columns), keys))
     existing = {tuple(row) for row in db.session.execute(query)}
     occurrences = Counter(key for *_, key in accepted)
     new, candidates, defaults = {}, {}, {}
@@ -349,7 +349,7 @@ def _answer_rows(
         return fresh, {}
     query = (
         select(Answer)
-        .where(tuple_(*columns).in_(rest))
+        .where(one_of(tuple(columns), rest))
         .order_by(Answer.id)
         .with_for_update()
         .execution_options(populate_existing=True)
