@@ -77,6 +77,7 @@ def _register_blueprints(app: Flask) -> None:
     from otto.web import analysis as analysis_pages
     from otto.web import businesses as business_pages
     from otto.web import calendar as calendar_pages
+    from otto.web import checklist_editor
     from otto.web import checklists as checklist_pages
     from otto.web import dossier as dossier_pages
     from otto.web import followups as follow_up_pages
@@ -106,6 +107,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(sso_pages.pages)
     sso_pages.init_app(app)
     app.register_blueprint(checklist_pages.pages)
+    app.register_blueprint(checklist_editor.editor)
     app.register_blueprint(web.pages)
     app.register_blueprint(business_pages.pages)
     app.register_blueprint(planning_pages.pages)

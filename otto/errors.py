@@ -111,11 +111,22 @@ def error_response(
         body = {"code": code, "message": message, "details": details or {}}
         return jsonify(body), status
     title = _PAGE_TITLES.get(status, "Fel")
-    text = page_text or _PAGE_MESSAGES.get(status, "Begäran kunde inte genomföras.")
+    text = page_text or page_message(status)
     if status >= 500:
         text += f" Ange felkod {g.get('request_id', '-')} om du kontaktar support."
     page = render_template("error.html", status=status, title=title, message=text)
     return page, status
+
+
+def page_message(status: int) -> str:
+    """What a status means for a person, in Swedish (pages, and the JSON the pages' own
+    scripts read)."""
+    return _PAGE_MESSAGES.get(status, "Begäran kunde inte genomföras.")
+
+
+def http_error_text(error: HTTPException) -> str:
+    """A werkzeug exception in Swedish: the CSRF refusal says what to do, others by status."""
+    return _CSRF_TEXT if isinstance(error, CSRFError) else page_message(error.code or 500)
 
 
 def _http_code(error: HTTPException) -> str:
@@ -175,19 +186,19 @@ class ApiParser(FlaskParser):
         # A parsed string holds a NUL only from the escape \u0000 (JSON refuses it raw) or
         # from a UTF-16/32 body (zero bytes): otherwise nothing needs searching.
         raw = req.get_data(cache=True)
-        if (b"\\u0000" in raw or b"\x00" in raw) and _holds_nul(data):
+        if (b"\\u0000" in raw or b"\x00" in raw) and holds_nul(data):
             raise _nul_error("body")
         return data
 
 
-def _holds_nul(value) -> bool:
+def holds_nul(value) -> bool:
     """Whether a string anywhere in a parsed JSON value holds a NUL character."""
     if isinstance(value, str):
         return "\x00" in value
     if isinstance(value, dict):
-        return any(_holds_nul(key) or _holds_nul(item) for key, item in value.items())
+        return any(holds_nul(key) or holds_nul(item) for key, item in value.items())
     if isinstance(value, list):
-        return any(_holds_nul(item) for item in value)
+        return any(holds_nul(item) for item in value)
     return False
 
 
@@ -208,10 +219,10 @@ def _refuse_nul_in_url() -> None:
     when parsed; other bodies, such as photo bytes, are left alone)."""
     if "\x00" in request.path:
         raise _nul_error("path")
-    if any(_holds_nul(key) or _holds_nul(value) for key, value in request.args.items(multi=True)):
+    if any(holds_nul(key) or holds_nul(value) for key, value in request.args.items(multi=True)):
         raise _nul_error("query")
     if request.mimetype in _FORM_TYPES and any(
-        _holds_nul(key) or _holds_nul(value) for key, value in request.form.items(multi=True)
+        holds_nul(key) or holds_nul(value) for key, value in request.form.items(multi=True)
     ):
         raise _nul_error("form")
 

@@ -34,6 +34,9 @@ ENTITIES: dict[str, str] = _VOCABULARY["entities"]
 ROLES: dict[str, str] = _VOCABULARY["roles"]
 TEMPLATE_STATUSES: dict[str, str] = _VOCABULARY["template_statuses"]
 QUESTION_TYPES: dict[str, str] = _VOCABULARY["question_types"]
+# A condition's operators in words ("är större än"); dates read "är senare än" instead.
+CONDITION_OPS: dict[str, str] = _VOCABULARY["condition_ops"]
+CONDITION_OPS_DATE: dict[str, str] = _VOCABULARY["condition_ops_date"]
 EVENT_VERBS: dict[str, str] = _VOCABULARY["event_verbs"]
 EVENT_SUBJECTS: dict[str, str] = _VOCABULARY["event_subjects"]
 # How an item was read, in the read log (otto.inspections.read_log).

@@ -31,13 +31,18 @@ QUESTION_ID = 80  # also a section's id
 KEY = 80  # a checklist template's key
 LABEL = 2_000  # a checklist's question text, help, option, deviation text (an XLSForm label)
 SIGNAL_TEXT = 5_000  # a tip about a business
+REPORT_TEXT = 4_000  # an agency's standard text in its reports (purpose, appeal, …)
 REASON = 500  # why a person's identity number is missing
 FREE_TEXT = 20_000  # a finding's description, a note, a caption, a briefing, an address block
+
+PUBLISH_NOTE = 2_000  # what changed in a published checklist version, for its history
 
 # --- imports ----------------------------------------------------------------------------------
 BUSINESS_IMPORT_ROWS = 2_000  # filled rows of a business CSV file
 XLSFORM_ROWS = 5_000  # filled rows of one sheet of an XLSForm workbook
 IMPORT_CELL = FREE_TEXT  # characters of one cell of an imported file: the longest field
+# A checklist template as JSON, as the editor sends it: 5 000 questions of long texts.
+TEMPLATE_BODY_BYTES = 5_000_000
 XLSX_PART_BYTES = 16_000_000  # a workbook part read whole (shared strings, styles), unpacked
 # Pixels of a photo decoded at full size (PNG, WebP; a JPEG is scaled while decoded): 16 MP
 # is 64 MB as RGBA, a few such buffers per upload fit a web worker; a 12 MP phone photo fits.

@@ -1,17 +1,21 @@
 // Builds the field app into dist/: hashed app-*.js and app-*.css (esbuild), index.html,
 // the manifest, icons (PNG drawn here, no image tools needed), and sw.js with the
 // precache list and a version derived from the content of everything it precaches.
+// The checklist editor is a separate bundle in dist/editor/ (editor-*.js, editor-*.css and
+// manifest.json naming them, read by the server's editor page): never precached, never
+// part of the field app's first load.
 
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { deflateSync } from 'node:zlib';
+import { deflateSync, gzipSync } from 'node:zlib';
 
 import * as esbuild from 'esbuild';
 
 const BASE = process.env.OTTO_APP_BASE || '/app/';
 const SRC = new URL('./src/', import.meta.url).pathname;
 const DIST = new URL('./dist/', import.meta.url).pathname;
+const EDITOR_DIST = join(DIST, 'editor');
 
 function crc32(bytes) {
   let crc = ~0;
@@ -105,6 +109,35 @@ async function build() {
     logLevel: 'warning',
   });
   console.log(`built ${DIST}: ${precache.join(', ')}, sw.js`);
+  const editor = await buildEditor();
+  const size = (path) => `${(statSync(path).size / 1024).toFixed(1)} kB`
+    + ` (${(gzipSync(readFileSync(path)).length / 1024).toFixed(1)} kB gzip)`;
+  console.log(`field app: ${js} ${size(join(DIST, js))}, ${css} ${size(join(DIST, css))}`);
+  console.log(`editor:    ${editor.js} ${size(join(EDITOR_DIST, editor.js))}, ${editor.css} ${size(join(EDITOR_DIST, editor.css))}`);
+}
+
+/** The checklist editor bundle and its manifest.json ({js, css}). */
+async function buildEditor() {
+  mkdirSync(EDITOR_DIST, { recursive: true });
+  const result = await esbuild.build({
+    entryPoints: { editor: join(SRC, 'editor', 'main.js') },
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    target: ['es2020', 'safari14'],
+    entryNames: '[name]-[hash]',
+    outdir: EDITOR_DIST,
+    metafile: true,
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
+  const outputs = Object.keys(result.metafile.outputs).map((path) => basename(path));
+  const manifest = {
+    js: outputs.find((name) => name.endsWith('.js')),
+    css: outputs.find((name) => name.endsWith('.css')),
+  };
+  writeFileSync(join(EDITOR_DIST, 'manifest.json'), `${JSON.stringify(manifest)}\n`);
+  return manifest;
 }
 
 build().catch((error) => {

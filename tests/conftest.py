@@ -35,12 +35,16 @@ DATABASES = ["sqlite"] + (["postgres"] if postgres_reachable() else [])
 
 def pytest_collection_modifyitems(config, items):
     """Leave out the SQLite variant of tests that need truly concurrent writers (SQLite
-    has one write lock per file, so there is nothing to test there)."""
+    has one write lock per file, so there is nothing to test there), and the PostgreSQL
+    variant of tests that touch no database (the autouse transaction gives every test both)."""
     keep, drop = [], []
     for item in items:
         callspec = getattr(item, "callspec", None)
-        sqlite = callspec is not None and callspec.params.get("app") == "sqlite"
-        (drop if sqlite and item.get_closest_marker("postgres_only") else keep).append(item)
+        kind = callspec.params.get("app") if callspec is not None else None
+        redundant = (kind == "sqlite" and item.get_closest_marker("postgres_only")) or (
+            kind == "postgres" and item.get_closest_marker("database_free")
+        )
+        (drop if redundant else keep).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep

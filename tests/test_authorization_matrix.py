@@ -98,12 +98,19 @@ MATRIX = {
     ("POST", "/kalender/prenumeration/aterkalla"): SIGNED_IN,
     ("GET", "/checklistor/"): COORDINATORS,
     ("GET", "/checklistor/importera"): COORDINATORS,
+    ("GET", "/checklistor/ny"): COORDINATORS,
+    ("POST", "/checklistor/ny"): COORDINATORS,
     ("POST", "/checklistor/importera/json"): COORDINATORS,
     ("POST", "/checklistor/importera/xlsform"): COORDINATORS,
     ("POST", "/checklistor/mallar/<int:template_id>/ny-version"): COORDINATORS,
     ("GET", "/checklistor/versioner/<int:version_id>"): COORDINATORS,
     ("GET", "/checklistor/versioner/<int:version_id>/redigera"): COORDINATORS,
-    ("POST", "/checklistor/versioner/<int:version_id>/redigera"): COORDINATORS,
+    ("GET", "/checklistor/versioner/<int:version_id>/json"): COORDINATORS,
+    ("POST", "/checklistor/versioner/<int:version_id>/json"): COORDINATORS,
+    ("GET", "/checklistor/versioner/<int:version_id>/andringar"): COORDINATORS,
+    ("POST", "/checklistor/versioner/<int:version_id>/kontrollera"): COORDINATORS,
+    ("PUT", "/checklistor/versioner/<int:version_id>/utkast"): COORDINATORS,
+    ("GET", "/checklistor/redigerare/<filename>"): PUBLIC,  # the editor's bundle: no data
     ("POST", "/checklistor/versioner/<int:version_id>/publicera"): COORDINATORS,
     ("POST", "/checklistor/versioner/<int:version_id>/dra-tillbaka"): COORDINATORS,
     ("GET", "/checklistor/versioner/<int:version_id>/export"): COORDINATORS,
@@ -305,6 +312,8 @@ def world(app, make_user, make_visit, tmp_path, monkeypatch):
     db.session.commit()
     (tmp_path / "index.html").write_text("<!doctype html><title>OTTO Fält</title>")
     (tmp_path / "sw.js").write_text("self.addEventListener('fetch', () => {});")
+    (tmp_path / "editor").mkdir()
+    (tmp_path / "editor" / "sw.js").write_text("// a file of the built editor")
     monkeypatch.setitem(app.config, "FIELD_APP_DIR", str(tmp_path))
     params = {
         "visit_id": visit.id,

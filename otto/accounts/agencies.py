@@ -31,6 +31,7 @@ CODE_RE = re.compile(r"^[a-z][a-z0-9_]{1,19}$")
 COLOUR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
 VISIBILITIES = ("joint", "agency")
 # The agency's own report texts (empty: the built-in text for its code).
+NAME_MISSING = "A name is required."
 REPORT_TEXTS = ("purpose", "legal_basis", "right_to_comment", "appeal", "fee_notice")
 UNKNOWN_AGENCY = "Unknown agency."
 
@@ -101,16 +102,16 @@ def settings_snapshot(agency: Agency) -> dict:
 
 
 def _settings_errors(fields: dict) -> dict:
-    errors = {}
-    if "name" in fields and not 1 <= len(fields["name"].strip()) <= 120:
-        errors["name"] = ["Must be 1–120 characters."]
+    errors = limits.length_errors(
+        {"name": (fields.get("name"), limits.PERSON_NAME)}
+        | {name: (fields.get(name), limits.REPORT_TEXT) for name in REPORT_TEXTS}
+    )
+    if "name" in fields and not fields["name"].strip():
+        errors["name"] = [NAME_MISSING]
     if "colour" in fields and not COLOUR_RE.match(fields["colour"]):
         errors["colour"] = ["Must be a colour as #rrggbb."]
     if "default_visibility" in fields and fields["default_visibility"] not in VISIBILITIES:
         errors["default_visibility"] = ["Must be one of joint, agency."]
-    for name in REPORT_TEXTS:
-        if len(fields.get(name, "")) > 4000:
-            errors[name] = ["At most 4000 characters."]
     allowed = {"name", "colour", "enabled", "default_visibility", *REPORT_TEXTS}
     errors |= {name: ["Unknown field."] for name in set(fields) - allowed}
     return errors
@@ -126,7 +127,7 @@ def create_agency(actor, code: str, **fields) -> Agency:
     if not CODE_RE.match(code):
         errors["code"] = ["Use 2–20 characters a–z, 0–9 or _, starting with a letter."]
     if "name" not in fields:
-        errors["name"] = ["Must be 1–120 characters."]
+        errors["name"] = [NAME_MISSING]
     if errors:
         raise Invalid("The agency is not valid.", errors)
     if db.session.get(Agency, code) is not None:

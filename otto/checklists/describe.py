@@ -10,22 +10,9 @@ from typing import Any
 
 from otto import labels
 
-_OP_WORDS = {
-    "eq": "är",
-    "ne": "är inte",
-    "gt": "är större än",
-    "gte": "är minst",
-    "lt": "är mindre än",
-    "lte": "är högst",
-    "in": "är något av",
-}
-_DATE_OP_WORDS = {
-    **_OP_WORDS,
-    "gt": "är senare än",
-    "gte": "är tidigast",
-    "lt": "är tidigare än",
-    "lte": "är senast",
-}
+# The words for each operator (one home: otto/labels.json, read by the editor too).
+_OP_WORDS = labels.CONDITION_OPS
+_DATE_OP_WORDS = {**_OP_WORDS, **labels.CONDITION_OPS_DATE}
 
 
 def describe_condition(condition: Mapping[str, Any], questions: Mapping[str, dict]) -> str:
@@ -54,7 +41,7 @@ def _describe_leaf(leaf: Mapping[str, Any], questions: Mapping[str, dict]) -> st
     question = questions.get(leaf["q"], {})
     subject = f"”{question.get('text', leaf['q'])}”"
     if leaf["op"] == "answered":
-        return f"{subject} är besvarad"
+        return f"{subject} {_OP_WORDS['answered']}"
     values = leaf["value"] if leaf["op"] == "in" else [leaf["value"]]
     words = ", ".join(_describe_value(value, question) for value in values)
     op_words = _DATE_OP_WORDS if question.get("type") == "date" else _OP_WORDS

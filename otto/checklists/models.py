@@ -44,5 +44,7 @@ class TemplateVersion(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     retired_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # What changed in this version, as its publisher put it (the version history shows it).
+    publish_note: Mapped[str | None] = mapped_column(String(limits.PUBLISH_NOTE))
 
     template: Mapped[Template] = relationship(back_populates="versions")

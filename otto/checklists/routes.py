@@ -10,6 +10,7 @@ from otto.accounts.models import COORDINATORS
 from otto.api import Blueprint, committed
 from otto.checklists import services
 from otto.checklists.schemas import (
+    PublishSchema,
     TemplateBodySchema,
     TemplateListingSchema,
     TemplateQuerySchema,
@@ -76,10 +77,12 @@ def update_template_draft(body, version_id, actor):
 
 @blp.post("/template-versions/<int:version_id>/publish")
 @blp.auth(COORDINATORS)
+@blp.arguments(PublishSchema, required=False)
 @blp.response(200, TemplateVersionSchema)
-def publish_template_version(version_id, actor):
-    """Publish a draft: it is frozen and can be pinned by new visits."""
-    return committed(services.publish(actor, version_id))
+def publish_template_version(body, version_id, actor):
+    """Publish a draft: it is frozen and can be pinned by new visits. The optional body's
+    note says what changed."""
+    return committed(services.publish(actor, version_id, note=body.get("note")))
 
 
 @blp.post("/template-versions/<int:version_id>/retire")

@@ -60,6 +60,20 @@ class VersionSummarySchema(Schema):
     created_at = fields.DateTime()
     published_at = fields.DateTime(allow_none=True)
     retired_at = fields.DateTime(allow_none=True)
+    publish_note = fields.String(
+        allow_none=True, metadata={"description": "What changed, as the publisher put it."}
+    )
+
+
+class PublishSchema(Schema):
+    """The optional body of a publish request."""
+
+    note = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=TextLength(max=limits.PUBLISH_NOTE),
+        metadata={"description": "What changed in this version (shown in its history)."},
+    )
 
 
 class TemplateListingSchema(Schema):

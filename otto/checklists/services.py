@@ -8,6 +8,8 @@ Every write is audited as a "template_version" event in the writing transaction.
 import copy
 import itertools
 import json
+import re
+import unicodedata
 from dataclasses import dataclass
 from typing import IO
 
@@ -15,7 +17,7 @@ from marshmallow import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager
 
-from otto import audit
+from otto import audit, limits
 from otto.accounts.agencies import agency_names, known_agency
 from otto.changes.feed import record_change
 from otto.checklists import xlsform
@@ -160,6 +162,48 @@ def create_draft(actor, body: dict, action: str = "create") -> TemplateVersion:
     return version
 
 
+def draft_errors(version_id: int, body) -> dict[str, list[str]]:
+    """What `update_draft` would refuse in `body` for this version, by path ({} when it would
+    take it); nothing is written. The editor checks a body with this as it is written."""
+    version = get_version(version_id)
+    try:
+        _check_identity(version.template, validated_body(body))
+    except Invalid as error:
+        return error.details
+    return {}
+
+
+# What a new template starts as: the smallest valid body, for the editor to grow.
+STARTER_SECTION = {
+    "id": "avsnitt-1",
+    "title": "Avsnitt 1",
+    "questions": [{"id": "ny-fraga", "type": "yesno", "text": "Ny fråga"}],
+}
+
+
+def slug(title: str) -> str:
+    """A template key from a title: "Årlig kontroll – kök" → "arlig-kontroll-kok"."""
+    plain = unicodedata.normalize("NFKD", title.lower()).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", plain).strip("-")[: limits.KEY].strip("-")
+
+
+def create_template(actor, title: str, agency: str, key: str | None = None) -> TemplateVersion:
+    """Start a new template as a draft of the starter body; its key (from the title when not
+    given) must be new: Invalid (code template_exists) when a template has it."""
+    key = key or slug(title)
+    if db.session.scalar(select(Template.id).where(Template.key == key)) is not None:
+        raise Invalid(
+            f"A template with key '{key}' exists.", {"key": ["Taken."]}, code="template_exists"
+        )
+    body = {
+        "key": key,
+        "agency": agency,
+        "title": title,
+        "sections": [copy.deepcopy(STARTER_SECTION)],
+    }
+    return create_draft(actor, body)
+
+
 def update_draft(actor, version_id: int, body: dict) -> TemplateVersion:
     """Replace the body of a draft; a published or retired version never changes (Conflict)."""
     version = get_version(version_id)
@@ -180,12 +224,20 @@ def update_draft(actor, version_id: int, body: dict) -> TemplateVersion:
     return version
 
 
-def publish(actor, version_id: int) -> TemplateVersion:
-    """Freeze a draft version; visits may pin it from now on. The template takes its title."""
+def publish(actor, version_id: int, note: str | None = None) -> TemplateVersion:
+    """Freeze a draft version; visits may pin it from now on. The template takes its title.
+
+    `note` says what changed (blank is no note); a note over limits.PUBLISH_NOTE is refused
+    by the length guard when the version is written. The body is validated once more (a
+    draft saved under older rules, or whose agency is gone, is refused: Invalid).
+    """
     version = get_version(version_id)
     _require_status(version, VersionStatus.DRAFT, "published", "not_a_draft")
+    if errors := draft_errors(version.id, version.body):
+        raise Invalid("The draft is not valid.", errors, code="invalid_template")
     version.status = VersionStatus.PUBLISHED
     version.published_at = utcnow()
+    version.publish_note = (note or "").strip() or None
     version.template.title = version.body["title"]
     db.session.flush()
     record_change("template_version", version.id, visit_id=None)  # devices fetch it
@@ -195,7 +247,11 @@ def publish(actor, version_id: int) -> TemplateVersion:
         "template_version",
         version.id,
         before={"status": VersionStatus.DRAFT},
-        after={"status": version.status, "published_at": version.published_at},
+        after={
+            "status": version.status,
+            "published_at": version.published_at,
+            "publish_note": version.publish_note,
+        },
     )
     return version
 
@@ -217,6 +273,16 @@ def retire(actor, version_id: int) -> TemplateVersion:
         after={"status": version.status, "retired_at": version.retired_at},
     )
     return version
+
+
+def compared_version(version: TemplateVersion) -> TemplateVersion | None:
+    """What a draft is reviewed against before publishing: its template's latest published
+    version (else its latest retired one, once published too); None for a first version."""
+    earlier = [v for v in version.template.versions if v.version < version.version]
+    for status in (VersionStatus.PUBLISHED, VersionStatus.RETIRED):
+        if candidates := [v for v in earlier if v.status == status]:
+            return candidates[-1]
+    return None
 
 
 def new_draft(actor, template_id: int) -> TemplateVersion:

@@ -18,7 +18,7 @@ ADMINS = (Role.ADMIN,)
 _MESSAGES = {
     "Not a PNG or JPEG image.": "Logotypen måste vara en PNG- eller JPEG-bild.",
     "Unknown field.": "Okänt fält.",
-    "Must be 1–120 characters.": "Ange ett namn (högst 120 tecken).",
+    agencies.NAME_MISSING: "Ange ett namn.",
     "Must be a colour as #rrggbb.": "Ange färgen som #rrggbb, till exempel #1f6f8b.",
     "Must be one of joint, agency.": "Välj Gemensam eller Endast egen myndighet.",
     "Use 2–20 characters a–z, 0–9 or _, starting with a letter.": (

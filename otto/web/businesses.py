@@ -14,7 +14,7 @@ from otto.analysis import selection
 from otto.auth import page_auth
 from otto.errors import DomainError, Invalid
 from otto.extensions import db
-from otto.inspections import business_import, businesses, read_log, signals
+from otto.inspections import business_import, businesses, persons, read_log, signals
 from otto.inspections.models import Visibility
 from otto.labels import SELECTION_FACTORS
 from otto.timeutil import local_today, utcnow
@@ -194,7 +194,10 @@ def selection_weights(actor):
 
 
 def _weights_page(values: dict, errors: dict, status: int = 200):
-    factors = {key: SELECTION_FACTORS[key] for key in selection.FACTORS}
+    # A factor's label may name its window ("inom {days} dagar"), which its module owns.
+    factors = {
+        key: SELECTION_FACTORS[key].format(days=persons.SIGNAL_DAYS) for key in selection.FACTORS
+    }
     page = render_template(
         "businesses/weights.html",
         values=values,

@@ -23,7 +23,7 @@ from otto.accounts.models import COORDINATORS
 from otto.auth import page_auth
 from otto.errors import DomainError, Invalid
 from otto.extensions import db
-from otto.inspections import photos, resolution, visits
+from otto.inspections import persons, photos, resolution, visits
 from otto.inspections.dossier import load_dossier
 from otto.inspections.models import VisitStatus
 from otto.inspections.photo_storage import storage_from_config
@@ -43,6 +43,12 @@ STATUS_ACTIONS = {
     ],
     VisitStatus.CLOSED: [(VisitStatus.COMPLETED, "Öppna igen")],
 }
+
+
+@pages.context_processor
+def _person_signal():
+    """The window of the "seen at several businesses" badge, as the persons module counts it."""
+    return {"signal_days": persons.SIGNAL_DAYS}
 
 
 def _render(actor, visit_id, status=200, error=None):

@@ -68,10 +68,10 @@ function StorageNotice({ shell }) {
     const apple = storage.device === 'apple';
     return html`<section class="notice warning" data-testid="storage-notice" aria-labelledby="storage-notice-title">
       <h2 id="storage-notice-title">${apple ? 'Lägg till appen på hemskärmen' : 'Installera appen på plattan'}</h2>
-      <p>${apple
+      <p>${`${apple
         ? 'Safari kan radera appens data om appen inte används på några dagar'
         : 'Webbläsaren har inte lovat att spara appens data och kan radera den om plattan får ont om utrymme'}
-        – även avvikelser, foton och signaturer som ännu inte är synkade. Det som inte har
+        – även avvikelser, foton och signaturer som ännu inte är synkade.`} Det som inte har
         skickats till servern går då inte att få tillbaka.</p>
       ${apple ? html`<ol>
         <li>Synka, så att allt finns på servern.</li>

@@ -10,6 +10,10 @@ const COMPARE = {
 };
 const EQUALITY_OPS = new Set(['eq', 'ne', 'in']);
 const OPS = new Set([...Object.keys(COMPARE), ...EQUALITY_OPS, 'answered']);
+/** The operators a condition leaf may use (the editor's pickers offer these). */
+export const CONDITION_OPS = [...OPS];
+/** The operators that order answers: numbers and dates only. */
+export const ORDERING_OPS = Object.keys(COMPARE);
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 /** True when an answer value counts as unanswered: undefined, null, "" or []. */

@@ -19,6 +19,7 @@ from otto.demo import DEMO_PASSWORD, seed_demo  # noqa: E402
 from otto.extensions import db  # noqa: E402
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from tests.browser.test_field_app import Api, plan_visit, question, visit_link  # noqa: E402
+from tests.browser.test_persons import record  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
 CHECKLIST = "Miljö- och hälsoskydd – grundkontroll"
@@ -48,15 +49,22 @@ def main():
         page.get_by_label("Lösenord").fill(DEMO_PASSWORD)
         page.get_by_role("button", name="Logga in").click()
         expect(visit_link(page, visit_id)).to_be_visible()
-        if page.get_by_role("button", name="Jag förstår").count():
-            page.get_by_role("button", name="Jag förstår").click()
         shot = lambda name: page.screenshot(path=str(OUT / f"{name}.png"))  # noqa: E731
+        if page.get_by_role("button", name="Jag förstår").count():
+            shot("0-lagring")
+            page.get_by_role("button", name="Jag förstår").click()
         expect(page.locator(".visit-card").first).to_be_visible()
         shot("1-mina-besok")
         visit_link(page, visit_id).click()
         page.get_by_role("button", name="Starta besöket").click()
         expect(page.get_by_text("Pågår")).to_be_visible()
         shot("2-besok")
+        page.get_by_role("link", name="Personer på plats").click()
+        record(page, "Dragan Petrović", "811218-9876", "Kock")
+        record(page, "Amina Yusuf", missing=("Glömt legitimationen", "1994-07-21"), role="Diskare")
+        expect(page.get_by_text("Amina Yusuf")).to_be_visible()
+        shot("8-personer")
+        page.get_by_role("link", name="Besöket").click()
         page.get_by_role("link", name=CHECKLIST).click()
         question(page, "verksamhetstyp").get_by_label("Restaurang, café eller gatukök").check()
         question(page, "egenkontroll").get_by_label("Nej", exact=True).check()

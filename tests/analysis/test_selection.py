@@ -189,6 +189,13 @@ def test_weights_are_set_by_admins_audited_and_change_the_ranking(history, make_
     assert event.after["signals"] == 100 and event.user_id == admin.id
 
 
+def test_the_weights_page_names_each_factor_with_its_window(client, login, make_user):
+    login(make_user(role="admin"))
+    page = text(client.get("/verksamheter/urval/vikter"))
+    assert f"hos en annan verksamhet inom {persons.SIGNAL_DAYS} dagar (poäng per person)" in page
+    assert "{" not in page.split("<main", 1)[1]
+
+
 def test_the_ranking_page_lists_reasons_and_plans_from_the_list(client, login, history):
     login(history["coordinator"])
     page = text(client.get("/verksamheter/urval"))

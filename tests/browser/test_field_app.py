@@ -8,6 +8,7 @@ by the live server under /app/), and checks the outcome on the server through th
 import datetime as dt
 import io
 import json
+import os
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -169,9 +170,14 @@ def question(page, question_id: str):
     return page.locator(f'[data-question="{question_id}"]')
 
 
-def jpeg(path: Path, color: tuple[int, int, int]) -> Path:
+def jpeg(path: Path, color: tuple[int, int, int], unique: bool = False) -> Path:
+    """A small JPEG of one colour; `unique` adds a patch of random pixels, so that the
+    tablet's own re-encoding (which keeps only the pixels) still gives bytes of this run."""
+    image = Image.new("RGB", (64, 48), color)
+    if unique:
+        image.paste(Image.frombytes("RGB", (16, 16), os.urandom(16 * 16 * 3)), (0, 0))
     buffer = io.BytesIO()
-    Image.new("RGB", (64, 48), color).save(buffer, "JPEG")
+    image.save(buffer, "JPEG")
     path.write_bytes(buffer.getvalue())
     return path
 
@@ -238,10 +244,13 @@ def test_a_visit_done_offline_reaches_the_server_whole(tablet, coordinator, tmp_
     tablet.see_value("Beskrivning", "Verksamheten saknar dokumenterad egenkontroll")
     tablet.see_checked("Mindre avvikelse", within="main")
     tablet.fill("Uppföljning senast", "2030-01-31")
-    # Colours of this run: bytes the server already holds (from another run) would not be
-    # kept on the tablet at all.
-    red, blue = (200, 30, uuid.uuid4().int % 256), (30, uuid.uuid4().int % 256, 200)
-    photos = [jpeg(tmp_path / "a.jpg", red), jpeg(tmp_path / "b.jpg", blue)]
+    # Pixels of this run alone: a photo the tablet already holds from the server (the other
+    # engine's run, pulled) would not be kept as pending. (A random colour channel was not
+    # enough: JPEG's quantisation makes only 139 different files of its 256 values.)
+    photos = [
+        jpeg(tmp_path / "a.jpg", (200, 30, 30), unique=True),
+        jpeg(tmp_path / "b.jpg", (30, 30, 200), unique=True),
+    ]
     tablet.attach("Välj från galleri", photos)
     tablet.see_image("Avvikelse, foto 2")
     tablet.click("link", "Klar")

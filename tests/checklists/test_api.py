@@ -32,6 +32,19 @@ def test_coordinator_drafts_updates_publishes_and_retires(client, coordinator_he
     assert client.get(url, headers=coordinator_headers).json["body"]["title"] == "Hygien, ny"
 
 
+def test_publishing_takes_an_optional_note(client, coordinator_headers, make_body):
+    url = f"/api/template-versions/{create(client, coordinator_headers, make_body())['id']}"
+    too_long = {"note": "x" * 2001}
+    body = assert_error(client.post(f"{url}/publish", json=too_long, headers=coordinator_headers),
+                        400, "validation_error")  # fmt: skip
+    assert body["details"] == {"json": {"note": ["För lång text: högst 2000 tecken."]}}
+    note = {"note": "Ny fråga om avfall."}
+    published = client.post(f"{url}/publish", json=note, headers=coordinator_headers)
+    assert published.status_code == 200 and published.json["publish_note"] == "Ny fråga om avfall."
+    listed = client.get("/api/templates", headers=coordinator_headers).json
+    assert listed[0]["versions"][0]["publish_note"] == "Ny fråga om avfall."
+
+
 def test_changing_a_published_version_is_409(client, coordinator_headers, make_body):
     draft = create(client, coordinator_headers, make_body())
     url = f"/api/template-versions/{draft['id']}"

@@ -16,6 +16,8 @@ from otto.checklists.checker import (
 )
 from otto.checklists.template_format import validate_template
 
+pytestmark = pytest.mark.database_free  # pure: no database
+
 SHA = "0123456789abcdef" * 4
 OTHER_SHA = "f" * 64
 

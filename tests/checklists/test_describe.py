@@ -4,6 +4,8 @@ import pytest
 
 from otto.checklists.describe import describe_condition
 
+pytestmark = pytest.mark.database_free  # pure: no database
+
 QUESTIONS = {
     "ok": {"id": "ok", "type": "yesno", "text": "Finns rutiner?"},
     "temp": {"id": "temp", "type": "number", "unit": "°C", "text": "Temperatur"},

@@ -27,7 +27,7 @@ def draft(coordinator, make_body):
 )
 def test_broken_json_is_explained_in_swedish(login, coordinator, draft, text, swedish):
     response = login(coordinator).post(
-        f"/checklistor/versioner/{draft.id}/redigera", data={"body": text}
+        f"/checklistor/versioner/{draft.id}/json", data={"body": text}
     )
     assert response.status_code == 400
     page = response.get_data(as_text=True)

@@ -8,6 +8,8 @@ import pytest
 import otto.checklists
 from otto.checklists.template_format import TemplateInvalid, validate_template
 
+pytestmark = pytest.mark.database_free  # pure: no database
+
 LIBRARY = Path(otto.checklists.__file__).parent / "library"
 TEMPLATE_PATHS = sorted(LIBRARY.glob("*.json"))
 AGENCIES = {"miljo", "brand", "livsmedel", "polis", "skatt"}

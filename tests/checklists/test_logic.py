@@ -17,6 +17,8 @@ from otto.checklists.logic import (
     referenced_questions,
 )
 
+pytestmark = pytest.mark.database_free  # pure: no database
+
 VECTORS = json.loads(Path(logic.__file__).with_name("condition_vectors.json").read_text())
 
 scalars = st.one_of(

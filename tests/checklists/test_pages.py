@@ -53,7 +53,7 @@ def test_the_version_view_describes_inputs_and_rules_in_swedish(signed_in, draft
     assert 'title="Obligatorisk">*</abbr>' in html
     assert "Visas när</dt><dd>”Är verksamheten anmäld?” är Ja</dd>" in html
     assert "Mindre avvikelse när ”Temperatur i autoklaven” är mindre än 121 °C" in html
-    assert "FMH 38 §" in html and "Publicera</button>" in html
+    assert "FMH 38 §" in html and ">Granska och publicera</a>" in html
 
 
 def test_the_list_shows_every_version_with_its_status_in_swedish(signed_in, coordinator, draft):
@@ -83,32 +83,36 @@ def test_admins_see_the_checklists_link(client, login, make_user):
     assert 'href="/checklistor/">Checklistor</a>' in page(client.get("/oversikt"))
 
 
-def test_the_edit_page_lists_validation_errors_next_to_the_text(signed_in, draft, make_body):
+def test_the_json_page_lists_validation_errors_in_swedish_at_their_question(
+    signed_in, draft, make_body
+):
     body = make_body()
     body["sections"][0]["questions"][1]["show_if"]["q"] = "foto"
     text = json.dumps(body, ensure_ascii=False)
-    response = signed_in.post(f"/checklistor/versioner/{draft.id}/redigera", data={"body": text})
+    response = signed_in.post(f"/checklistor/versioner/{draft.id}/json", data={"body": text})
     assert response.status_code == 400
     html = page(response)
-    assert "<code>sections[0].questions[1].show_if.q</code>" in html
-    assert "&#39;foto&#39; comes later" in html
+    assert (
+        "<strong>Avsnitt 1 › fråga ”Temperatur i autoklaven”</strong>: Visningsvillkoret "
+        "hänvisar till frågan ”Foto på lokalen”, som kommer senare. Välj en tidigare fråga."
+    ) in html
+    assert "sections[0]" not in html and "comes later" not in html
     assert str(escape(text)) in html
     assert services.get_version(draft.id).body == make_body()
 
 
-def test_the_edit_page_points_at_broken_json(signed_in, draft):
-    response = signed_in.post(
-        f"/checklistor/versioner/{draft.id}/redigera", data={"body": '{"key": \n'}
-    )
+def test_the_json_page_points_at_broken_json(signed_in, draft):
+    url = f"/checklistor/versioner/{draft.id}/json"
+    response = signed_in.post(url, data={"body": '{"key": \n'})
     assert response.status_code == 400
-    assert "(hela mallen)</code>: Ogiltig JSON på rad 2" in page(response)
+    assert "<li>Ogiltig JSON på rad 2" in page(response)
 
 
-def test_the_edit_page_saves_a_valid_draft(signed_in, draft, make_body):
-    form = signed_in.get(f"/checklistor/versioner/{draft.id}/redigera")
+def test_the_json_page_saves_a_valid_draft(signed_in, draft, make_body):
+    form = signed_in.get(f"/checklistor/versioner/{draft.id}/json")
     assert "Hygienisk verksamhet" in page(form)
     text = json.dumps(make_body(title="Hygien, reviderad"))
-    response = signed_in.post(f"/checklistor/versioner/{draft.id}/redigera", data={"body": text})
+    response = signed_in.post(f"/checklistor/versioner/{draft.id}/json", data={"body": text})
     assert response.status_code == 302
     db.session.expire_all()
     assert services.get_version(draft.id).body["title"] == "Hygien, reviderad"
@@ -119,6 +123,7 @@ def test_publish_retire_and_new_version_buttons(signed_in, draft):
     assert signed_in.post(f"{url}/publicera").status_code == 302
     assert "Dra tillbaka</button>" in page(signed_in.get(url))
     assert signed_in.get(f"{url}/redigera").status_code == 302  # published: not editable
+    assert signed_in.get(f"{url}/json").status_code == 302
     response = signed_in.post(f"/checklistor/mallar/{draft.template_id}/ny-version")
     assert response.status_code == 302 and "/redigera" in response.headers["Location"]
     assert signed_in.post(f"{url}/dra-tillbaka").status_code == 302
@@ -158,7 +163,7 @@ def test_an_uploaded_xlsform_shows_its_draft_and_warnings(signed_in):
         ("xlsform", b"x", "", "Välj en myndighet."),
         ("xlsform", b"x", "livsmedel", "Filen kunde inte läsas som en Excel-arbetsbok"),
         ("json", b"{", "", "Filen är inte JSON (UTF-8)."),
-        ("json", b'{"key": "x"}', "", "<code>agency</code>"),
+        ("json", b'{"key": "x"}', "", "<strong>Mallen</strong>: Myndigheten saknas."),
     ],
 )
 def test_a_failed_import_is_explained_on_the_import_page(signed_in, path, content, agency, message):

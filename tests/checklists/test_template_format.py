@@ -6,6 +6,8 @@ import pytest
 
 from otto.checklists.template_format import TemplateInvalid, validate_template
 
+pytestmark = pytest.mark.database_free  # pure: no database
+
 Q = "sections[0].questions"
 
 

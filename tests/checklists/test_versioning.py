@@ -95,13 +95,28 @@ def test_a_visit_keeps_its_pinned_version_when_a_newer_one_is_published(
     assert visit.assignments[0].template_version_id == pinned.id
     draft = services.new_draft(actor, pinned.template_id)
     services.update_draft(actor, draft.id, with_extra_question(pinned.body))
-    newer = services.publish(actor, draft.id)
+    newer = services.publish(actor, draft.id, note="  Ny fråga om övriga iakttagelser.  ")
     db.session.commit()
     db.session.expire_all()
     assert newer.version == pinned.version + 1
+    assert newer.publish_note == "Ny fråga om övriga iakttagelser."
+    assert audit_events(newer.id)[-1].after["publish_note"] == newer.publish_note
     assert visit.assignments[0].template_version_id == pinned.id
     assert services.get_version(pinned.id).status == "published"
     assert "ny-fraga" not in services.question_index(services.get_version(pinned.id))
+    # The next visit may pin the new version; the first keeps its own.
+    later = make_visit(agencies=["miljo"], participants=[
+        {"user_id": visit.assignments[0].user_id, "template_version_ids": [newer.id]}
+    ])  # fmt: skip
+    assert later.assignments[0].template_version_id == newer.id
+    db.session.expire_all()
+    assert visit.assignments[0].template_version_id == pinned.id
+
+
+@pytest.mark.parametrize(("note", "stored"), [(None, None), ("", None), ("   ", None)])
+def test_a_blank_publish_note_is_no_note(actor, make_body, note, stored):
+    version = services.publish(actor, services.create_draft(actor, make_body()).id, note=note)
+    assert version.publish_note is stored
 
 
 def test_a_retired_version_leaves_new_plans_but_stays_readable(

@@ -16,6 +16,8 @@ from otto.checklists.template_format import validate_template
 from otto.checklists.xlsform import read_xlsform, slug
 from otto.errors import Invalid
 
+pytestmark = pytest.mark.database_free  # pure: no database
+
 REPO = Path(__file__).resolve().parents[2]
 # The corpus sits beside the project (../shared/xlsforms); from a git worktree one level
 # further out. Never copied into the repository: it is test data under other licences.

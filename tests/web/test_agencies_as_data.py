@@ -9,6 +9,7 @@ import re
 import pytest
 from sqlalchemy import select
 
+from otto import limits
 from otto.accounts.models import Agency
 from otto.errors import Invalid
 from otto.extensions import db
@@ -145,6 +146,12 @@ def test_a_bad_agency_is_refused_in_swedish(client, login, make_user):
     assert "Koden ska vara 2–20 tecken" in page
     assert "Ange ett namn" in page
     assert "Ange färgen som #rrggbb" in page
+    too_long = client.post(
+        "/myndigheter/ny",
+        data={"code": "fk", "name": "F" * (limits.PERSON_NAME + 1), "default_visibility": "joint"},
+    )
+    assert too_long.status_code == 400
+    assert f"högst {limits.PERSON_NAME} tecken" in text(too_long)
     response = client.post(
         "/myndigheter/ny",
         data={

@@ -1,5 +1,5 @@
-// Filling a checklist: sections, every question type, show_if applied live, required
-// questions marked, notes, and deviation rules that suggest a pre-filled finding.
+// Filling a checklist: sections, every question type (question.js), show_if applied live,
+// required questions marked, notes, and deviation rules that suggest a pre-filled finding.
 // Every answer is saved to IndexedDB (with its outbox entry) as it is given.
 
 import { memo } from 'preact/compat';
@@ -9,116 +9,29 @@ import { checkAnswers, questionsOf } from '../checklist.js';
 import { isMissing } from '../logic.js';
 import { answerKey, visitBundle } from '../db.js';
 import { answerQuestion, answerWithImage, createFinding, setAnswerNote } from '../edits.js';
+import { QuestionView } from '../question.js';
 import {
-  BackLink, DateField, html, LABELS, navigate, severityName, TextField, useApp, useLive, YESNO,
+  BackLink, html, LABELS, navigate, severityName, TextField, useApp, useLive,
 } from '../ui.js';
 import { PhotoPicker } from './photo-picker.js';
 import { SignaturePadField } from './signature.js';
 import { answerMap } from './visit.js';
 
 
-function Options({ name, options, selected, multiple, onChange }) {
-  // A choice shows at once and stays while its write commits: a re-render in between (the
-  // sync badge changing, say) must not undo the tap with the value IndexedDB still holds.
-  const [pending, setPending] = useState(undefined);
-  const stored = JSON.stringify(selected ?? null);
-  useEffect(() => setPending(undefined), [stored]);
-  const current = pending === undefined ? selected : pending;
-  const chosen = Array.isArray(current) ? current : current == null ? [] : [current];
-  const choose = (value) => {
-    setPending(value);
-    return onChange(value);
+/** The field app's inputs for what needs the device: photos, a signature, a held text. */
+function deviceInputs({ db, syncer, target, links }) {
+  return {
+    text: ({ value, save, labelId }) => html`<${TextField} multiline value=${value || ''}
+      aria-labelledby=${labelId} draft=${{ kind: 'answer', target }} onSave=${(text) => save(text)} />`,
+    photo: ({ question }) => html`<${PhotoPicker} target=${target} label=${question.text}
+      links=${links.filter((l) => l.question_id === question.id)} />`,
+    signature: ({ question, value }) => (value
+      ? html`<p>Signerat.</p>`
+      : html`<${SignaturePadField} label=${question.text} onSave=${async (image) => {
+        await answerWithImage(db, target, image);
+        syncer.syncSoon();
+      }} />`),
   };
-  return html`<div class=${`options ${options.length <= 3 ? 'inline' : ''}`}>
-    ${options.map(([value, label]) => html`<label key=${value} class="option">
-      <input type=${multiple ? 'checkbox' : 'radio'} name=${name} value=${value}
-        checked=${chosen.includes(value)}
-        onChange=${(event) => {
-          if (!multiple) return choose(value);
-          const next = event.currentTarget.checked
-            ? [...chosen, value] : chosen.filter((v) => v !== value);
-          const order = options.map(([v]) => v);
-          return choose(next.sort((a, b) => order.indexOf(a) - order.indexOf(b)));
-        }} />
-      <span>${label}</span>
-    </label>`)}
-  </div>`;
-}
-
-function parseNumber(text, question) {
-  const trimmed = text.trim().replace(',', '.').replace(/\s/g, '');
-  if (!trimmed) return { value: null };
-  const value = Number(trimmed);
-  if (!Number.isFinite(value)) return { error: 'Ange ett tal.' };
-  if (question.type === 'integer' && !Number.isInteger(value)) return { error: 'Ange ett heltal.' };
-  if (question.min != null && value < question.min) return { error: `Minst ${question.min}.` };
-  if (question.max != null && value > question.max) return { error: `Högst ${question.max}.` };
-  return { value };
-}
-
-function NumberInput({ question, value, labelId, save }) {
-  const [error, setError] = useState(null);
-  return html`<div class="number">
-    <${TextField} value=${value == null ? '' : String(value).replace('.', ',')}
-      inputmode=${question.type === 'integer' ? 'numeric' : 'decimal'} aria-labelledby=${labelId}
-      aria-invalid=${error ? 'true' : 'false'}
-      onSave=${(text) => {
-        const parsed = parseNumber(text, question);
-        setError(parsed.error || null);
-        if (!parsed.error) save(parsed.value);
-      }} />
-    ${question.unit ? html`<span class="unit">${question.unit}</span>` : null}
-    ${error ? html`<p class="error" role="alert">${error}</p>` : null}
-  </div>`;
-}
-
-function LocationInput({ value, save }) {
-  const [error, setError] = useState(null);
-  const locate = () => navigator.geolocation.getCurrentPosition(
-    ({ coords }) => save({ lat: coords.latitude, lon: coords.longitude, accuracy: coords.accuracy }),
-    () => setError('Positionen kunde inte hämtas.'),
-    { enableHighAccuracy: true, timeout: 20000 },
-  );
-  return html`<div>
-    ${value ? html`<p>${value.lat.toFixed(5)}, ${value.lon.toFixed(5)} (±${Math.round(value.accuracy || 0)} m)</p>` : null}
-    <button type="button" onClick=${locate}>Hämta position</button>
-    ${error ? html`<p class="error" role="alert">${error}</p>` : null}
-  </div>`;
-}
-
-function AnswerInput({ question, value, target, links, labelId }) {
-  const { db, syncer } = useApp();
-  const save = (next) => answerQuestion(db, target, next);
-  const name = `q-${question.id}`;
-  switch (question.type) {
-    case 'yesno':
-      return html`<${Options} name=${name} options=${YESNO} selected=${value} onChange=${save} />`;
-    case 'choice':
-      return html`<${Options} name=${name} multiple=${question.multiple}
-        options=${question.options.map((o) => [o.value, o.label])} selected=${value} onChange=${save} />`;
-    case 'number':
-    case 'integer':
-      return html`<${NumberInput} question=${question} value=${value} labelId=${labelId} save=${save} />`;
-    case 'text':
-      return html`<${TextField} multiline value=${value || ''} aria-labelledby=${labelId}
-        draft=${{ kind: 'answer', target }} onSave=${(text) => save(text)} />`;
-    case 'date':
-      return html`<${DateField} value=${value} aria-labelledby=${labelId} onSave=${save} />`;
-    case 'photo':
-      return html`<${PhotoPicker} target=${target} label=${question.text}
-        links=${links.filter((l) => l.question_id === question.id)} />`;
-    case 'signature':
-      return value
-        ? html`<p>Signerat.</p>`
-        : html`<${SignaturePadField} label=${question.text} onSave=${async (image) => {
-          await answerWithImage(db, target, image);
-          syncer.syncSoon();
-        }} />`;
-    case 'location':
-      return html`<${LocationInput} value=${value} save=${save} />`;
-    default:
-      return html`<p class="subtle">Frågetypen stöds inte i den här versionen av appen.</p>`;
-  }
 }
 
 function Deviation({ suggestion, finding, visitId, agency }) {
@@ -167,23 +80,16 @@ function questionState({ question, answer, suggestion, finding, links, conflict,
 }
 
 const Question = memo(function Question({ question, answer, suggestion, finding, links, conflict, state, target, visitId }) {
-  const { db } = useApp();
-  const labelId = `label-${question.id}`;
-  const required = question.required || (question.type === 'photo' && question.min_photos);
-  return html`<fieldset class="question" id=${`q-${question.id}`} data-question=${question.id}>
-    <legend id=${labelId}>
-      ${question.text}${question.unit && question.type !== 'number' ? ` (${question.unit})` : ''}
-      ${required ? html`<span class="required"> (obligatorisk)</span>` : null}
-      ${state ? html`<span class=${`state-word state-${state}`}> · ${LABELS.sync_states[state]}</span>` : null}
-    </legend>
-    ${question.help ? html`<p class="help">${question.help}</p>` : null}
-    ${question.legal_ref ? html`<p class="legal">${question.legal_ref}</p>` : null}
-    <${AnswerInput} question=${question} value=${answer?.value} target=${target} links=${links} labelId=${labelId} />
+  const { db, syncer } = useApp();
+  return html`<${QuestionView} question=${question} value=${answer?.value}
+    save=${(next) => answerQuestion(db, target, next)}
+    inputs=${deviceInputs({ db, syncer, target, links })}
+    state=${state} stateWord=${state ? LABELS.sync_states[state] : null}>
     ${conflict ? html`<p class="conflict">Konflikt: två olika värden har sparats.
       <a class="button" href="#/synk">Visa konflikten</a></p>` : null}
     ${suggestion ? html`<${Deviation} suggestion=${suggestion} finding=${finding} visitId=${visitId} agency=${target.agency} />` : null}
     <${Note} question=${question} note=${answer?.note} target=${target} save=${(note) => setAnswerNote(db, target, note)} />
-  </fieldset>`;
+  <//>`;
 }, (before, after) => questionState(before) === questionState(after));
 
 /** Scroll to a question (the sticky header is kept clear by scroll-margin-top). */
