@@ -1,5 +1,7 @@
-"""Shared set-up for benchmarks: an app on a fresh, migrated SQLite database."""
+"""Shared set-up for benchmarks: an app on a fresh, migrated database (SQLite, or a
+throwaway PostgreSQL database when OTTO_BENCH_POSTGRES_URL names a server)."""
 
+import contextlib
 import os
 import tempfile
 import uuid
@@ -36,6 +38,26 @@ def postgres_database() -> tuple[str, str]:
 def drop_postgres_database(name: str) -> None:
     with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextlib.contextmanager
+def bench_database(postgres: bool | None = None, **config):
+    """Yield (app, "SQLite" or "PostgreSQL") on a fresh migrated database: a throwaway
+    PostgreSQL database on POSTGRES_URL's server (dropped afterwards) when `postgres`, by
+    default when POSTGRES_URL is set; else a new SQLite file."""
+    if postgres is None:
+        postgres = bool(POSTGRES_URL)
+    if not postgres:
+        yield bench_app(**config), "SQLite"
+        return
+    url, name = postgres_database()
+    try:
+        app = bench_app(SQLALCHEMY_DATABASE_URI=url, **config)
+        yield app, "PostgreSQL"
+        with app.app_context():
+            db.engine.dispose()
+    finally:
+        drop_postgres_database(name)
 
 
 def bench_app(**config):

@@ -39,9 +39,8 @@ from sqlalchemy import func, insert, select, text, update  # noqa: E402
 from bench.common import (  # noqa: E402
     POSTGRES_URL,
     bench_app,
-    drop_postgres_database,
+    bench_database,
     integer_checklist,
-    postgres_database,
     team,
 )
 from otto.accounts import devices  # noqa: E402
@@ -291,13 +290,8 @@ def read_log_cost(open_count, runs):
 
 
 def on_database(kind, visits, open_count, runs, show_plans):
-    if kind == "PostgreSQL":
-        url, name = postgres_database()
-        try:
-            return run(bench_app(SQLALCHEMY_DATABASE_URI=url), visits, open_count, runs, show_plans)
-        finally:
-            drop_postgres_database(name)
-    return run(bench_app(), visits, open_count, runs, show_plans)
+    with bench_database(kind == "PostgreSQL") as (app, _):
+        return run(app, visits, open_count, runs, show_plans)
 
 
 def main():

@@ -2,20 +2,27 @@
 
 10,000 answer mutations from 20 devices into 50 visits (each device answers its own 10
 questions of a 200-question checklist in every visit), pushed over the HTTP API in batches
-of 100 on SQLite, against the same 10,000 answer rows inserted with one bare SQLAlchemy Core
-`executemany` in the same run. Prints mutations per second and the ratio.
+of 100, against bare SQLAlchemy Core `executemany` inserts of the same rows in the same run:
+the 10,000 answer rows alone, and every row the pushes stored (answers, audit events, feed
+entries, idempotency records; read back, deleted and inserted again). Prints mutations per
+second, both baselines and the ratios, and the SQL statements the pushes sent (an
+executemany or a COPY counts once).
 
-Also counts the SQL statements the pushes send (an executemany counts once).
-
-Run from the repository root: `.venv/bin/python bench/sync_push.py`. With
-`OTTO_BENCH_POSTGRES_URL=postgresql://user@host/db` it runs on a throwaway PostgreSQL database
-created on that server (and dropped afterwards) instead of SQLite.
+Run from the repository root: `.venv/bin/python bench/sync_push.py [--runs 3] [--profile]`.
+`--runs N` repeats the whole run on N fresh databases and prints the medians; `--profile`
+first profiles the pushes of an extra run with cProfile (not counted: it slows what it
+watches) and prints the top entries by own time and the application's own functions by
+cumulative time.
+With `OTTO_BENCH_POSTGRES_URL=postgresql://user@host/db` it runs on throwaway PostgreSQL
+databases created on that server (and dropped afterwards) instead of SQLite.
 """
 
+import argparse
 import cProfile
 import datetime as dt
-import os
+import io
 import pstats
+import statistics
 import sys
 import time
 import uuid
@@ -25,14 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import delete, event, func, insert, select  # noqa: E402
 
-from bench.common import (  # noqa: E402
-    POSTGRES_URL,
-    bench_app,
-    drop_postgres_database,
-    integer_checklist,
-    postgres_database,
-    team,
-)
+from bench.common import bench_database, integer_checklist, team  # noqa: E402
 from otto.accounts import devices  # noqa: E402
 from otto.audit import AuditEvent  # noqa: E402
 from otto.auth import Actor  # noqa: E402
@@ -44,11 +44,7 @@ from otto.inspections.visits import plan_visit  # noqa: E402
 from otto.sync.models import SyncMutation  # noqa: E402
 from otto.timeutil import utcnow  # noqa: E402
 
-DEVICES, VISITS, QUESTIONS, BATCH = int(sys.argv[1]) if len(sys.argv) > 1 else 20, 50, 10, 100
-TOTAL = DEVICES * VISITS * QUESTIONS  # 10,000
-# OTTO_BENCH_PROFILE=1: profile the pushes (cProfile; the figures are then slower) and print
-# the top entries by own time and by cumulative time.
-PROFILE = os.environ.get("OTTO_BENCH_PROFILE") == "1"
+VISITS, QUESTIONS, BATCH = 50, 10, 100
 
 
 def count_statements(engine) -> list[int]:
@@ -62,10 +58,11 @@ def count_statements(engine) -> list[int]:
     return counter
 
 
-def setup():
-    """20 inspectors with devices, all assigned to 50 visits of a 10-question checklist."""
-    coordinator, users, business = team(DEVICES)
-    version = integer_checklist("bench", QUESTIONS * DEVICES)
+def setup(device_count: int):
+    """Inspectors with devices, all assigned to 50 visits of a checklist with 10 questions per
+    inspector."""
+    coordinator, users, business = team(device_count)
+    version = integer_checklist("bench", QUESTIONS * device_count)
     start = utcnow()
     visit_ids = [
         plan_visit(
@@ -86,20 +83,10 @@ def setup():
     )
 
 
-def main():
-    if POSTGRES_URL:
-        url, name = postgres_database()
-        try:
-            run(bench_app(SQLALCHEMY_DATABASE_URI=url), "PostgreSQL")
-        finally:
-            drop_postgres_database(name)
-    else:
-        run(bench_app(), "SQLite")
-
-
-def run(app, kind: str):
+def run(app, device_count: int, profiler: cProfile.Profile | None) -> dict:
+    """One run on a fresh database: the pushes, then both bare baselines. Returns figures."""
     with app.app_context():
-        version_id, visit_ids, registered = setup()
+        version_id, visit_ids, registered = setup(device_count)
         epoch = current_epoch()
         statements = count_statements(db.engine)
         before = {
@@ -125,7 +112,7 @@ def run(app, kind: str):
         ]
         for start in range(0, len(mutations), BATCH):
             batches.append((device_id, token, mutations[start : start + BATCH]))
-    profiler = cProfile.Profile() if PROFILE else None
+    total = sum(len(mutations) for _, _, mutations in batches)
     began, began_cpu = time.perf_counter(), time.process_time()
     if profiler:
         profiler.enable()
@@ -136,6 +123,7 @@ def run(app, kind: str):
             json={"device_id": device_id, "epoch": epoch, "mutations": mutations},
         )
         assert response.status_code == 200, response.get_data(as_text=True)
+        assert response.json["acked_seq"] == mutations[-1]["device_seq"], response.json
     if profiler:
         profiler.disable()
     pushed, pushed_cpu = time.perf_counter() - began, time.process_time() - began_cpu
@@ -168,43 +156,100 @@ def run(app, kind: str):
         with db.engine.begin() as connection:
             connection.execute(insert(Answer.__table__), rows)
         bare, bare_cpu = time.perf_counter() - began, time.process_time() - began_cpu
+    rate, bare_rate, stored_rate = total / pushed, total / bare, total / stored
+    return {
+        "total": total,
+        "batches": len(batches),
+        "seconds": pushed,
+        "rate": rate,
+        "cpu_rate": total / pushed_cpu,
+        "statements": pushed_statements / total,
+        "answers_bare_rate": bare_rate,
+        "answers_ratio": rate / bare_rate,
+        "stored_rows": stored_rows,
+        "stored_bare_rate": stored_rate,
+        "ratio": rate / stored_rate,
+        "cpu_ratio": stored_cpu / pushed_cpu,
+        "answers_cpu_ratio": bare_cpu / pushed_cpu,
+    }
 
-        db.engine.dispose()
 
-    rate, bare_rate = TOTAL / pushed, TOTAL / bare
+def report(kind: str, device_count: int, runs: list[dict]) -> None:
+    """Each run's figures, then the medians when there are several runs."""
+    first = runs[0]
     print(
-        f"push ({kind}): {TOTAL} mutations from {DEVICES} devices into {VISITS} visits, "
-        f"batches of {BATCH}: {pushed:.2f} s, {rate:,.0f} mutations/s"
+        f"push ({kind}): {first['total']:,} answer mutations from {device_count} devices into "
+        f"{VISITS} visits, batches of {BATCH} over HTTP; bare Core executemany baselines "
+        f"measured in the same run ({first['stored_rows']:,} stored rows: answers, audit "
+        "events, feed entries, idempotency records)"
     )
+    header = (
+        f"{'run':>6} {'mutations/s':>12} {'per CPU-s':>10} {'stmts/mut':>10} "
+        f"{'bare stored/s':>14} {'ratio':>6} {'CPU ratio':>10} {'bare answers/s':>15} "
+        f"{'ratio':>6}"
+    )
+    print(header)
+
+    def line(name, r):
+        print(
+            f"{name:>6} {r['rate']:>12,.0f} {r['cpu_rate']:>10,.0f} {r['statements']:>10.3f} "
+            f"{r['stored_bare_rate']:>14,.0f} {r['ratio']:>6.3f} {r['cpu_ratio']:>10.3f} "
+            f"{r['answers_bare_rate']:>15,.0f} {r['answers_ratio']:>6.3f}"
+        )
+
+    for n, r in enumerate(runs, 1):
+        line(str(n), r)
+    if len(runs) > 1:
+        line("median", {key: statistics.median(r[key] for r in runs) for key in first})
     print(
-        f"SQL statements during the pushes: {pushed_statements:,} "
-        f"({pushed_statements / TOTAL:.2f} per mutation, {pushed_statements / len(batches):.1f} "
-        "per push request)"
+        "ratio: mutations/s over the bare insert of every row the pushes stored (per mutation); "
+        "CPU ratio: the same on this process's CPU time (on PostgreSQL the server's is not in "
+        "it). Targets (issue 23): PostgreSQL >= 3,000 mutations/s and ratio >= 0.4; "
+        "SQLite >= 6,000/s."
     )
-    print(f"bare Core executemany of the same rows: {bare:.3f} s, {bare_rate:,.0f} rows/s")
-    print(f"ratio: {rate / bare_rate:.3f}")
-    stored_rate = TOTAL / stored
-    print(
-        f"bare Core executemany of every row the pushes stored ({stored_rows:,} rows: answers, "
-        f"audit events, feed entries, idempotency records): {stored:.3f} s, "
-        f"{stored_rate:,.0f} mutations' rows/s; ratio {rate / stored_rate:.3f}"
+
+
+def print_profile(profiler: cProfile.Profile, top: int) -> None:
+    """The top entries by own time, then the application's functions by cumulative time."""
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out)
+    total = stats.total_tt
+    stats.sort_stats("tottime").print_stats(top)
+    stats.sort_stats("cumulative").print_stats(r"/otto/", top)
+    print(f"profile of the pushes (cProfile, {total:.2f} s profiled)")
+    print(out.getvalue())
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--devices", type=int, default=20, help="devices (10,000 mutations: 20)")
+    parser.add_argument(
+        "--runs",
+        type=int,
+        default=1,
+        help="runs on fresh databases (median; 0 with --profile: the profile only)",
     )
-    print(
-        "targets (issue 23): PostgreSQL >= 3,000 mutations/s and ratio >= 0.4 of every stored "
-        "row; SQLite >= 6,000/s"
+    parser.add_argument(
+        "--profile",
+        type=int,
+        nargs="?",
+        const=25,
+        default=0,
+        metavar="TOP",
+        help="profile the pushes of an extra run and print the top entries (25)",
     )
-    # On a busy machine wall time mostly measures the neighbours; this process's CPU time
-    # does not (on SQLite it is all the work; PostgreSQL's server time is not included).
-    print(
-        f"CPU time of this process: push {pushed_cpu:.2f} s ({TOTAL / pushed_cpu:,.0f} "
-        f"mutations per CPU-second), bare {bare_cpu:.3f} s, ratio "
-        f"{bare_cpu / pushed_cpu:.3f}; every stored row bare {stored_cpu:.3f} s, ratio "
-        f"{stored_cpu / pushed_cpu:.3f}"
-    )
-    if profiler:
-        stats = pstats.Stats(profiler)
-        stats.sort_stats("tottime").print_stats(25)
-        stats.sort_stats("cumulative").print_stats(40)
+    args = parser.parse_args()
+    if args.profile:  # an extra run, not counted: cProfile slows everything it watches
+        profiler = cProfile.Profile()
+        with bench_database() as (app, _):
+            run(app, args.devices, profiler)
+        print_profile(profiler, args.profile)
+    runs = []
+    for _ in range(args.runs):
+        with bench_database() as (app, kind):
+            runs.append(run(app, args.devices, None))
+    if runs:
+        report(kind, args.devices, runs)
 
 
 def reinsert_stored_rows(before: dict) -> tuple[float, int, float]:

@@ -183,7 +183,10 @@ class ApiParser(FlaskParser):
                 code="json_required",
             )
         data = super()._raw_load_json(req)
-        if holds_nul(data):
+        # A parsed string holds a NUL only from the escape \u0000 (JSON refuses it raw) or
+        # from a UTF-16/32 body (zero bytes): otherwise nothing needs searching.
+        raw = req.get_data(cache=True)
+        if (b"\\u0000" in raw or b"\x00" in raw) and holds_nul(data):
             raise _nul_error("body")
         return data
 

@@ -4,7 +4,20 @@ import flask_sqlalchemy.session
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_wtf import CSRFProtect
-from sqlalchemy import MetaData, event, insert
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    MetaData,
+    String,
+    Text,
+    any_,
+    bindparam,
+    event,
+    func,
+    insert,
+    select,
+    tuple_,
+)
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase
@@ -106,35 +119,81 @@ def insert_or_ignore(model, values: dict, conflict_columns: list[str]) -> None:
     db.session.execute(statement)
 
 
-def insert_or_ignore_many(model, rows: list[dict], conflict_columns: list[str]) -> None:
-    """`insert_or_ignore` for many rows with the same columns, in multi-row INSERTs. Pass the
-    rows in a fixed order (e.g. sorted by key) so concurrent transactions wait for each
-    other's new keys in the same order."""
+def insert_or_ignore_returning(model, rows: list[dict], conflict_columns: list[str], returning):
+    """`insert_or_ignore` for many rows, each giving every column it writes (the same ones,
+    no defaults applied), in list order, returning the `returning` columns of the rows it
+    inserted (not of those whose key existed or was being inserted by a concurrent
+    transaction). Pass the rows in a fixed order (e.g. sorted by key) so concurrent
+    transactions wait for each other's new keys in the same order.
+
+    On PostgreSQL one `INSERT … SELECT FROM unnest(one array per column)`: a statement of a
+    few parameters, where a multi-row VALUES statement has one per value and psycopg parses
+    it anew at every call (bench/sync_push.py). On SQLite SQLAlchemy's "insertmanyvalues"
+    batches of multi-row VALUES."""
     from sqlalchemy.dialects import postgresql, sqlite
 
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(model.__table__).on_conflict_do_nothing(index_elements=conflict_columns)
-    insert_rows(statement, rows)
+    if not rows:
+        return []
+    table = model.__table__
+    if db.session.get_bind().dialect.name != "postgresql":
+        statement = sqlite.insert(table).on_conflict_do_nothing(index_elements=conflict_columns)
+        return db.session.execute(statement.returning(*returning), rows).all()
+    columns = [table.c[key] for key in rows[0]]
+    # psycopg's dialect casts each array to its type's array type (_array_of).
+    arrays = [
+        bindparam(None, [row[column.key] for row in rows], _array_of(column)) for column in columns
+    ]
+    names = [column.key for column in columns]
+    unnested = func.unnest(*arrays).table_valued(*names).render_derived()
+    statement = (
+        postgresql.insert(table)
+        .from_select(columns, select(*unnested.c))
+        .on_conflict_do_nothing(index_elements=conflict_columns)
+        .returning(*returning)
+    )
+    return db.session.execute(statement).all()
+
+
+def one_of(columns, values) -> ColumnElement[bool]:
+    """A WHERE clause: the column (or the tuple of columns) holds one of `values` (values,
+    or tuples of values, in the columns' order). `IN (…)` on SQLite; on PostgreSQL one array
+    parameter per column (`= ANY(…)`, or `IN (SELECT … FROM unnest(…))`): a statement of a
+    few parameters, where an `IN` list has one per value, and SQLAlchemy rewrites and
+    psycopg parses such a statement anew at every call (bench/sync_push.py's profile)."""
+    single = not isinstance(columns, tuple | list)
+    values = list(values)
+    if db.session.get_bind().dialect.name != "postgresql":
+        return columns.in_(values) if single else tuple_(*columns).in_(values)
+    if single:
+        return columns == any_(bindparam(None, values, _array_of(columns)))
+    arrays = [
+        bindparam(None, [value[n] for value in values], _array_of(column))
+        for n, column in enumerate(columns)
+    ]
+    names = [f"c{n}" for n in range(len(columns))]
+    unnested = func.unnest(*arrays).table_valued(*names).render_derived()
+    return tuple_(*columns).in_(select(*unnested.c))
+
+
+def _array_of(column) -> ARRAY:
+    """The array type of a column's values as a parameter: a string's without its length,
+    as a cast to varchar(n)[] would cut a longer text where an INSERT refuses it."""
+    return ARRAY(Text() if isinstance(column.type, String) else column.type)
 
 
 def insert_rows(statement, rows: list[dict]) -> None:
     """Run an INSERT (e.g. `insert(table)`) for many rows with the same columns, in list
     order, with few round trips. Python-side column defaults are applied per row.
 
-    On PostgreSQL a plain executemany: psycopg 3 sends every row's execution of one
-    prepared statement in a single pipeline, in order (ids ascend in list order). A
-    multi-row VALUES statement would cost more: psycopg parses a statement with over 50
-    parameters anew at every call (measured in bench/sync_push.py). On SQLite, asking for
-    the new ids makes SQLAlchemy use its "insertmanyvalues" mode: batches of rows in one
-    cached multi-row VALUES statement each."""
-    if not rows:
-        return
-    if db.session.get_bind().dialect.name == "postgresql":
+    A plain executemany, rows in order (ids ascend in list order). On PostgreSQL psycopg 3
+    sends every row's execution of one prepared statement in a single pipeline; a multi-row
+    VALUES statement would cost more, as psycopg parses a statement with over 50 parameters
+    anew at every call (measured in bench/sync_push.py). On SQLite the driver's executemany
+    of one prepared statement costs a fifth less than SQLAlchemy's multi-row VALUES batches
+    ("insertmanyvalues", which asking for the new ids would choose; measured on audit
+    events)."""
+    if rows:
         db.session.execute(statement, rows)
-        return
-    table = statement.table
-    db.session.execute(statement.returning(*table.primary_key.columns), rows).all()
 
 
 def append_rows(table, rows: list[dict]) -> None:

@@ -87,21 +87,35 @@ def _string_limits(mapper) -> tuple[tuple[str, int], ...]:
 def over_limit(obj) -> dict[str, int]:
     """The string attributes of a mapped object longer than their column allows, with the
     column's length."""
-    over = {}
     state = inspect(obj)
-    for key, limit in _string_limits(state.mapper):
-        value = state.dict.get(key)  # loaded values only: nothing is fetched here
+    return _over_limit(state.mapper, state.dict)  # loaded values only: nothing is fetched
+
+
+def _over_limit(mapper, values: dict) -> dict[str, int]:
+    over = {}
+    for key, limit in _string_limits(mapper):
+        value = values.get(key)
         if isinstance(value, str) and len(value) > limit:
             over[key] = limit
     return over
 
 
+def refuse_over_long(model, values: dict) -> None:
+    """Refuse (TooLong) the column values of a row of `model` holding a string longer than
+    its column allows: what every flush does, for a row written with a Core INSERT."""
+    _refuse(_over_limit(inspect(model), values))
+
+
+def _refuse(over: dict[str, int]) -> None:
+    if over:
+        named = "; ".join(f"{field} högst {limit} tecken" for field, limit in over.items())
+        details = {field: [too_long(limit)] for field, limit in over.items()}
+        raise TooLong(f"För lång text ({named}).", details)
+
+
 def _refuse_over_long(session, _flush_context, _instances) -> None:
     for obj in [*session.new, *session.dirty]:
-        if over := over_limit(obj):
-            named = "; ".join(f"{field} högst {limit} tecken" for field, limit in over.items())
-            details = {field: [too_long(limit)] for field, limit in over.items()}
-            raise TooLong(f"För lång text ({named}).", details)
+        _refuse(over_limit(obj))
 
 
 def guard_lengths() -> None:

@@ -1,9 +1,11 @@
 """Checklist answers: one row per question of a pinned template version."""
 
+from collections import Counter
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 
 from otto import audit
 from otto.accounts.models import Agency
@@ -12,7 +14,7 @@ from otto.changes.merge import MergeResult, Write, contested_fields
 from otto.checklists import services as checklists
 from otto.checklists.checker import answer_problem
 from otto.errors import DomainError, Forbidden, Invalid
-from otto.extensions import db, insert_or_ignore, insert_or_ignore_many, lock_row
+from otto.extensions import db, insert_or_ignore, insert_or_ignore_returning, lock_row, one_of
 from otto.inspections import read_log
 from otto.inspections.conflicts import merge
 from otto.inspections.models import Answer, Visibility, Visit
@@ -20,10 +22,12 @@ from otto.inspections.visibility import (
     follow_row_visibility,
     item_announcement,
     may_act_for_agency,
+    remember_participation,
     visible_items,
     visible_visits,
 )
 from otto.inspections.visits import get_visit, require_open
+from otto.limits import refuse_over_long
 from otto.timeutil import utcnow
 
 
@@ -103,6 +107,26 @@ def _write_answer(
     """Merge the incoming fields into a locked answer row (version 0 when just created),
     then stamp it and append its change feed entry and audit event when anything changed
     (to `trail` when given, else to the session)."""
+    result, before, written = _merge_answer(write, answer, value, note, visibility, trail)
+    if written:
+        _announce_answer(write, visit_id, answer, before, trail)
+    return result
+
+
+def _merge_answer(
+    write: Write,
+    answer: Answer,
+    value: Any,
+    note: str | None,
+    visibility: str | None,
+    trail: _Trail | None = None,
+) -> tuple[MergeResult, dict | None, bool]:
+    """`_write_answer`'s merge and stamp: the result, the row's audited fields before (None
+    for a row at version 0, not answered yet) and whether the write is to be announced.
+
+    On a row at version 0 nothing is contested (no field has changed since any base) and no
+    visibility moves, so neither the trail nor the session is touched: the row may be the
+    column values of one not inserted yet, as attributes (`_answer_rows`)."""
     actor = write.actor
     before = answer_snapshot(answer) if answer.version else None
     incoming = {"value": value}
@@ -119,11 +143,18 @@ def _write_answer(
             trail.write()
         follow_row_visibility(answer, entity="answer", entity_id=entity_id)
     if not result.changed and before is not None:
-        return result
+        return result, before, False
     answer.updated_by_id = actor.user.id
     answer.device_id = actor.device_id
     answer.updated_at = utcnow()
     answer.client_time = write.client_time
+    return result, before, True
+
+
+def _announce_answer(
+    write: Write, visit_id: str, answer: Answer, before: dict | None, trail: _Trail | None
+) -> None:
+    """Append a written answer's change feed entry and audit event."""
     change = change_values(
         "answer", answer.id, **item_announcement(answer, before and before["visibility"])
     )
@@ -138,11 +169,10 @@ def _write_answer(
     }
     if trail is None:
         record_change(**change)
-        audit.record(actor, **event)
+        audit.record(write.actor, **event)
     else:
         trail.changes.append(change)
-        trail.events.append(audit.event_values(actor, **event))
-    return result
+        trail.events.append(audit.event_values(write.actor, **event))
 
 
 def set_answer(
@@ -180,19 +210,26 @@ def set_answers(actor, items: list[AnswerWrite]) -> list[MergeResult | DomainErr
     that refused it; a refused item changes nothing, and the others go on. The checks, the
     merge rule, the audit event and the change feed entry per write are set_answer's own;
     only the database work is batched: each visit, version and participation is checked
-    once, the rows are created (empty, version 0) with one multi-row INSERT … ON CONFLICT
-    DO NOTHING and locked with one SELECT … FOR UPDATE in key order, so two concurrent
-    batches take their locks in the same order; the writes go out at one flush.
+    once, a question answered for the first time (once in the batch) is inserted with its
+    final values, the other rows are created (empty, version 0) in the same multi-row
+    INSERT … ON CONFLICT DO NOTHING and locked with one SELECT … FOR UPDATE in id order, so
+    two concurrent batches take their locks in the same order; the writes go out at one
+    flush.
     """
     checked = _check_batch(actor, items)
-    rows = _locked_answer_rows(actor, items, checked)
+    fresh, rows = _answer_rows(actor, items, checked)
     trail = _Trail()
     results = []
-    for item, check in zip(items, checked, strict=True):
+    for position, (item, check) in enumerate(zip(items, checked, strict=True)):
         if isinstance(check, DomainError):
             results.append(check)
             continue
         visit_id, version = check
+        if position in fresh:  # merged and inserted already: announced in its place
+            answer, result = fresh[position]
+            _announce_answer(item.write, visit_id, answer, None, trail)
+            results.append(result)
+            continue
         answer = rows[(visit_id, version.id, item.question_id)]
         results.append(
             _write_answer(
@@ -223,6 +260,7 @@ def _check_batch(actor, items: list[AnswerWrite]) -> list[tuple[str, Any] | Doma
     ids = {item.visit_id for item in items}
     query = select(Visit).where(Visit.id.in_(ids), visible_visits(actor.user))
     visible = {visit.id: visit for visit in db.session.scalars(query)} if ids else {}
+    remember_participation(actor.user, visible)  # for _check_assigned, in one query
 
     def open_visit(visit_id):
         visit = visible.get(visit_id) or get_visit(actor.user, visit_id)
@@ -254,46 +292,77 @@ def _check_batch(actor, items: list[AnswerWrite]) -> list[tuple[str, Any] | Doma
     return checked
 
 
-def _locked_answer_rows(actor, items: list[AnswerWrite], checked: list) -> dict[tuple, Answer]:
-    """The answer rows of the accepted items by (visit, version, question), created empty
-    (version 0) where missing and locked for this transaction, as `_locked_answer_row` does
-    one by one; a missing row takes the visibility of its first item.
+_ANSWER_KEY = ("visit_id", "template_version_id", "question_id")
+
+
+def _answer_rows(
+    actor, items: list[AnswerWrite], checked: list
+) -> tuple[dict[int, tuple[Answer, MergeResult]], dict[tuple, Answer]]:
+    """The answer rows the accepted items write, as `_locked_answer_row` gives them one by
+    one, in two parts: by item position, the questions answered for the first time by one
+    item of the batch, merged into an empty row and inserted with their final values (the
+    row with its id, and the merge's result); by (visit, version, question), the other rows,
+    created empty (version 0, the visibility of their first item) where missing and locked
+    for this transaction. A row is inserted by one multi-row INSERT … ON CONFLICT DO
+    NOTHING for all missing keys: a key a concurrent transaction inserted first is left
+    alone there and locked and merged like any existing row.
 
     Deadlocks between concurrent batches are avoided by a fixed order: missing keys are
     inserted in sorted key order (a transaction meeting another's uncommitted new key waits
-    for it there, holding no row the other needs), then all rows are locked in id order.
-    A push holds at most 5,000 mutations, well under the bind-parameter limits."""
-    empty, defaults = {}, {}
-    for item, check in zip(items, checked, strict=True):
-        if isinstance(check, DomainError):
+    for it there, holding no row the other needs), then all other rows are locked in id
+    order. A push holds at most 5,000 mutations, well under the bind-parameter limits."""
+    accepted = [
+        (position, item, check[1], (check[0], check[1].id, item.question_id))
+        for position, (item, check) in enumerate(zip(items, checked, strict=True))
+        if not isinstance(check, DomainError)
+    ]
+    if not accepted:
+        return {}, {}
+    columns = [getattr(Answer, name) for name in _ANSWER_KEY]
+    keys = {key for *_, key in accepted}
+    query = select(*columns).where(one_of(tuple(columns), keys))
+    existing = {tuple(row) for row in db.session.execute(query)}
+    occurrences = Counter(key for *_, key in accepted)
+    new, candidates, defaults = {}, {}, {}
+    for position, item, version, key in accepted:
+        if key in existing or key in new:
             continue
-        visit_id, version = check
-        key = (visit_id, version.id, item.question_id)
-        if key not in empty:
-            empty[key] = _empty_answer(key, version, item.visibility, actor.user.id, defaults)
-    keys = sorted(empty)
-    if not keys:
-        return {}
-    insert_or_ignore_many(
-        Answer, [empty[key] for key in keys], ["visit_id", "template_version_id", "question_id"]
+        values = _empty_answer(key, version, item.visibility, actor.user.id, defaults)
+        if occurrences[key] == 1:
+            row = SimpleNamespace(**values)  # the row to be (cheaper than a mapped Answer)
+            result, _, _ = _merge_answer(item.write, row, item.value, item.note, item.visibility)
+            values = vars(row)
+            refuse_over_long(Answer, values)  # as a flush would
+            candidates[key] = (position, row, result)
+        new[key] = values
+    inserted = insert_or_ignore_returning(
+        Answer, [new[key] for key in sorted(new)], list(_ANSWER_KEY), [Answer.id, *columns]
     )
-    columns = (Answer.visit_id, Answer.template_version_id, Answer.question_id)
+    fresh = {}
+    for answer_id, *key in inserted:
+        if (entry := candidates.get(tuple(key))) is not None:
+            position, answer, result = entry
+            answer.id = answer_id
+            fresh[position] = (answer, result)
+    rest = sorted({key for position, *_, key in accepted if position not in fresh})
+    if not rest:
+        return fresh, {}
     query = (
         select(Answer)
-        .where(tuple_(*columns).in_(keys))
+        .where(one_of(tuple(columns), rest))
         .order_by(Answer.id)
         .with_for_update()
         .execution_options(populate_existing=True)
     )
     rows = db.session.scalars(query)
-    return {(a.visit_id, a.template_version_id, a.question_id): a for a in rows}
+    return fresh, {(a.visit_id, a.template_version_id, a.question_id): a for a in rows}
 
 
 def _empty_answer(
     key: tuple, version, visibility: str | None, user_id: int, defaults: dict | None = None
 ) -> dict:
-    """The column values of a not yet answered question's row (version 0). `defaults`
-    remembers each agency's default visibility across calls."""
+    """The column values of a not yet answered question's row (version 0), every column but
+    the id. `defaults` remembers each agency's default visibility across calls."""
     visit_id, version_id, question_id = key
     agency = version.template.agency_code
     if not visibility:
@@ -312,6 +381,9 @@ def _empty_answer(
         "version": 0,
         "field_meta": {},
         "updated_by_id": user_id,
+        "device_id": None,
+        "updated_at": utcnow(),
+        "client_time": None,
     }
 
 

@@ -134,14 +134,24 @@ def require_own_agency(actor, item, change: str = "change it") -> None:
 
 def is_participant(user: User, visit_id: str) -> bool:
     """True when the user is assigned to the visit (remembered for the transaction)."""
+    remember_participation(user, [visit_id])
+    return transaction_memo()[("participant", user.id, visit_id)]
+
+
+def remember_participation(user: User, visit_ids) -> None:
+    """Look up in one query whether the user is assigned to each of these visits, for
+    `is_participant` to answer for the rest of the transaction (a push of answers to many
+    visits asks once, not once per visit)."""
     memo = transaction_memo()
-    key = ("participant", user.id, visit_id)
-    if key not in memo:
-        query = select(Assignment.id).where(
-            Assignment.visit_id == visit_id, Assignment.user_id == user.id
-        )
-        memo[key] = db.session.scalar(query.limit(1)) is not None
-    return memo[key]
+    unknown = {visit_id for visit_id in visit_ids if ("participant", user.id, visit_id) not in memo}
+    if not unknown:
+        return
+    query = select(Assignment.visit_id).where(
+        Assignment.visit_id.in_(sorted(unknown)), Assignment.user_id == user.id
+    )
+    assigned = set(db.session.scalars(query))
+    for visit_id in unknown:
+        memo[("participant", user.id, visit_id)] = visit_id in assigned
 
 
 def may_act_for_agency(user: User, visit_id: str, agency_code: str) -> bool:

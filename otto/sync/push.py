@@ -24,7 +24,7 @@ from otto import errors
 from otto.accounts.models import Device
 from otto.changes.feed import current_epoch
 from otto.changes.merge import MergeResult, Write
-from otto.extensions import append_rows, db
+from otto.extensions import append_rows, db, one_of
 from otto.inspections import answers, findings, persons, signatures, visits
 from otto.sync import tablet_resolution
 from otto.sync.models import SyncMutation
@@ -240,7 +240,7 @@ def apply_answers(actor, mutations: list[dict]) -> list[dict]:
 def _recorded(device_id: str, mutation_ids: list[str]) -> dict[str, dict]:
     """The recorded outcomes of those mutations this device has pushed before, by id."""
     query = select(SyncMutation.mutation_id, SyncMutation.result).where(
-        SyncMutation.device_id == device_id, SyncMutation.mutation_id.in_(mutation_ids)
+        SyncMutation.device_id == device_id, one_of(SyncMutation.mutation_id, mutation_ids)
     )
     return {mutation_id: result for mutation_id, result in db.session.execute(query)}
 
