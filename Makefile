@@ -52,9 +52,13 @@ $(STAMPS)/oidc-provider: tests/oidc/package-lock.json
 	cd tests/oidc && npm ci --no-audit --no-fund
 	@touch $@
 
+# The suite on two worker processes (pytest-xdist; -n auto is capped at two in
+# tests/conftest.py): the browser tests stay together on one worker, since they share a live
+# server whose data they change (--dist loadgroup); the rest go one test at a time to the
+# worker that is free. `$(BIN)/pytest` alone runs serially, as does `-n auto` given only files.
 test: $(STAMPS)/venv $(STAMPS)/system-test pwa lint $(STAMPS)/oidc-provider
 	cd pwa && npm test
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --dist loadgroup
 
 # Known vulnerabilities in the installed Python packages and the field app's runtime
 # packages. Reported, not part of `make test` (the answer changes with each advisory).

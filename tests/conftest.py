@@ -6,6 +6,7 @@ import email.policy
 import os
 import socket
 import uuid
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -33,12 +34,35 @@ def postgres_reachable() -> bool:
 DATABASES = ["sqlite"] + (["postgres"] if postgres_reachable() else [])
 
 
+BROWSER_TESTS = Path(__file__).parent / "browser"
+
+
+def pytest_xdist_auto_num_workers(config):
+    """`-n auto` (the Makefile's test target): two workers for the suite or a folder, none when
+    only files or single tests are named (`pytest tests/test_cli.py` runs serially, without
+    the cost of starting workers, each with its own session servers and migrated databases).
+    Two at most: CI has two cores, and every further worker starts its own databases, SMTP
+    and S3 servers, so more workers were never measured to help."""
+    named = [arg for arg in config.args if not arg.startswith("-")]
+    if named and all(Path(arg.split("::")[0]).is_file() for arg in named):
+        return 0
+    return min(2, os.cpu_count() or 1)
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups below
 def pytest_collection_modifyitems(config, items):
     """Leave out the SQLite variant of tests that need truly concurrent writers (SQLite
     has one write lock per file, so there is nothing to test there), and the PostgreSQL
-    variant of tests that touch no database (the autouse transaction gives every test both)."""
+    variant of tests that touch no database (the autouse transaction gives every test both).
+
+    The browser tests share one live server whose data they change (test_checklist_pages
+    publishes a checklist the planning tests then find): under pytest-xdist (`--dist
+    loadgroup`) they run as one group on one worker, in the order they run serially."""
+    grouped = config.pluginmanager.hasplugin("xdist")  # the marker exists with the plugin
     keep, drop = [], []
     for item in items:
+        if grouped and BROWSER_TESTS in item.path.parents:
+            item.add_marker(pytest.mark.xdist_group("browser"))
         callspec = getattr(item, "callspec", None)
         kind = callspec.params.get("app") if callspec is not None else None
         redundant = (kind == "sqlite" and item.get_closest_marker("postgres_only")) or (
