@@ -6,19 +6,15 @@ Needs the built editor (npm run build in pwa/). Run from the repository root:
 """
 
 import sys
-import threading
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from playwright.sync_api import expect, sync_playwright  # noqa: E402
-from werkzeug.serving import make_server  # noqa: E402
+from playwright.sync_api import expect  # noqa: E402
+from screenshots import demo_browser  # noqa: E402  (beside this script)
 
-from bench.common import bench_app  # noqa: E402
-from otto.demo import DEMO_PASSWORD, seed_demo  # noqa: E402
-from otto.extensions import db  # noqa: E402
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from otto.demo import DEMO_PASSWORD  # noqa: E402
 
 OUT = ROOT / "docs"
 CHECKLIST = "Miljö- och hälsoskydd – grundkontroll"
@@ -29,18 +25,7 @@ def card(page, question_id):
 
 
 def main():
-    app = bench_app(FIELD_APP_DIR=str(ROOT / "pwa" / "dist"))
-    with app.app_context():
-        seed_demo()
-        db.session.commit()
-        db.session.remove()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_port}"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
-        )
+    with demo_browser() as (base, browser):
         context = browser.new_context(
             locale="sv-SE", timezone_id="Europe/Stockholm", viewport={"width": 1400, "height": 900}
         )
@@ -92,8 +77,6 @@ def main():
         page.get_by_role("button", name="Granska och publicera").click()
         expect(page.get_by_role("heading", name="Granska och publicera")).to_be_visible()
         page.screenshot(path=str(OUT / "checklist-review.png"), full_page=True)
-        browser.close()
-    server.shutdown()
 
 
 def _label(page, question_id):

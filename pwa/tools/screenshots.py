@@ -4,6 +4,7 @@ Needs the built app. Run from the repository root:
 `.venv/bin/python pwa/tools/screenshots.py`.
 """
 
+import contextlib
 import sys
 import threading
 from pathlib import Path
@@ -25,7 +26,11 @@ OUT = ROOT / "docs" / "screenshots"
 CHECKLIST = "Miljö- och hälsoskydd – grundkontroll"
 
 
-def main():
+@contextlib.contextmanager
+def demo_browser():
+    """The demo seeded on a throwaway database, served on a free port, and the system
+    Chromium: yields (base URL, browser); both are stopped afterwards. Shared with
+    editor_screenshots.py."""
     app = bench_app(FIELD_APP_DIR=str(ROOT / "pwa" / "dist"))
     with app.app_context():
         seed_demo()
@@ -33,13 +38,23 @@ def main():
         db.session.remove()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_port}"
-    coordinator = Api(base, "samordnare")
-    visit_id = plan_visit(coordinator, "Alby Livs & Kiosk")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
-        )
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+            )
+            try:
+                yield f"http://127.0.0.1:{server.server_port}", browser
+            finally:
+                browser.close()
+    finally:
+        server.shutdown()
+
+
+def main():
+    with demo_browser() as (base, browser):
+        coordinator = Api(base, "samordnare")
+        visit_id = plan_visit(coordinator, "Alby Livs & Kiosk")
         context = browser.new_context(
             locale="sv-SE", timezone_id="Europe/Stockholm", viewport={"width": 1280, "height": 800}
         )
@@ -97,8 +112,6 @@ def main():
         page.get_by_role("button", name="Synka nu").click()
         expect(page.locator(".conflict-card")).to_be_visible()
         shot("7-konflikt")
-        browser.close()
-    server.shutdown()
 
 
 if __name__ == "__main__":
