@@ -308,12 +308,12 @@ def server_cpu_seconds(server: subprocess.Popen, database: str) -> float:
     return total
 
 
-def run_locust(
-    env: dict, port: int, users: int, seconds: int, folder: Path, cpu, ramp: int = RAMP_SECONDS
-) -> float:
-    """Run the scenario; return the server's CPU seconds during the steady state (`cpu()`
-    read when the ramp-up ends and at the end)."""
-    locust = subprocess.Popen(
+def start_locust(
+    env: dict, port: int, users: int, ramp: int, folder: Path, *extra: str
+) -> subprocess.Popen:
+    """Start bench/load_locust.py headless against the server: `users` tablets spawned over
+    `ramp` seconds, its output in folder/locust.log; `extra` locust options."""
+    return subprocess.Popen(
         [
             str(BIN / "locust"),
             "-f",
@@ -323,12 +323,9 @@ def run_locust(
             str(users),
             "--spawn-rate",
             f"{users / ramp:.3f}",
-            "--run-time",
-            f"{seconds + ramp}s",
             "--host",
             f"http://127.0.0.1:{port}",
-            "--csv",
-            str(folder / "locust"),
+            *extra,
             "--only-summary",
             "--loglevel",
             "WARNING",
@@ -339,6 +336,24 @@ def run_locust(
         cwd=ROOT,
         stdout=(folder / "locust.log").open("w"),
         stderr=subprocess.STDOUT,
+    )
+
+
+def run_locust(
+    env: dict, port: int, users: int, seconds: int, folder: Path, cpu, ramp: int = RAMP_SECONDS
+) -> float:
+    """Run the scenario; return the server's CPU seconds during the steady state (`cpu()`
+    read when the ramp-up ends and at the end)."""
+    locust = start_locust(
+        env,
+        port,
+        users,
+        ramp,
+        folder,
+        "--run-time",
+        f"{seconds + ramp}s",
+        "--csv",
+        str(folder / "locust"),
     )
     while not (folder / "ramp.json").exists() and locust.poll() is None:
         time.sleep(0.1)
@@ -442,29 +457,7 @@ def ceiling(args, env: dict, port: int, server: subprocess.Popen, folder: Path) 
         "OTTO_LOAD_STEP_SECONDS": str(args.seconds),
         "OTTO_LOAD_STEP_STATS": str(folder / "step-{}.json"),
     }
-    locust = subprocess.Popen(
-        [
-            str(BIN / "locust"),
-            "-f",
-            str(ROOT / "bench" / "load_locust.py"),
-            "--headless",
-            "--users",
-            str(args.users),
-            "--spawn-rate",
-            f"{args.users / args.ramp:.3f}",
-            "--host",
-            f"http://127.0.0.1:{port}",
-            "--only-summary",
-            "--loglevel",
-            "WARNING",
-            "--exit-code-on-error",
-            "0",
-        ],
-        env=env,
-        cwd=ROOT,
-        stdout=(folder / "locust.log").open("w"),
-        stderr=subprocess.STDOUT,
-    )
+    locust = start_locust(env, port, args.users, args.ramp, folder)
     header = (
         f"{'devices':>8}{'think s':>12}{'req/s':>8}{'push p95':>10}{'pull p95':>10}"
         f"{'errors':>8}{'server CPU':>12}{'load avg':>10}"
