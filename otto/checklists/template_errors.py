@@ -22,11 +22,9 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from otto import labels
+from otto.checklists.template_format import Path as Parts
+from otto.checklists.template_format import parse_path
 from otto.limits import too_long
-
-Parts = tuple[str | int, ...]
-
-_PATH_TOKEN = re.compile(r"\[(\d+)\]|\.?([^.\[\]]+)")
 
 # What each key is called, by the kind of node it belongs to ("the title" → "Rubriken").
 _TEMPLATE_KEYS = {
@@ -74,11 +72,6 @@ _CONDITION_KEYS = {
     "value": "Värdet i villkoret",
 }
 _CONDITIONS = {"show_if": "Visningsvillkoret", "when": "Avvikelsevillkoret"}
-
-
-def parse_path(path: str) -> Parts:
-    """`sections[2].questions[4].show_if.q` → ("sections", 2, "questions", 4, "show_if", "q")."""
-    return tuple(int(index) if index else key for index, key in _PATH_TOKEN.findall(path))
 
 
 class _Place:

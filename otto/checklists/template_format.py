@@ -14,6 +14,7 @@ itself. The meaning of a condition is owned by `logic`; the meaning of answers b
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
@@ -248,6 +249,15 @@ def validate_template(body: Any) -> dict[str, Any]:
                 messages.append(message)
         raise TemplateInvalid(errors)
     return cleaned
+
+
+_PATH_TOKEN = re.compile(r"\[(\d+)\]|\.?([^.\[\]]+)")
+
+
+def parse_path(path: str) -> Path:
+    """The inverse of `format_path`: `sections[2].questions[4].show_if.q` → ("sections", 2,
+    "questions", 4, "show_if", "q"); a tail such as `.all[0].q` parses alike."""
+    return tuple(int(index) if index else key for index, key in _PATH_TOKEN.findall(path))
 
 
 def format_path(parts: Path) -> str:

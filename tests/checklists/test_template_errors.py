@@ -16,8 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from otto.checklists import logic, template_errors, template_format
-from otto.checklists.template_errors import _Place, parse_path, swedish_errors, translate
-from otto.checklists.template_format import TemplateInvalid, validate_template
+from otto.checklists.template_errors import _Place, swedish_errors, translate
+from otto.checklists.template_format import TemplateInvalid, parse_path, validate_template
 
 pytestmark = pytest.mark.database_free  # pure: no database
 

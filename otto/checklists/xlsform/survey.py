@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from otto import labels
 from otto.checklists.logic import referenced_questions
-from otto.checklists.template_format import TemplateInvalid, validate_template
+from otto.checklists.template_format import TemplateInvalid, parse_path, validate_template
 from otto.checklists.xlsform.expressions import (
     ALWAYS,
     UnsupportedExpression,
@@ -35,7 +35,6 @@ READ_COLUMNS = {"type", "name", "label", "hint", "required", "relevant", "constr
 # Keys of the `otto` column (written by the exporter) that a question may take over.
 OTTO_KEYS = ("legal_ref", "unit", "min_photos", "deviation")
 _REFERENCE = re.compile(r"\$\{\s*([^}\s]+)\s*\}")
-_PATH_PART = re.compile(r"\.(\w+)|\[(\d+)\]")
 _TYPE_WORDS = {
     "photo": "en fotofråga",
     "signature": "en signaturfråga",
@@ -390,10 +389,10 @@ class SurveyBuilder:
     def _reason(self, condition: dict, path: str) -> str:
         """The format's refusal at `path` in the condition, said in Swedish."""
         node = condition
-        for name, index in _PATH_PART.findall(path):
+        for part in parse_path(path):
             if "q" in node:
                 break
-            node = node[name] if name else node[int(index)]
+            node = node[part]
         if "q" not in node:
             return "villkoret passar inte mallformatet"
         question = self.by_id[node["q"]]
