@@ -6,7 +6,7 @@ import datetime as dt
 from playwright.sync_api import expect
 
 from otto.analysis.periods import period_of
-from tests.browser.test_coordinator import sign_in
+from tests.browser.test_coordinator import coordinator_page
 from tests.browser.test_field_app import TZ, Api, serious_accessibility_problems
 
 
@@ -43,11 +43,7 @@ def carried_out_visit(live_server, day: dt.date) -> None:
 def test_coordinator_switches_the_statistics_to_the_tertial(browser, live_server):
     tertial = period_of("tertial", dt.datetime.now(TZ).date())
     carried_out_visit(live_server, tertial.start)
-    context = browser.new_context(
-        locale="sv-SE", timezone_id="Europe/Stockholm", bypass_csp=True
-    )  # axe is injected as an inline script
-    page = context.new_page()
-    sign_in(page, live_server)
+    page = coordinator_page(browser, live_server, bypass_csp=True)  # axe is injected inline
 
     page.get_by_role("navigation", name="Huvudmeny").get_by_role("link", name="Statistik").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Lägesbild vecka")
@@ -65,4 +61,4 @@ def test_coordinator_switches_the_statistics_to_the_tertial(browser, live_server
     overview = page.locator("#tabell-oversikt")
     expect(overview.get_by_role("rowheader", name="Genomförda besök")).to_be_visible()
     assert serious_accessibility_problems(page) == [], "statistics page"
-    context.close()
+    page.context.close()

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from otto.timeutil import local_today
 from tests.browser.test_content_security_policy import Violations
-from tests.browser.test_coordinator import sign_in
+from tests.browser.test_coordinator import coordinator_page, sign_in
 from tests.browser.test_field_app import (
     Api,
     open_app,
@@ -226,11 +226,7 @@ def test_a_checklist_built_from_nothing_is_published_planned_and_filled_offline(
 
 
 def test_questions_move_by_keyboard_and_a_deletion_can_be_undone(browser, live_server):
-    context = browser.new_context(
-        locale="sv-SE", timezone_id="Europe/Stockholm", bypass_csp=True
-    )  # axe is injected as an inline script
-    page = context.new_page()
-    sign_in(page, live_server)
+    page = coordinator_page(browser, live_server, bypass_csp=True)  # axe is injected inline
     version_id = new_draft_of(page, live_server, "Polisens kontroll på plats")
     assert serious_accessibility_problems(page) == [], "editor"
     before = order(page)
@@ -272,7 +268,7 @@ def test_questions_move_by_keyboard_and_a_deletion_can_be_undone(browser, live_s
     expect(card(page, before[0]).get_by_label("Frågetyp")).to_be_focused()
     page.get_by_label("Prova: fyll i svar").check()
     assert serious_accessibility_problems(page) == [], "editor with a question open and trying"
-    context.close()
+    page.context.close()
 
 
 def test_an_invalid_draft_is_not_published_and_the_review_lists_a_removed_question(

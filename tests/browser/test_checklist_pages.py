@@ -6,16 +6,12 @@ import json
 
 from playwright.sync_api import expect
 
-from tests.browser.test_coordinator import sign_in
+from tests.browser.test_coordinator import coordinator_page
 from tests.browser.test_field_app import serious_accessibility_problems
 
 
 def test_new_template_json_view_and_review_with_a_note(browser, live_server):
-    context = browser.new_context(
-        locale="sv-SE", timezone_id="Europe/Stockholm", bypass_csp=True
-    )  # axe is injected as an inline script
-    page = context.new_page()
-    sign_in(page, live_server)
+    page = coordinator_page(browser, live_server, bypass_csp=True)  # axe is injected inline
     page.goto(live_server + "/checklistor/")
     page.get_by_role("link", name="Ny mall").click()
     expect(page.get_by_role("heading", name="Ny mall")).to_be_visible()
@@ -60,4 +56,4 @@ def test_new_template_json_view_and_review_with_a_note(browser, live_server):
     page.get_by_role("button", name="Publicera version 1").click()
     expect(page.get_by_text("Vad har ändrats: Första utgåvan.")).to_be_visible()
     assert serious_accessibility_problems(page) == [], "published version"
-    context.close()
+    page.context.close()

@@ -10,6 +10,15 @@ from otto.timeutil import local_today
 from tests.browser.test_field_app import serious_accessibility_problems
 
 
+def coordinator_page(browser, live_server, **options):
+    """A fresh browser context in Swedish on Stockholm time, signed in as the coordinator:
+    its page (`page.context` to close it)."""
+    context = browser.new_context(locale="sv-SE", timezone_id="Europe/Stockholm", **options)
+    page = context.new_page()
+    sign_in(page, live_server)
+    return page
+
+
 def sign_in(page, live_server):
     page.goto(live_server + "/login")
     page.get_by_label("Användarnamn").fill("samordnare")
@@ -21,11 +30,7 @@ def sign_in(page, live_server):
 def test_coordinator_plans_a_joint_visit_sees_it_in_the_week_and_opens_the_dossier(
     browser, live_server
 ):
-    context = browser.new_context(
-        locale="sv-SE", timezone_id="Europe/Stockholm", bypass_csp=True
-    )  # axe is injected as an inline script
-    page = context.new_page()
-    sign_in(page, live_server)
+    page = coordinator_page(browser, live_server, bypass_csp=True)  # axe is injected inline
     assert serious_accessibility_problems(page) == [], "dashboard"
 
     page.get_by_role("navigation", name="Huvudmeny").get_by_role(
@@ -64,7 +69,7 @@ def test_coordinator_plans_a_joint_visit_sees_it_in_the_week_and_opens_the_dossi
     event.click()
     page.wait_for_load_state("load")  # dossier.js fully sent before the browser goes away
     assert page.url == dossier_url
-    context.close()
+    page.context.close()
 
 
 # One demo inspector of each of five agencies.
@@ -74,9 +79,7 @@ FIVE_AGENCIES = ("Maria Öberg", "Björn Åkesson", "Leila Haddad", "Peter Sjös
 def test_coordinator_ranks_plans_from_the_list_with_live_warnings_and_sees_names_in_the_week(
     browser, live_server
 ):
-    context = browser.new_context(locale="sv-SE", timezone_id="Europe/Stockholm")  # real CSP
-    page = context.new_page()
-    sign_in(page, live_server)
+    page = coordinator_page(browser, live_server)  # the real CSP
     page.get_by_role("navigation", name="Huvudmeny").get_by_role("link", name="Urval").click()
     expect(page.get_by_role("heading", name="Urval: var gör vi nästa besök?")).to_be_visible()
     first = page.locator("table.ranking tbody tr").first
@@ -116,4 +119,4 @@ def test_coordinator_ranks_plans_from_the_list_with_live_warnings_and_sees_names
               .map(el => el.textContent.trim().slice(0, 40))"""
     )
     assert overflowing == []
-    context.close()
+    page.context.close()
