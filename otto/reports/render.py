@@ -99,38 +99,40 @@ class PhotoFetcher(URLFetcher):
         return URLFetcherResponse(url, body, {"Content-Type": "image/jpeg"})
 
 
-class _PrintCopies:
-    """Print copies by photo SHA-256, the least recently used dropped past PRINT_CACHE_BYTES.
+class BytesCache:
+    """Bytes by key, the least recently used dropped once they total more than `limit`
+    bytes; safe across the threads of a worker. For values a key fully determines (a photo's
+    print copy by its hash, a draft PDF by its fingerprint), so a key once stored is kept."""
 
-    A photo is named by the hash of its original bytes and its print copy is made from them
-    alone, so a copy never goes stale; making one is the largest cost of a report outside
-    WeasyPrint (bench/report_render.py), and a visit's report is rendered again and again
-    while it is written. Only copies of photos a report's content holds, and storage still
-    has, are ever served."""
-
-    def __init__(self):
-        self._copies: OrderedDict[str, bytes] = OrderedDict()
+    def __init__(self, limit: int):
+        self._limit = limit
+        self._values: OrderedDict[str, bytes] = OrderedDict()
         self._size = 0
         self._lock = threading.Lock()
 
-    def get(self, sha256: str) -> bytes | None:
+    def get(self, key: str) -> bytes | None:
         with self._lock:
-            copy = self._copies.get(sha256)
-            if copy is not None:
-                self._copies.move_to_end(sha256)
-            return copy
+            value = self._values.get(key)
+            if value is not None:
+                self._values.move_to_end(key)
+            return value
 
-    def put(self, sha256: str, copy: bytes) -> None:
+    def put(self, key: str, value: bytes) -> None:
         with self._lock:
-            if sha256 in self._copies:
+            if key in self._values:
                 return
-            self._copies[sha256] = copy
-            self._size += len(copy)
-            while self._size > PRINT_CACHE_BYTES:
-                self._size -= len(self._copies.popitem(last=False)[1])
+            self._values[key] = value
+            self._size += len(value)
+            while self._size > self._limit:
+                self._size -= len(self._values.popitem(last=False)[1])
 
 
-_print_copies = _PrintCopies()
+# Print copies by photo SHA-256. A photo is named by the hash of its original bytes and its
+# print copy is made from them alone, so a copy never goes stale; making one is the largest
+# cost of a report outside WeasyPrint (bench/report_render.py), and a visit's report is
+# rendered again and again while it is written. Only copies of photos a report's content
+# holds, and storage still has, are ever served.
+_print_copies = BytesCache(PRINT_CACHE_BYTES)
 
 
 def _stored_print_copy(storage: PhotoStorage, sha256: str) -> bytes | None:

@@ -10,8 +10,6 @@ Earlier versions are never overwritten.
 import dataclasses
 import hashlib
 import re
-import threading
-from collections import OrderedDict
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -26,7 +24,7 @@ from otto.inspections.photo_storage import PhotoStorage
 from otto.inspections.visits import get_visit
 from otto.reports.content import ReportContent, fingerprint, load_content
 from otto.reports.models import Report
-from otto.reports.render import PDF_A, render_html, render_pdf
+from otto.reports.render import PDF_A, BytesCache, render_html, render_pdf
 from otto.timeutil import utcnow
 
 # The draft PDFs of the last few contents, per process: a draft is asked for on every view of
@@ -78,28 +76,8 @@ def report_pdf(
     return ReportFile(report.content, _filename(content, report), report)
 
 
-class _DraftCache:
-    """Draft PDFs by fingerprint, the least recently used dropped past DRAFT_CACHE_BYTES."""
-
-    def __init__(self):
-        self._pdfs: OrderedDict[str, bytes] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: str) -> bytes | None:
-        with self._lock:
-            pdf = self._pdfs.get(key)
-            if pdf is not None:
-                self._pdfs.move_to_end(key)
-            return pdf
-
-    def put(self, key: str, pdf: bytes) -> None:
-        with self._lock:
-            self._pdfs[key] = pdf
-            while sum(map(len, self._pdfs.values())) > DRAFT_CACHE_BYTES and self._pdfs:
-                self._pdfs.popitem(last=False)
-
-
-_drafts = _DraftCache()
+# Draft PDFs by fingerprint (of the content and the HTML, so a key fully determines its PDF).
+_drafts = BytesCache(DRAFT_CACHE_BYTES)
 
 
 def _latest(visit_id: str, agency_code: str | None) -> Report | None:

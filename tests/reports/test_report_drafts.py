@@ -8,6 +8,7 @@ from otto.changes.merge import Write
 from otto.extensions import db
 from otto.inspections import findings
 from otto.reports import services
+from otto.reports.render import BytesCache
 from tests.reports.conftest import POLICE_FINDING
 
 
@@ -20,7 +21,9 @@ def counting_renders(monkeypatch) -> list:
         return render(html, **options)
 
     monkeypatch.setattr(services, "render_pdf", counted)
-    monkeypatch.setattr(services, "_drafts", services._DraftCache())  # none from other tests
+    monkeypatch.setattr(
+        services, "_drafts", BytesCache(services.DRAFT_CACHE_BYTES)
+    )  # none from other tests
     return renders
 
 

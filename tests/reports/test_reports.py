@@ -330,7 +330,9 @@ def test_a_render_leaves_the_garbage_collector_on_and_writes_no_progress_lines(
     time, bench/report_render.py): it is on again after a report, also after a render
     that failed, and WeasyPrint's progress logger (a line per laid-out page) stays quiet."""
     visit, coordinator = report_visit["visit"], report_visit["coordinator"]
-    monkeypatch.setattr(report_services, "_drafts", report_services._DraftCache())  # render
+    monkeypatch.setattr(
+        report_services, "_drafts", report_render.BytesCache(report_services.DRAFT_CACHE_BYTES)
+    )  # render
     with caplog.at_level(logging.INFO):
         assert pdf_of(fetch(coordinator, visit.id, "livsmedel"))
     assert gc.isenabled()
